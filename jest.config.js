@@ -1,0 +1,37 @@
+// @ts-check
+/**
+ * Three tiers, chosen by file name (see STYLE.md):
+ *  - unit: pure logic, no services;
+ *  - int:  talks to the real PostgreSQL/Kafka/Elasticsearch of the local stack, one isolated database,
+ *          topic prefix and index prefix per file (test/harness.ts);
+ *  - e2e:  whole processes against the stack.
+ * int and e2e bring the stack up in their global setup when it is not running.
+ */
+const common = {
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testPathIgnorePatterns: ['/node_modules/', '/.stack/', '/dist/'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.spec.ts'] },
+    {
+      ...common,
+      displayName: 'int',
+      testMatch: ['<rootDir>/**/*.int.spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      slowTestThreshold: 30,
+      setupFilesAfterEnv: ['<rootDir>/test/timeouts/int.ts'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/**/*.e2e.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/timeouts/e2e.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+    },
+  ],
+};

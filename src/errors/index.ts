@@ -1,0 +1,95 @@
+/**
+ * The one error model of Tributary: a closed set of codes, a cause, and a retriable flag.
+ * Everything that crosses a boundary (CLI, HTTP, pipeline) is a TributaryError; `toTributaryError`
+ * turns anything else into one, and `isRetriable` is the single place retry decisions are made.
+ */
+
+export const ERROR_CODES = [
+  'config.invalid', // a setting has a bad value; the message names it
+  'stack.prerequisite', // a tool the local stack needs is missing or too old
+  'stack.port_in_use', // a port the stack needs is held by another process
+  'stack.start_failed', // a service did not start or become healthy in time
+  'domain.validation', // a command is malformed (bad quantity, currency, ...)
+  'domain.rule', // a command is well formed but not allowed in the current state
+  'store.conflict', // optimistic concurrency: the stream is not at the expected version
+  'store.not_found', // the stream does not exist
+  'infra.unavailable', // a service (PostgreSQL, Kafka, Elasticsearch) cannot be reached right now
+  'input.invalid', // bad input from outside (HTTP body, CLI argument, message on a topic)
+  'internal', // anything else: a bug
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorOptions {
+  cause?: unknown;
+  retriable?: boolean;
+  /** Structured facts for logs and problem+json bodies (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export class TributaryError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown>;
+  override readonly cause: unknown;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message);
+    this.name = 'TributaryError';
+    this.code = code;
+    this.cause = options.cause;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+/**
+ * Which failures of PostgreSQL and the network are worth retrying. One table, not scattered `if`s.
+ * PostgreSQL SQLSTATEs: serialization failure, deadlock, admin/crash shutdown, cannot connect now,
+ * too many connections; Node network errors by errno code.
+ */
+export const RETRIABLE_CODES: ReadonlySet<string> = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '08000', // connection_exception
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+function errnoCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/** True when trying the same operation again may succeed. */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof TributaryError) return error.retriable;
+  const code = errnoCode(error);
+  if (code !== undefined && RETRIABLE_CODES.has(code)) return true;
+  // kafkajs marks its own errors.
+  if (typeof error === 'object' && error !== null && 'retriable' in error) {
+    return (error as { retriable: unknown }).retriable === true;
+  }
+  return false;
+}
+
+/** Wraps any thrown value into a TributaryError, keeping the original as `cause`. */
+export function toTributaryError(error: unknown): TributaryError {
+  if (error instanceof TributaryError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const retriable = isRetriable(error);
+  return new TributaryError(retriable ? 'infra.unavailable' : 'internal', message, { cause: error, retriable });
+}

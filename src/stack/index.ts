@@ -1,0 +1,3 @@
+export { up, down, status, logs, formatStatus, SERVICES } from './manager';
+export type { ServiceStatus, ServiceName } from './manager';
+export { stackPaths } from './paths';

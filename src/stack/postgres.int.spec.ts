@@ -1,0 +1,54 @@
+import { isolate, Isolated } from '../../test/harness';
+
+describe('the stack PostgreSQL', () => {
+  let env: Isolated;
+  beforeAll(async () => {
+    env = await isolate(__filename);
+  });
+  afterAll(() => env.cleanup());
+
+  it('runs with wal_level=logical and room for at least 10 replication slots and WAL senders', async () => {
+    const pg = await env.pg();
+    const { rows } = await pg.query<{ name: string; setting: string }>(
+      `select name, setting from pg_settings where name in ('wal_level', 'max_replication_slots', 'max_wal_senders')`,
+    );
+    const settings = Object.fromEntries(rows.map((row) => [row.name, row.setting]));
+    expect(settings.wal_level).toBe('logical');
+    expect(Number(settings.max_replication_slots)).toBeGreaterThanOrEqual(10);
+    expect(Number(settings.max_wal_senders)).toBeGreaterThanOrEqual(10);
+  });
+
+  it('lets a logical replication slot be created and decodes a committed insert through it', async () => {
+    const pg = await env.pg();
+    const slot = `${env.name}_slot`;
+    await pg.query('create table probe (id int primary key, note text)');
+    await pg.query(`select pg_create_logical_replication_slot($1, 'test_decoding')`, [slot]);
+    try {
+      await pg.query(`insert into probe values (1, 'committed')`);
+      const { rows } = await pg.query<{ data: string }>(
+        'select data from pg_logical_slot_get_changes($1, null, null)',
+        [slot],
+      );
+      expect(rows.map((row) => row.data)).toEqual(
+        expect.arrayContaining([expect.stringContaining(`table public.probe: INSERT: id[integer]:1 note[text]:'committed'`)]),
+      );
+    } finally {
+      await pg.query('select pg_drop_replication_slot($1)', [slot]);
+    }
+  });
+
+  it('lets a pgoutput slot be created (the plugin the relay uses)', async () => {
+    const pg = await env.pg();
+    const slot = `${env.name}_pgoutput`;
+    await pg.query(`select pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+    try {
+      const { rows } = await pg.query<{ plugin: string }>(
+        'select plugin from pg_replication_slots where slot_name = $1',
+        [slot],
+      );
+      expect(rows[0]?.plugin).toBe('pgoutput');
+    } finally {
+      await pg.query('select pg_drop_replication_slot($1)', [slot]);
+    }
+  });
+});

@@ -1,0 +1,2 @@
+// Integration tests wait on real services (consumer-group joins, index refreshes).
+jest.setTimeout(120_000);
