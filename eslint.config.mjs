@@ -16,6 +16,7 @@ export default tseslint.config(
       ],
     },
   },
+  { files: ['jest.config.js'], languageOptions: { globals: { module: 'writable' } } },
   {
     // The configuration module is the one place that reads the environment; the stack manager passes an
     // environment to the processes it starts; tests and benches set up their own.

@@ -64,14 +64,18 @@ export async function isolate(testFile: string): Promise<Isolated> {
     },
     async cleanup() {
       await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
-      const pg = new Client({ connectionString: base.databaseUrl.replace(new URL(base.databaseUrl).pathname, '/postgres') });
+      const pg = new Client({
+        connectionString: base.databaseUrl.replace(new URL(base.databaseUrl).pathname, '/postgres'),
+      });
       await pg.connect();
       await pg.query(`drop database if exists "${name}" with (force)`);
       await pg.end();
       if (kafka) {
         const kafkaAdmin = kafka.admin();
         await kafkaAdmin.connect();
-        const topics = (await kafkaAdmin.listTopics()).filter((topic) => topic.startsWith(config.topicPrefix));
+        const topics = (await kafkaAdmin.listTopics()).filter((topic) =>
+          topic.startsWith(config.topicPrefix),
+        );
         if (topics.length > 0) await kafkaAdmin.deleteTopics({ topics });
         await kafkaAdmin.disconnect();
       }

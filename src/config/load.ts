@@ -22,7 +22,9 @@ function resolveRaw(env: Environment): Map<string, string> {
     const raw =
       fromEnv !== undefined
         ? fromEnv
-        : definition.default.replace(/\$\{([A-Z0-9_]+)\}/g, (_, ref: string) => resolve(ref, [...seen, name]));
+        : definition.default.replace(/\$\{([A-Z0-9_]+)\}/g, (_, ref: string) =>
+            resolve(ref, [...seen, name]),
+          );
     resolved.set(name, raw);
     return raw;
   };
@@ -67,7 +69,8 @@ export function describeSettings(): { env: string; default: string; description:
 export function settingsMarkdown(): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
   const rows = describeSettings().map(
-    (row) => `| \`${row.env}\` | ${row.default === '' ? '(empty)' : `\`${row.default}\``} | ${escape(row.description)} |`,
+    (row) =>
+      `| \`${row.env}\` | ${row.default === '' ? '(empty)' : `\`${row.default}\``} | ${escape(row.description)} |`,
   );
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

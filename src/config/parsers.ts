@@ -55,7 +55,8 @@ export const hostPorts: Parser<string[]> = (raw) => {
 
 export function oneOf<T extends string>(...values: T[]): Parser<T> {
   return (raw) => {
-    if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got '${raw}'`);
+    if (!(values as string[]).includes(raw))
+      throw new Error(`expected one of ${values.join(', ')}, got '${raw}'`);
     return raw as T;
   };
 }

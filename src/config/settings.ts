@@ -38,7 +38,12 @@ export const settings = {
     p.url('http', 'https'),
     'Elasticsearch endpoint of the search read model.',
   ),
-  topicPrefix: setting('TOPIC_PREFIX', '', p.prefix, 'Prefix of every Kafka topic name this deployment uses.'),
+  topicPrefix: setting(
+    'TOPIC_PREFIX',
+    '',
+    p.prefix,
+    'Prefix of every Kafka topic name this deployment uses.',
+  ),
   indexPrefix: setting(
     'INDEX_PREFIX',
     '',

@@ -91,5 +91,8 @@ export function toTributaryError(error: unknown): TributaryError {
   if (error instanceof TributaryError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const retriable = isRetriable(error);
-  return new TributaryError(retriable ? 'infra.unavailable' : 'internal', message, { cause: error, retriable });
+  return new TributaryError(retriable ? 'infra.unavailable' : 'internal', message, {
+    cause: error,
+    retriable,
+  });
 }

@@ -12,7 +12,12 @@ describe('the stack Elasticsearch with the 8.x client', () => {
     const index = `${env.config.indexPrefix}probe`;
     await es.indices.create({
       index,
-      mappings: { properties: { customer: { type: 'text', fields: { raw: { type: 'keyword' } } }, total: { type: 'long' } } },
+      mappings: {
+        properties: {
+          customer: { type: 'text', fields: { raw: { type: 'keyword' } } },
+          total: { type: 'long' },
+        },
+      },
     });
     const documents = [
       { id: 'o-1', customer: 'Ada Lovelace', total: 1200 },

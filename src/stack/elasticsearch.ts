@@ -13,7 +13,11 @@ import type { Service, StackContext } from './service';
  */
 
 const homeDir = (context: StackContext) =>
-  join(context.paths.dist, `elasticsearch-${context.config.stackEsVersion}`, `elasticsearch-${context.config.stackEsVersion}`);
+  join(
+    context.paths.dist,
+    `elasticsearch-${context.config.stackEsVersion}`,
+    `elasticsearch-${context.config.stackEsVersion}`,
+  );
 const confDir = (context: StackContext) => join(context.paths.conf, 'elasticsearch');
 const dataDir = (context: StackContext) => join(context.paths.data, 'elasticsearch');
 const logsDir = (context: StackContext) => join(context.paths.logs, 'elasticsearch');
@@ -41,7 +45,9 @@ async function installDistribution(context: StackContext): Promise<void> {
   const version = context.config.stackEsVersion;
   const dist = join(context.paths.dist, `elasticsearch-${version}`);
   if (isFetched(dist)) return;
-  context.report(`elasticsearch: fetching org.elasticsearch.distribution.integ-test-zip:elasticsearch:${version} with mvn`);
+  context.report(
+    `elasticsearch: fetching org.elasticsearch.distribution.integ-test-zip:elasticsearch:${version} with mvn`,
+  );
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
   const zip = await fetchArtifact(dist, {
@@ -80,7 +86,8 @@ export const elasticsearch: Service = {
     await installDistribution(context);
     // Elasticsearch writes its keystore into the config folder: it gets its own writable copy.
     const conf = confDir(context);
-    if (!existsSync(join(conf, 'jvm.options'))) cpSync(join(homeDir(context), 'config'), conf, { recursive: true });
+    if (!existsSync(join(conf, 'jvm.options')))
+      cpSync(join(homeDir(context), 'config'), conf, { recursive: true });
     writeFileSync(join(conf, 'elasticsearch.yml'), elasticsearchYml(context));
     for (const dir of [dataDir(context), logsDir(context)]) mkdirSync(dir, { recursive: true });
     for (const dir of [conf, logsDir(context)]) giveTo(dir, context.runAs);
@@ -106,12 +113,16 @@ export const elasticsearch: Service = {
 
   async health(context) {
     try {
-      const health = await fetch(`${baseUrl(context)}/_cluster/health`, { signal: AbortSignal.timeout(3_000) });
+      const health = await fetch(`${baseUrl(context)}/_cluster/health`, {
+        signal: AbortSignal.timeout(3_000),
+      });
       const body = (await health.json()) as { status?: string };
       if (body.status !== 'green' && body.status !== 'yellow') {
         return { healthy: false, detail: `cluster status ${body.status ?? 'unknown'}` };
       }
-      const nodes = await fetch(`${baseUrl(context)}/_nodes/_local/info`, { signal: AbortSignal.timeout(3_000) });
+      const nodes = await fetch(`${baseUrl(context)}/_nodes/_local/info`, {
+        signal: AbortSignal.timeout(3_000),
+      });
       const info = (await nodes.json()) as { nodes?: Record<string, { version?: string }> };
       const version = Object.values(info.nodes ?? {})[0]?.version;
       return { healthy: true, ...(version ? { version } : {}) };

@@ -13,7 +13,9 @@ describe('the stack Kafka broker with kafkajs', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })).toBe(true);
+      expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })).toBe(
+        true,
+      );
       expect(await admin.listTopics()).toContain(topic);
     } finally {
       await admin.disconnect();
@@ -34,7 +36,10 @@ describe('the stack Kafka broker with kafkajs', () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     const received: { key: string; value: string }[] = [];
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${received.length} of 50 messages arrived`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`only ${received.length} of 50 messages arrived`)),
+        60_000,
+      );
       consumer
         .run({
           eachMessage: async ({ message }) => {

@@ -13,7 +13,8 @@ import type { Service, StackContext } from './service';
  * Maven Central as `kafka_2.13` plus its runtime closure, and started as `kafka.Kafka`.
  */
 
-const distDir = (context: StackContext) => join(context.paths.dist, `kafka-${context.config.stackKafkaVersion}`);
+const distDir = (context: StackContext) =>
+  join(context.paths.dist, `kafka-${context.config.stackKafkaVersion}`);
 const dataDir = (context: StackContext) => join(context.paths.data, 'kafka');
 const confDir = (context: StackContext) => join(context.paths.conf, 'kafka');
 
@@ -99,7 +100,9 @@ export const kafka: Service = {
     const version = context.config.stackKafkaVersion;
     const java = await context.java();
     if (!existsSync(join(distDir(context), '.complete'))) {
-      context.report(`kafka: fetching org.apache.kafka:kafka_2.13:${version} and its runtime closure with mvn`);
+      context.report(
+        `kafka: fetching org.apache.kafka:kafka_2.13:${version} and its runtime closure with mvn`,
+      );
     }
     await fetchClosure(distDir(context), [
       { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version },

@@ -88,7 +88,9 @@ async function upOne(context: StackContext, service: Service): Promise<void> {
   const existing = recordedPid(context, service);
   if (existing !== undefined) {
     const health = await waitHealthy(context, service, existing);
-    context.report(`${service.name}: already running (pid ${existing}, ${health.version ?? 'version unknown'})`);
+    context.report(
+      `${service.name}: already running (pid ${existing}, ${health.version ?? 'version unknown'})`,
+    );
     return;
   }
   await service.install(context);
@@ -154,7 +156,8 @@ export async function status(config: Config, names?: string[]): Promise<ServiceS
   return Promise.all(
     select(names).map(async (service) => {
       const pid = recordedPid(ctx, service);
-      const health = pid === undefined ? { healthy: false, detail: 'not running' } : await service.health(ctx);
+      const health =
+        pid === undefined ? { healthy: false, detail: 'not running' } : await service.health(ctx);
       return {
         name: service.name,
         pid,
@@ -167,12 +170,23 @@ export async function status(config: Config, names?: string[]): Promise<ServiceS
 }
 
 /** The last `lines` lines of each service's log. */
-export function logs(config: Config, names?: string[], lines = 50): { name: ServiceName; file: string; tail: string }[] {
+export function logs(
+  config: Config,
+  names?: string[],
+  lines = 50,
+): { name: ServiceName; file: string; tail: string }[] {
   const paths = stackPaths(existsSync(config.stackDir) ? realpathSync(config.stackDir) : config.stackDir);
   return select(names).map((service) => {
     const file = paths.log(service.name);
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    return { name: service.name, file, tail: text.split('\n').slice(-lines - 1).join('\n') };
+    return {
+      name: service.name,
+      file,
+      tail: text
+        .split('\n')
+        .slice(-lines - 1)
+        .join('\n'),
+    };
   });
 }
 
@@ -190,5 +204,12 @@ export function formatStatus(statuses: ServiceStatus[]): string {
     ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

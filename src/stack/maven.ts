@@ -20,6 +20,13 @@ export interface Artifact {
 
 const coordinates = (a: Artifact) => `${a.groupId}:${a.artifactId}:${a.version}${a.type ? `:${a.type}` : ''}`;
 
+/** Maven colours its output even with -B on some terminals. */
+const stripColours = (line: string) =>
+  line
+    .split(String.fromCharCode(27))
+    .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, '')))
+    .join('');
+
 async function mvn(args: string[], cwd: string, what: string): Promise<void> {
   await requireMaven();
   const result = await run('mvn', ['-B', '-q', ...args], { cwd, timeoutMs: 20 * 60_000 });
@@ -27,9 +34,12 @@ async function mvn(args: string[], cwd: string, what: string): Promise<void> {
     const reason =
       (result.stdout + result.stderr)
         .split('\n')
-        .map((line) => line.replace(/\u001b\[[0-9;]*m/g, '').trim())
+        .map((line) => stripColours(line).trim())
         .find((line) => line.startsWith('[ERROR]')) ?? `exit code ${result.code}`;
-    throw new TributaryError('stack.start_failed', `could not fetch ${what} from Maven Central with mvn: ${reason}`);
+    throw new TributaryError(
+      'stack.start_failed',
+      `could not fetch ${what} from Maven Central with mvn: ${reason}`,
+    );
   }
 }
 

@@ -51,7 +51,9 @@ export function openStackFolder(
       const target = join(RELOCATED_BASE, createHash('sha1').update(requested).digest('hex').slice(0, 12));
       mkdirSync(target, { recursive: true, mode: 0o755 });
       symlinkSync(target, requested);
-      report(`stack: ${dirname(requested)} is private, so the stack lives in ${target} (linked from ${requested})`);
+      report(
+        `stack: ${dirname(requested)} is private, so the stack lives in ${target} (linked from ${requested})`,
+      );
     } else {
       mkdirSync(requested, { recursive: true });
     }
@@ -59,6 +61,7 @@ export function openStackFolder(
   const root = realpathSync(requested);
   requireReachable(root, user, runAs);
   const paths = stackPaths(root);
-  for (const dir of [paths.logs, paths.run, paths.dist, paths.data, paths.conf]) mkdirSync(dir, { recursive: true });
+  for (const dir of [paths.logs, paths.run, paths.dist, paths.data, paths.conf])
+    mkdirSync(dir, { recursive: true });
   return paths;
 }

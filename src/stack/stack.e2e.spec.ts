@@ -24,10 +24,15 @@ interface CliResult {
 function tributary(args: string[], env: Record<string, string>): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(tsx, [cli, ...args], { env: { ...process.env, ...env }, timeout: 600_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
+    execFile(
+      tsx,
+      [cli, ...args],
+      { env: { ...process.env, ...env }, timeout: 600_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
   });
 }
 
@@ -48,7 +53,10 @@ describe('stack up with a port already taken', () => {
   });
 
   it('fails with one line that names the port, and starts nothing', async () => {
-    const result = await tributary(['stack', 'up', 'kafka'], { STACK_DIR: stackDir, STACK_KAFKA_PORT: String(port) });
+    const result = await tributary(['stack', 'up', 'kafka'], {
+      STACK_DIR: stackDir,
+      STACK_KAFKA_PORT: String(port),
+    });
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

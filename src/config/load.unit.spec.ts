@@ -1,0 +1,49 @@
+import { TributaryError } from '../errors';
+import { describeSettings, loadConfig } from './load';
+
+describe('loadConfig', () => {
+  it('defaults match the local stack, with defaults that refer to other settings resolved', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5433/tributary');
+    expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
+    expect(config.elasticsearchUrl).toBe('http://127.0.0.1:9200');
+    expect(config.stackPgPort).toBe(5433);
+  });
+
+  it('moving a stack port moves the default connection that points at it', () => {
+    const config = loadConfig({ STACK_PG_PORT: '6000', STACK_KAFKA_PORT: '9999' });
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:6000/tributary');
+    expect(config.kafkaBrokers).toEqual(['127.0.0.1:9999']);
+  });
+
+  it('an explicit value wins over the default', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'a:1, b:2' }).kafkaBrokers).toEqual(['a:1', 'b:2']);
+  });
+
+  it('a bad value stops start-up with a message naming the setting', () => {
+    expect(() => loadConfig({ STACK_KAFKA_PORT: 'abc' })).toThrow(/STACK_KAFKA_PORT: expected an integer/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: expected a postgres/);
+    expect(() => loadConfig({ TOPIC_PREFIX: 'Orders!' })).toThrow(/TOPIC_PREFIX/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL: expected one of/);
+  });
+
+  it('reports every bad setting at once, as a config.invalid error', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ STACK_PG_PORT: '70000', KAFKA_BROKERS: 'nohost' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TributaryError);
+    expect((caught as TributaryError).code).toBe('config.invalid');
+    expect((caught as TributaryError).message).toMatch(/STACK_PG_PORT: expected an integer from 1 to 65535/);
+    expect((caught as TributaryError).message).toMatch(/KAFKA_BROKERS: expected host:port/);
+  });
+
+  it('every setting is documented', () => {
+    for (const row of describeSettings()) {
+      expect(row.env).toMatch(/^[A-Z][A-Z0-9_]+$/);
+      expect(row.description.length).toBeGreaterThan(10);
+    }
+  });
+});

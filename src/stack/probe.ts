@@ -1,0 +1,76 @@
+import { Client as ElasticClient } from '@elastic/elasticsearch';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import type { Config } from '../config';
+
+/**
+ * Whether the services the configuration points at answer, whoever runs them: this checkout's native
+ * stack, another checkout's, or docker-compose. Used by the test harness to decide whether to start the
+ * native stack.
+ */
+export interface Probe {
+  postgres: string | undefined;
+  kafka: string | undefined;
+  elasticsearch: string | undefined;
+}
+
+/** Each service's problem, or undefined when it answers and is fit for the pipeline. */
+export async function probe(config: Config): Promise<Probe> {
+  const [postgres, kafka, elasticsearch] = await Promise.all([
+    probePostgres(config),
+    probeKafka(config),
+    probeElasticsearch(config),
+  ]);
+  return { postgres, kafka, elasticsearch };
+}
+
+export const allReachable = (result: Probe) =>
+  Object.values(result).every((problem) => problem === undefined);
+
+async function probePostgres(config: Config): Promise<string | undefined> {
+  const url = new URL(config.databaseUrl);
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString(), connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ wal_level: string }>(
+      `select current_setting('wal_level') as wal_level`,
+    );
+    return rows[0]?.wal_level === 'logical' ? undefined : `wal_level is ${rows[0]?.wal_level}, not logical`;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function probeKafka(config: Config): Promise<string | undefined> {
+  const admin = new Kafka({
+    clientId: 'tributary-probe',
+    brokers: config.kafkaBrokers,
+    connectionTimeout: 2_000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function probeElasticsearch(config: Config): Promise<string | undefined> {
+  const client = new ElasticClient({ node: config.elasticsearchUrl, requestTimeout: 3_000, maxRetries: 0 });
+  try {
+    const health = await client.cluster.health();
+    return health.status === 'red' ? 'cluster status red' : undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.close();
+  }
+}
