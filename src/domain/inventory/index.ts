@@ -1,0 +1,22 @@
+export type { InventoryCommand, ReleaseStock, ReserveStock, RestockInventory } from './commands';
+export { decideInventory } from './decide';
+export { inventoryDecider } from './decider';
+export {
+  inventorySchemaVersions,
+  type InventoryEvent,
+  type StockReceived,
+  type StockReceivedData,
+  type StockReleased,
+  type StockReleasedData,
+  type StockReserved,
+  type StockReservedData,
+} from './events';
+export {
+  availableQuantity,
+  evolveInventory,
+  initialInventoryState,
+  reservationOf,
+  type InventoryState,
+  type Reservation,
+  type StockItem,
+} from './state';
