@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { loadConfig, settingsMarkdown } from '../config';
 import { TributaryError, toTributaryError } from '../errors';
+import { Pool } from 'pg';
+import { migrate } from '../db/data-source';
+import { pgExecutor } from '../db/executor';
+import { pruneOutbox } from '../outbox';
 import * as stack from '../stack';
 
 /**
@@ -16,6 +20,8 @@ commands:
   stack down [service...]        stop them; nothing of ours is left running
   stack status [service...]      version, port and health of each service
   stack logs [service...] [-n N] the last N lines (default 50) of each service's log
+  migrate                        run pending database migrations
+  outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config                         the configuration table (Markdown)
 
 services: postgres, kafka, elasticsearch`;
@@ -55,6 +61,24 @@ async function stackCommand(args: string[]): Promise<number> {
   }
 }
 
+async function outboxCommand(args: string[]): Promise<number> {
+  if (args[0] !== 'prune') throw usageError(`unknown outbox command '${args[0] ?? ''}'`);
+  const config = loadConfig();
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 1 });
+  try {
+    const result = await pruneOutbox(pgExecutor(pool), {
+      slotName: config.relaySlot,
+      minAgeMs: config.outboxRetentionMinAgeMs,
+    });
+    say(
+      `outbox prune: deleted ${result.deleted} published rows (slot ${config.relaySlot} confirmed ${result.confirmedLsn})`,
+    );
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -65,6 +89,13 @@ export async function main(argv: string[]): Promise<number> {
     case 'config':
       say(settingsMarkdown());
       return 0;
+    case 'migrate': {
+      const ran = await migrate(loadConfig());
+      say(ran.length === 0 ? 'migrations: up to date' : `migrations: ran ${ran.join(', ')}`);
+      return 0;
+    }
+    case 'outbox':
+      return outboxCommand(args);
     case undefined:
     case 'help':
     case '--help':

@@ -73,3 +73,11 @@ export const version: Parser<string> = (raw) => {
   if (!/^\d+\.\d+\.\d+$/.test(raw)) throw new Error(`expected a version like 1.2.3, got '${raw}'`);
   return raw;
 };
+
+/** A PostgreSQL identifier we create (slot, publication): lowercase letters, digits and '_'. */
+export const identifier: Parser<string> = (raw) => {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) {
+    throw new Error(`expected lowercase letters, digits and '_' (at most 63), got '${raw}'`);
+  }
+  return raw;
+};

@@ -57,6 +57,46 @@ export const settings = {
     'Log level of the structured (pino) logs.',
   ),
 
+  // The write side.
+  pgPoolSize: setting(
+    'PG_POOL_SIZE',
+    '10',
+    p.integer(1, 500),
+    "Connections in each process's PostgreSQL pool.",
+  ),
+  outboxMode: setting(
+    'OUTBOX_MODE',
+    'table',
+    p.oneOf('table', 'table-transient', 'message'),
+    'How integration events leave a transaction: outbox rows (pruned once published), rows inserted and deleted in the same transaction, or transactional logical messages.',
+  ),
+  snapshotEvery: setting(
+    'SNAPSHOT_EVERY',
+    '100',
+    p.integer(0, 1_000_000),
+    'Write an aggregate snapshot each time a stream crosses a multiple of this many events (0 = never).',
+  ),
+  outboxRetentionMinAgeMs: setting(
+    'OUTBOX_RETENTION_MIN_AGE_MS',
+    '86400000',
+    p.integer(0, 365 * 86_400_000),
+    'Published outbox rows are kept at least this long before `outbox prune` deletes them.',
+  ),
+  relaySlot: setting(
+    'RELAY_SLOT',
+    'tributary_relay',
+    p.identifier,
+    'Logical replication slot of the relay; outbox retention deletes only what it has confirmed.',
+  ),
+  httpHost: setting('HTTP_HOST', '127.0.0.1', p.nonEmpty, 'Address the HTTP API listens on.'),
+  httpPort: setting('HTTP_PORT', '8080', p.port, 'Port of the HTTP API.'),
+  httpBodyLimitBytes: setting(
+    'HTTP_BODY_LIMIT_BYTES',
+    '1048576',
+    p.integer(1024, 100 * 1024 * 1024),
+    'Largest accepted request body; larger ones get 413.',
+  ),
+
   // The local stack (src/stack): where it keeps its state, which versions and ports it runs.
   stackDir: setting(
     'STACK_DIR',

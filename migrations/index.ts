@@ -1,0 +1,4 @@
+import { EventStore1763900000000 } from './1763900000000-EventStore';
+
+/** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
+export const MIGRATIONS = [EventStore1763900000000];

@@ -1,0 +1,4 @@
+export { createOrderService, createEventStoreFor, orders, payments } from './order-service';
+export { handleCommand, reducerOf } from './handle';
+export type { AggregateKind, HandlerSettings } from './handle';
+export type * from './types';

@@ -1,0 +1,109 @@
+import type { Pool } from 'pg';
+import type { Config } from '../config';
+import { pgExecutor } from '../db/executor';
+import { currentSchemaVersions, upcasters } from '../domain/registry';
+import { isOrder, OrderState } from '../domain/orders/state';
+import { orderDecider } from '../domain/orders/decider';
+import type { OrderCommand } from '../domain/orders/commands';
+import type { OrderEvent } from '../domain/orders/events';
+import { toOrderView, type OrderView } from '../domain/orders/view';
+import { isPayment, PaymentState } from '../domain/payments/state';
+import { paymentDecider } from '../domain/payments/decider';
+import type { PaymentCommand } from '../domain/payments/commands';
+import type { PaymentEvent } from '../domain/payments/events';
+import { TributaryError } from '../errors';
+import { createEventStore, EventStore, upcaster } from '../eventstore';
+import { AggregateKind, handleCommand, reducerOf } from './handle';
+import type { AsOf, HistoryEntry, OrderService, PaymentView } from './types';
+
+/** The Order aggregate as the handler sees it. Bump `snapshotVersion` when evolve or OrderState changes. */
+export const orders: AggregateKind<OrderCommand, OrderEvent, OrderState, OrderView> = {
+  streamType: 'order',
+  streamId: (id) => `order-${id}`,
+  decider: orderDecider,
+  snapshotVersion: 1,
+  occurredAt: (command) => command.at,
+  view: (state) => (isOrder(state) ? toOrderView(state) : undefined),
+};
+
+export const payments: AggregateKind<PaymentCommand, PaymentEvent, PaymentState, PaymentView> = {
+  streamType: 'payment',
+  streamId: (id) => `payment-${id}`,
+  decider: paymentDecider,
+  snapshotVersion: 1,
+  occurredAt: (command) => command.at,
+  view: (state) =>
+    isPayment(state)
+      ? {
+          id: state.id,
+          orderId: state.orderId,
+          amount: state.amount,
+          refundedAmount: state.refundedAmount,
+          currency: state.currency,
+          method: state.method,
+          status: state.status,
+          version: state.version,
+        }
+      : undefined,
+};
+
+/** The request a retry must repeat to count as the same: the command without its server-made time. */
+const requestOf = (command: { at: string }) => ({ ...command, at: undefined });
+
+export function createEventStoreFor(config: Config, pool: Pool): EventStore {
+  return createEventStore({
+    pool,
+    upcast: upcaster(upcasters, currentSchemaVersions),
+    outboxMode: config.outboxMode,
+  });
+}
+
+/** The command side over PostgreSQL. */
+export function createOrderService(config: Config, store: EventStore): OrderService {
+  const settings = { store, snapshotEvery: config.snapshotEvery };
+  const orderReducer = reducerOf(orders);
+
+  return {
+    executeOrder: (command, options) =>
+      handleCommand(settings, orders, command.orderId, command, requestOf(command), options),
+
+    async executePayment(command, options) {
+      if (command.type === 'RecordPayment') {
+        const order = await store.load(orders.streamId(command.orderId), orderReducer);
+        if (!isOrder(order.state)) {
+          throw new TributaryError('store.not_found', `order ${command.orderId} does not exist`);
+        }
+      }
+      const request =
+        command.type === 'RecordPayment'
+          ? { ...requestOf(command), paymentId: undefined }
+          : requestOf(command);
+      return handleCommand(settings, payments, command.paymentId, command, request, options);
+    },
+
+    async getOrder(orderId, asOf?: AsOf) {
+      const loaded = await store.load(
+        orders.streamId(orderId),
+        orderReducer,
+        asOf === undefined ? {} : 'at' in asOf ? { asOf: asOf.at } : { toVersion: asOf.version },
+      );
+      return orders.view(loaded.state);
+    },
+
+    async history(orderId) {
+      const events = await store.readStream(orders.streamId(orderId));
+      return events.map((event): HistoryEntry => ({
+        position: event.position,
+        streamId: orderId,
+        version: event.version,
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+        metadata: event.metadata,
+        occurredAt: event.occurredAt,
+        recordedAt: event.recordedAt,
+      }));
+    },
+  };
+}

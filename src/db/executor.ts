@@ -1,0 +1,42 @@
+import type { Pool, PoolClient } from 'pg';
+import { toTributaryError } from '../errors';
+
+/**
+ * What every database operation receives: something that runs one SQL statement. A pg client, a pool, or a
+ * TypeORM entity manager inside the caller's transaction all fit, which is how an outbox write joins the
+ * transaction of a CRUD app. Operations never reach for a global pool.
+ */
+export interface Executor {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+/** Adapts a node-postgres client or pool. */
+export function pgExecutor(client: Pick<PoolClient, 'query'> | Pool): Executor {
+  return {
+    async query<Row>(sql: string, params: readonly unknown[] = []) {
+      const result = await client.query(sql, params as unknown[]);
+      return result.rows as Row[];
+    },
+  };
+}
+
+/**
+ * Runs `work` in one transaction on a connection of `pool`: COMMIT when it resolves, ROLLBACK when it
+ * throws (the error is rethrown, as a TributaryError).
+ */
+export async function withTransaction<T>(pool: Pool, work: (executor: Executor) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    try {
+      const result = await work(pgExecutor(client));
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw toTributaryError(error);
+    }
+  } finally {
+    client.release();
+  }
+}

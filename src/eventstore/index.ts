@@ -1,0 +1,15 @@
+export { appendToStream } from './append';
+export type { AppendInput } from './append';
+export { readStream } from './read-stream';
+export type { ReadStreamOptions } from './read-stream';
+export { readAll, START } from './read-all';
+export type { Checkpoint, ReadAllResult } from './read-all';
+export { loadState } from './load';
+export type { Loaded, LoadOptions, Reducer } from './load';
+export { readSnapshot, writeSnapshot } from './snapshots';
+export type { Snapshot } from './snapshots';
+export { upcaster } from './upcast';
+export type { Upcast } from './upcast';
+export { createEventStore, oneToOneOutbox } from './store';
+export type { AppendOptions, EventStore, OutboxEntries } from './store';
+export type { AppendResult, EventMetadata, ExpectedVersion, NewEvent, StoredEvent } from './types';

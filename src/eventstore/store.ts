@@ -1,0 +1,85 @@
+import type { Pool } from 'pg';
+import { toOutboxEntry, withStateAfter } from '../outbox/mapping';
+import type { OutboxEntry, OutboxMode } from '../outbox/types';
+import { writeOutbox } from '../outbox/write';
+import { Executor, pgExecutor, withTransaction } from '../db/executor';
+import { appendToStream, AppendInput } from './append';
+import { loadState, Loaded, LoadOptions, Reducer } from './load';
+import { Checkpoint, readAll, ReadAllResult } from './read-all';
+import { readStream, ReadStreamOptions } from './read-stream';
+import type { AppendResult, StoredEvent } from './types';
+import type { Upcast } from './upcast';
+
+/**
+ * The event store: append with the transactional outbox, reads, and state loading. Every append writes one
+ * outbox entry per event (unless its mapping keeps an event internal) in the same transaction, so an event
+ * is stored iff its outbox entry is.
+ */
+
+/** Builds the outbox entries of freshly stored events. The default: 1:1, no state. */
+export type OutboxEntries = (events: StoredEvent[]) => OutboxEntry[];
+
+export const oneToOneOutbox: OutboxEntries = (events) =>
+  events.map((event) => toOutboxEntry(event, event.streamId, withStateAfter(event, undefined)!));
+
+export interface AppendOptions {
+  /** Join this transaction (e.g. a CRUD app's entity manager) instead of opening one. */
+  executor?: Executor;
+  /** The integration events of the appended events (default: one per event, 1:1). */
+  outbox?: OutboxEntries;
+}
+
+export interface EventStore {
+  readonly upcast: Upcast;
+  readonly outboxMode: OutboxMode;
+  /** Appends to one stream; its outbox entries are written in the same transaction. */
+  append(input: AppendInput, options?: AppendOptions): Promise<AppendResult>;
+  /** Appends to several streams in one transaction: all or nothing. */
+  appendMany(inputs: AppendInput[], options?: AppendOptions): Promise<AppendResult[]>;
+  readStream(streamId: string, options?: ReadStreamOptions, executor?: Executor): Promise<StoredEvent[]>;
+  readAll(after?: Checkpoint, limit?: number): Promise<ReadAllResult>;
+  load<State>(
+    streamId: string,
+    reducer: Reducer<State>,
+    options?: LoadOptions,
+    executor?: Executor,
+  ): Promise<Loaded<State>>;
+  /** Runs `work` in one transaction. */
+  transaction<T>(work: (executor: Executor) => Promise<T>): Promise<T>;
+}
+
+export function createEventStore(options: {
+  pool: Pool;
+  upcast: Upcast;
+  outboxMode: OutboxMode;
+}): EventStore {
+  const { pool, upcast, outboxMode } = options;
+  const inTransaction = <T>(executor: Executor | undefined, work: (executor: Executor) => Promise<T>) =>
+    executor ? work(executor) : withTransaction(pool, work);
+
+  const appendOne = async (executor: Executor, input: AppendInput, entries: OutboxEntries) => {
+    const result = await appendToStream(executor, input);
+    await writeOutbox(executor, outboxMode, entries(result.events));
+    return result;
+  };
+
+  return {
+    upcast,
+    outboxMode,
+    append: (input, opts = {}) =>
+      inTransaction(opts.executor, (executor) => appendOne(executor, input, opts.outbox ?? oneToOneOutbox)),
+    appendMany: (inputs, opts = {}) =>
+      inTransaction(opts.executor, async (executor) => {
+        const results: AppendResult[] = [];
+        for (const input of inputs)
+          results.push(await appendOne(executor, input, opts.outbox ?? oneToOneOutbox));
+        return results;
+      }),
+    readStream: (streamId, opts, executor) =>
+      readStream(executor ?? pgExecutor(pool), upcast, streamId, opts),
+    readAll: (after, limit) => readAll(pgExecutor(pool), upcast, after, limit),
+    load: (streamId, reducer, opts, executor) =>
+      loadState(executor ?? pgExecutor(pool), upcast, streamId, reducer, opts),
+    transaction: (work) => withTransaction(pool, work),
+  };
+}

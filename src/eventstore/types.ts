@@ -1,0 +1,49 @@
+/** Who and what caused an event; stored with it (the audit trail) and carried to Kafka as CloudEvent extensions. */
+export interface EventMetadata {
+  correlationId?: string;
+  causationId?: string;
+  actor?: string;
+  /** W3C trace context, when present. */
+  traceparent?: string;
+}
+
+/** An event to append. `eventId` defaults to a random UUID, `occurredAt` to now. */
+export interface NewEvent {
+  eventId?: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  /** Business time: when it happened in the domain (may differ from when it was recorded). */
+  occurredAt?: string;
+}
+
+/** A stored event as readers see it, after upcasting to the current schema version. */
+export interface StoredEvent {
+  /** Global position (bigint as a string). */
+  position: string;
+  /** Id of the transaction that wrote it (xid8 as a string); readAll orders by (transactionId, position). */
+  transactionId: string;
+  streamId: string;
+  streamType: string;
+  version: number;
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadata;
+  occurredAt: string;
+  recordedAt: string;
+}
+
+/**
+ * What the appender expects of the stream: exactly this version (0 = no events yet), `no_stream`,
+ * `stream_exists`, or `any`.
+ */
+export type ExpectedVersion = number | 'no_stream' | 'stream_exists' | 'any';
+
+export interface AppendResult {
+  streamId: string;
+  /** The stream version after the append. */
+  nextVersion: number;
+  events: StoredEvent[];
+}

@@ -1,0 +1,31 @@
+import type { StoredEvent } from '../eventstore/types';
+import type { IntegrationEvent, IntegrationMapping, OutboxEntry } from './types';
+
+/** The default mapping: the integration event is the domain event, carrying the state after it. */
+export const withStateAfter: IntegrationMapping = (event, viewAfter) => ({
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  payload: viewAfter === undefined ? { change: event.data } : { change: event.data, state: viewAfter },
+});
+
+/** Builds the outbox entry of a stored event and its integration event; `aggregateId` keys it on Kafka. */
+export function toOutboxEntry(
+  event: StoredEvent,
+  aggregateId: string,
+  integration: IntegrationEvent,
+): OutboxEntry {
+  const headers: Record<string, string> = { occurredAt: event.occurredAt };
+  for (const [key, value] of Object.entries(event.metadata)) {
+    if (typeof value === 'string' && value !== '') headers[key] = value;
+  }
+  return {
+    id: event.eventId,
+    aggregateType: event.streamType,
+    aggregateId,
+    streamVersion: event.version,
+    eventType: integration.type,
+    schemaVersion: integration.schemaVersion,
+    payload: integration.payload,
+    headers,
+  };
+}
