@@ -1,5 +1,8 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+
+/** Entity classes (or schemas) of the app that shares the database. */
+type EntityList = NonNullable<DataSourceOptions['entities']>;
 import { MIGRATIONS } from '../../migrations';
 import type { Config } from '../config';
 
@@ -7,7 +10,7 @@ import type { Config } from '../config';
  * The TypeORM data source: migrations from `migrations/`, and the entities of the CRUD example. Schema
  * changes only ever happen through reviewed migrations (never `synchronize`).
  */
-export function createDataSource(config: Config, entities: Function[] = []): DataSource {
+export function createDataSource(config: Config, entities: EntityList = []): DataSource {
   return new DataSource({
     type: 'postgres',
     url: config.databaseUrl,
@@ -20,7 +23,7 @@ export function createDataSource(config: Config, entities: Function[] = []): Dat
 }
 
 /** Runs every pending migration; returns the names of those that ran. */
-export async function migrate(config: Config, entities: Function[] = []): Promise<string[]> {
+export async function migrate(config: Config, entities: EntityList = []): Promise<string[]> {
   const source = createDataSource(config, entities);
   await source.initialize();
   try {
