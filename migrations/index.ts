@@ -1,4 +1,5 @@
 import { EventStore1763900000000 } from './1763900000000-EventStore';
+import { CrudExample1763900000001 } from './1763900000001-CrudExample';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
-export const MIGRATIONS = [EventStore1763900000000];
+export const MIGRATIONS = [EventStore1763900000000, CrudExample1763900000001];

@@ -1,0 +1,7 @@
+export { appendWithin } from './append-within';
+export type { AppendWithinOptions, StreamAppend } from './append-within';
+export { entityManagerExecutor } from './entity-manager-executor';
+export { Customer, CUSTOMER_TIERS } from './example/customer.entity';
+export type { CustomerTier } from './example/customer.entity';
+export { createCustomerService, customerStreamId, CUSTOMER_STREAM_TYPE } from './example/customer-service';
+export type { CustomerChange, CustomerService, RegisterCustomer } from './example/customer-service';
