@@ -6,6 +6,7 @@ import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { pruneOutbox } from '../outbox';
 import * as stack from '../stack';
+import { serve } from './serve';
 
 /**
  * The one entry point: a subcommand per job. Errors end the program with one readable line on stderr
@@ -15,7 +16,8 @@ import * as stack from '../stack';
 const USAGE = `usage: tributary <command>
 
 commands:
-  start                          the main job: bring the local stack up and print its status
+  start                          the main job: bring the local stack up, migrate, serve the API
+  serve                          the HTTP API (migrates first)
   stack up [service...]          start PostgreSQL, Kafka and Elasticsearch (idempotent)
   stack down [service...]        stop them; nothing of ours is left running
   stack status [service...]      version, port and health of each service
@@ -82,8 +84,14 @@ async function outboxCommand(args: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
-    case 'start':
-      return stackCommand(['up']);
+    case 'start': {
+      await stackCommand(['up']);
+      await serve(loadConfig(), say);
+      return 0;
+    }
+    case 'serve':
+      await serve(loadConfig(), say);
+      return 0;
     case 'stack':
       return stackCommand(args);
     case 'config':

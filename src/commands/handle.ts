@@ -41,6 +41,12 @@ export function reducerOf<Command, Event extends DomainEvent, State, View>(
   };
 }
 
+/**
+ * Requests with the same key run one at a time: without it, a retry racing its original could miss the key
+ * (not committed yet) and then load the original's committed events, and be rejected by `decide` instead of
+ * replayed.
+ */
+export const LOCK_IDEMPOTENT_SQL = `select pg_advisory_xact_lock(hashtextextended($1, 0))`;
 export const FIND_IDEMPOTENT_SQL = `select request_hash, response from idempotency_keys where key = $1`;
 export const SAVE_IDEMPOTENT_SQL = `
 insert into idempotency_keys (key, request_hash, stream_id, response) values ($1, $2, $3, $4)`;
@@ -94,6 +100,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
   const attempt = () =>
     store.transaction(async (executor): Promise<CommandResult<View>> => {
       if (options.idempotencyKey) {
+        await executor.query(LOCK_IDEMPOTENT_SQL, [options.idempotencyKey]);
         const earlier = await replayed<View>(executor, options.idempotencyKey, requestHash);
         if (earlier) return earlier;
       }

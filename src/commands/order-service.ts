@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
 import type { Config } from '../config';
-import { pgExecutor } from '../db/executor';
 import { currentSchemaVersions, upcasters } from '../domain/registry';
 import { isOrder, OrderState } from '../domain/orders/state';
 import { orderDecider } from '../domain/orders/decider';
@@ -87,6 +86,8 @@ export function createOrderService(config: Config, store: EventStore): OrderServ
         orderReducer,
         asOf === undefined ? {} : 'at' in asOf ? { asOf: asOf.at } : { toVersion: asOf.version },
       );
+      // A version the stream has not reached yet did not exist.
+      if (asOf !== undefined && 'version' in asOf && loaded.version < asOf.version) return undefined;
       return orders.view(loaded.state);
     },
 

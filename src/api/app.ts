@@ -1,0 +1,66 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { OrderService } from '../commands/types';
+import { registerDocs } from './docs';
+import { problemErrorHandler, routeNotFoundHandler } from './problem';
+import { CORRELATION_ID_HEADER, correlationIdOf } from './request-context';
+import { orderCommandRoutes } from './routes/order-commands';
+import { orderQueryRoutes } from './routes/order-queries';
+import { paymentRoutes } from './routes/payments';
+import { sharedSchemas } from './schemas';
+import type { RouteOptions } from './reply';
+
+/** Options of the HTTP API. */
+export interface BuildAppOptions {
+  /** The command side the endpoints call. */
+  service: OrderService;
+  /** A pino logger for request and error logs; logging is off when absent. */
+  logger?: FastifyBaseLogger;
+  /** Largest accepted request body; larger ones get 413. Default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** The business time stamped on commands (`at`); default the system clock. */
+  clock?: () => Date;
+  /** Serve the Swagger UI at /docs (default true); the OpenAPI document is at /docs/json either way. */
+  swaggerUi?: boolean;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
+
+/**
+ * The Fastify application of the HTTP API: order and payment commands, order queries, problem+json errors
+ * and the OpenAPI document. Not listening yet: `app.inject()` in tests, `startServer` to serve.
+ */
+export function buildApp(options: BuildAppOptions): FastifyInstance {
+  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const app = Fastify({
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+    bodyLimit: bodyLimitBytes,
+    genReqId: correlationIdOf,
+    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
+    ajv: {
+      customOptions: {
+        // Unknown fields are rejected, not dropped; wrong types are rejected, not coerced ("2" is not 2);
+        // every invalid field is reported at once (bodies are capped by bodyLimit and maxItems).
+        removeAdditional: false,
+        coerceTypes: false,
+        allErrors: true,
+      },
+    },
+  }) as unknown as FastifyInstance;
+
+  // JSON only: any other body (Fastify also parses text/plain by default) gets 415.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler(problemErrorHandler({ bodyLimitBytes }));
+  app.setNotFoundHandler(routeNotFoundHandler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(CORRELATION_ID_HEADER, request.id);
+  });
+  for (const schema of sharedSchemas) app.addSchema(schema);
+
+  registerDocs(app, { ui: options.swaggerUi ?? true });
+
+  const routeOptions: RouteOptions = { service: options.service, clock: options.clock ?? (() => new Date()) };
+  void app.register(orderCommandRoutes, routeOptions);
+  void app.register(orderQueryRoutes, routeOptions);
+  void app.register(paymentRoutes, routeOptions);
+  return app;
+}

@@ -1,0 +1,21 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+// Checked in a plain Node process: the UI's static-file server depends on an ESM-only package (see docs.ts)
+// that Jest's CommonJS runtime cannot load. Everything else about the docs is in the API contract.
+describe('Swagger UI', () => {
+  it('is served as HTML at /docs', async () => {
+    const script = `
+      const { buildApp } = require('./src/api');
+      const { FakeOrderService } = require('./src/api/testing/fake-order-service');
+      const app = buildApp({ service: new FakeOrderService() });
+      app.inject({ url: '/docs' })
+        .then((r) => { process.stdout.write(JSON.stringify({ status: r.statusCode, type: r.headers['content-type'] })); })
+        .finally(() => app.close());
+    `;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: process.cwd() });
+    expect(JSON.parse(stdout)).toEqual({ status: 200, type: expect.stringMatching(/^text\/html/) });
+  }, 30_000);
+});

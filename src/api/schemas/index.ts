@@ -1,0 +1,22 @@
+export {
+  addLineBody,
+  cancelOrderBody,
+  commandHeaders,
+  createOrderBody,
+  emptyBody,
+  OPTIONAL_BODY,
+  orderLineParams,
+  orderParams,
+  orderQuery,
+  PATTERN_MESSAGES,
+  paymentParams,
+  recordPaymentBody,
+  refundPaymentBody,
+  type CancelOrderBody,
+  type CreateOrderBody,
+  type OrderLineBody,
+  type OrderQuery,
+  type RecordPaymentBody,
+  type RefundPaymentBody,
+} from './requests';
+export { historyRef, orderRef, paymentRef, responses, sharedSchemas } from './responses';
