@@ -108,6 +108,8 @@ export async function appendToStream(executor: Executor, input: AppendInput): Pr
       JSON.stringify(input.metadata ?? {}),
     ],
   );
+  // `any` found no stream to lock and lost the race to create it: the stream exists now, so lock and extend it.
+  if (rows.length === 0 && input.expected === 'any' && from === 0) return appendToStream(executor, input);
   if (rows.length === 0)
     throw conflict(input.streamId, input.expected, await actualVersion(executor, input.streamId));
   return { streamId: input.streamId, nextVersion: from + rows.length, events: rows.map(toStoredEvent) };
