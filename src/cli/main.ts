@@ -6,6 +6,7 @@ import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { pruneOutbox } from '../outbox';
 import * as stack from '../stack';
+import { relayCommand } from './relay';
 import { serve } from './serve';
 
 /**
@@ -23,6 +24,9 @@ commands:
   stack status [service...]      version, port and health of each service
   stack logs [service...] [-n N] the last N lines (default 50) of each service's log
   migrate                        run pending database migrations
+  relay                          stream the outbox to Kafka as CloudEvents until SIGINT/SIGTERM
+  relay status                   slot position, lag and warnings
+  relay slot drop                drop the relay's replication slot (decommissioning)
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config                         the configuration table (Markdown)
 
@@ -104,6 +108,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'outbox':
       return outboxCommand(args);
+    case 'relay':
+      return relayCommand(loadConfig(), args, say);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,83 @@
+import { Pool } from 'pg';
+import type { Config } from '../config';
+import { pgExecutor } from '../db/executor';
+import { TributaryError } from '../errors';
+import { createLogger } from '../observability';
+import {
+  describeSlot,
+  dropSlot,
+  kafkaPublisher,
+  relayMetrics,
+  runRelay,
+  serveMetrics,
+  slotStatus,
+} from '../relay';
+
+/** `relay` runs the relay until SIGINT/SIGTERM; `relay status`; `relay slot drop`. */
+export async function relayCommand(
+  config: Config,
+  args: string[],
+  say: (line: string) => void,
+): Promise<number> {
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
+  try {
+    switch (args.join(' ')) {
+      case '':
+        return await run(config, pool);
+      case 'status': {
+        const status = await slotStatus(pgExecutor(pool), config.relaySlot);
+        for (const line of describeSlot(status, config)) say(line);
+        return status ? 0 : 3;
+      }
+      case 'slot drop': {
+        const dropped = await dropSlot(pgExecutor(pool), config.relaySlot);
+        say(dropped ? `slot ${config.relaySlot} dropped` : `slot ${config.relaySlot} does not exist`);
+        return 0;
+      }
+      default:
+        throw new TributaryError(
+          'input.invalid',
+          `unknown relay command '${args.join(' ')}': expected status or slot drop`,
+        );
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+async function run(config: Config, pool: Pool): Promise<number> {
+  const logger = createLogger(config, 'relay');
+  const metrics = relayMetrics();
+  const server =
+    config.relayMetricsPort > 0
+      ? await serveMetrics(metrics, config.httpHost, config.relayMetricsPort)
+      : undefined;
+  const stop = new AbortController();
+  const onSignal = (signal: string) => {
+    logger.info({ signal }, 'stopping: finishing the batch in flight');
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await runRelay(
+      {
+        config,
+        pool,
+        logger,
+        metrics,
+        publisher: kafkaPublisher({
+          brokers: config.kafkaBrokers,
+          clientId: `tributary-relay-${config.relaySlot}`,
+          partitions: config.kafkaTopicPartitions,
+          compression: config.kafkaCompression,
+        }),
+      },
+      stop.signal,
+    );
+    logger.info('relay stopped');
+    return 0;
+  } finally {
+    server?.close();
+  }
+}

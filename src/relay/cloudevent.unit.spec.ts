@@ -1,0 +1,203 @@
+import { CloudEvent, Kafka, type KafkaMessage } from 'cloudevents';
+import type { Message } from 'kafkajs';
+import { TributaryError } from '../errors';
+import type { OutboxEntry } from '../outbox/types';
+import {
+  cloudEventType,
+  sequenceOf,
+  toCloudEvent,
+  toKafkaMessage,
+  type CloudEventOptions,
+  type KafkaContentMode,
+} from './cloudevent';
+
+const OPTIONS: CloudEventOptions = {
+  source: '/tributary/orders',
+  typePrefix: 'io.tributary',
+  dataschemaBase: 'https://schemas.tributary.io/events/',
+};
+
+function entry(overrides: Partial<OutboxEntry> = {}): OutboxEntry {
+  return {
+    id: '6f1c1a52-7a0e-4c43-9d0e-2b1f4c6c9a11',
+    aggregateType: 'order',
+    aggregateId: 'order-42',
+    streamVersion: 7,
+    eventType: 'OrderCreated',
+    schemaVersion: 2,
+    payload: { change: { lines: [{ sku: 'A-1', quantity: 2 }] }, state: { status: 'open', total: '19.90' } },
+    headers: {
+      occurredAt: '2026-11-23T10:15:30.123Z',
+      correlationId: 'corr-1',
+      causationId: 'cmd-9',
+      actor: 'user:alice',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    },
+    ...overrides,
+  };
+}
+
+/** What a kafkajs consumer hands over: header values and the value as Buffers; the SDK wants string headers. */
+function received(message: Message): KafkaMessage<unknown> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    headers[name] = Buffer.from(String(value)).toString('utf8');
+  }
+  const value = Buffer.from(String(message.value));
+  return { headers, key: String(message.key), value, body: value, timestamp: '1795428000000' };
+}
+
+/** Attributes as a plain object, without data and the SDK's always-undefined fields. */
+function attributes(event: CloudEvent<unknown>): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(event)) as Record<string, unknown>;
+  delete plain.data;
+  return plain;
+}
+
+describe('CloudEvent encoding', () => {
+  it('maps an outbox entry to the attributes of the design', () => {
+    const event = toCloudEvent(entry(), OPTIONS);
+    expect(attributes(event)).toEqual({
+      specversion: '1.0',
+      id: '6f1c1a52-7a0e-4c43-9d0e-2b1f4c6c9a11',
+      source: '/tributary/orders',
+      type: 'io.tributary.order.created.v2',
+      subject: 'order-42',
+      time: '2026-11-23T10:15:30.123Z',
+      datacontenttype: 'application/json',
+      dataschema: 'https://schemas.tributary.io/events/order/OrderCreated/v2.json',
+      partitionkey: 'order-42',
+      sequence: '00000000000000000007',
+      correlationid: 'corr-1',
+      causationid: 'cmd-9',
+      actor: 'user:alice',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    });
+    expect(event.data).toEqual(entry().payload);
+    expect(event.validate()).toBe(true);
+  });
+
+  it('keeps the event id as the CloudEvent id, so redeliveries deduplicate', () => {
+    expect(toCloudEvent(entry(), OPTIONS).id).toBe(toCloudEvent(entry(), OPTIONS).id);
+  });
+
+  it('leaves out dataschema without a base, and extensions whose headers are absent', () => {
+    const event = toCloudEvent(entry({ headers: { occurredAt: '2026-11-23T10:15:30.123Z' } }), {
+      source: '/tributary/orders',
+      typePrefix: 'io.tributary',
+    });
+    const plain = attributes(event);
+    for (const name of ['dataschema', 'correlationid', 'causationid', 'actor', 'traceparent']) {
+      expect(plain).not.toHaveProperty(name);
+    }
+  });
+
+  it('refuses an entry without a valid occurredAt rather than stamping a time that changes on redelivery', () => {
+    for (const headers of [{}, { occurredAt: 'yesterday' }] as Record<string, string>[]) {
+      expect(() => toCloudEvent(entry({ headers }), OPTIONS)).toThrow(/occurredAt/);
+    }
+  });
+
+  it('reports what the SDK rejects as input.invalid', () => {
+    let caught: unknown;
+    try {
+      toCloudEvent(entry(), { ...OPTIONS, dataschemaBase: 'not a uri' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TributaryError);
+    expect((caught as TributaryError).code).toBe('input.invalid');
+  });
+
+  describe('type names', () => {
+    it.each([
+      ['order', 'OrderCreated', 2, 'io.tributary.order.created.v2'],
+      ['order', 'OrderLineAdded', 1, 'io.tributary.order.line.added.v1'],
+      ['payment', 'PaymentRefunded', 1, 'io.tributary.payment.refunded.v1'],
+      ['order', 'ItemAdded', 3, 'io.tributary.order.item.added.v3'],
+      ['order_line', 'OrderLineAdded', 1, 'io.tributary.order_line.added.v1'],
+      ['OrderLine', 'order-line-removed', 1, 'io.tributary.order_line.removed.v1'],
+      ['order', 'OrderPDFGenerated', 1, 'io.tributary.order.pdf.generated.v1'],
+      ['payment', 'Payment', 1, 'io.tributary.payment.payment.v1'],
+      ['order', 'Ordered', 1, 'io.tributary.order.ordered.v1'],
+    ])('%s/%s v%d is %s', (aggregateType, eventType, schemaVersion, expected) => {
+      expect(cloudEventType({ aggregateType, eventType, schemaVersion }, 'io.tributary')).toBe(expected);
+    });
+
+    it('refuses a type prefix that is not lowercase dotted words, and names without words', () => {
+      const e = { aggregateType: 'order', eventType: 'OrderCreated', schemaVersion: 1 };
+      expect(() => cloudEventType(e, 'IO.Tributary')).toThrow(TributaryError);
+      expect(() => cloudEventType(e, 'io..tributary')).toThrow(/type prefix/);
+      expect(() => cloudEventType({ ...e, eventType: '!!' }, 'io.tributary')).toThrow(/no words/);
+    });
+  });
+
+  describe('the sequence extension', () => {
+    it('pads stream versions so lexical order is numeric order', () => {
+      const versions = [1, 2, 9, 10, 11, 99, 100, 1_000_000, Number.MAX_SAFE_INTEGER];
+      const sequences = versions.map(sequenceOf);
+      expect([...sequences].reverse().sort()).toEqual(sequences);
+      expect(sequences.every((s) => s.length === 20)).toBe(true);
+      expect(sequenceOf(0)).toBe('00000000000000000000');
+    });
+
+    it('refuses versions that are not non-negative integers', () => {
+      expect(() => sequenceOf(-1)).toThrow(TributaryError);
+      expect(() => sequenceOf(1.5)).toThrow(TributaryError);
+    });
+  });
+
+  describe('Kafka messages', () => {
+    it('keys the message by aggregate id, so one aggregate stays in one partition', () => {
+      for (const mode of ['binary', 'structured'] as const) {
+        expect(toKafkaMessage(toCloudEvent(entry(), OPTIONS), mode).key).toBe('order-42');
+      }
+    });
+
+    it('binary mode: attributes in ce_ headers, all strings, none undefined; the value is the JSON data', () => {
+      const message = toKafkaMessage(toCloudEvent(entry(), OPTIONS), 'binary');
+      expect(JSON.parse(message.value)).toEqual(entry().payload);
+      expect(message.headers).toMatchObject({
+        'content-type': 'application/json',
+        ce_id: entry().id,
+        ce_type: 'io.tributary.order.created.v2',
+        ce_specversion: '1.0',
+        ce_sequence: '00000000000000000007',
+      });
+      for (const value of Object.values(message.headers)) expect(typeof value).toBe('string');
+      expect(Object.keys(message.headers)).not.toContain('ce_schemaurl');
+      expect(message).not.toHaveProperty('timestamp');
+    });
+
+    it('structured mode: the whole event as JSON with the CloudEvents content type', () => {
+      const message = toKafkaMessage(toCloudEvent(entry(), OPTIONS), 'structured');
+      expect(message.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
+      expect(JSON.parse(message.value)).toMatchObject({ id: entry().id, data: entry().payload });
+    });
+
+    it('binary is the default mode', () => {
+      const event = toCloudEvent(entry(), OPTIONS);
+      expect(toKafkaMessage(event)).toEqual(toKafkaMessage(event, 'binary'));
+    });
+
+    it.each<KafkaContentMode>(['binary', 'structured'])(
+      '%s mode round-trips: the decoded event is valid and has equal attributes and data',
+      (mode) => {
+        const events = [
+          toCloudEvent(entry(), OPTIONS),
+          toCloudEvent(entry({ payload: 'just a string', headers: { occurredAt: '2026-01-01T00:00:00Z' } }), {
+            source: '/tributary/orders',
+            typePrefix: 'io.tributary',
+          }),
+          toCloudEvent(entry({ payload: null, streamVersion: 123456789 }), OPTIONS),
+        ];
+        for (const event of events) {
+          const decoded = Kafka.toEvent(received(toKafkaMessage(event, mode))) as CloudEvent<unknown>;
+          expect(decoded.validate()).toBe(true);
+          expect(attributes(decoded)).toEqual(attributes(event));
+          expect(decoded.data).toEqual(event.data);
+        }
+      },
+    );
+  });
+});

@@ -1,0 +1,14 @@
+export { runRelay } from './relay';
+export type { RelayDeps } from './relay';
+export { kafkaPublisher } from './publisher';
+export type { Publisher, TopicMessages } from './publisher';
+export { relayMetrics, serveMetrics } from './metrics';
+export type { RelayMetrics } from './metrics';
+export { slotStatus, dropSlot, ensureSlot, ensurePublication } from './slot';
+export type { SlotStatus } from './slot';
+export { describeSlot } from './status';
+export { toCloudEvent, toKafkaMessage, cloudEventType, sequenceOf } from './cloudevent';
+export type { CloudEventOptions, KafkaContentMode } from './cloudevent';
+export { topicPerAggregateType, dlqTopic } from './routing';
+export type { TopicRouter } from './routing';
+export { HEARTBEAT_PREFIX } from './transaction-buffer';

@@ -1,0 +1,46 @@
+import type { Pool, PoolClient } from 'pg';
+
+/**
+ * Only one relay is active per slot. The active one holds a session-level advisory lock on a dedicated
+ * connection; others wait as hot standbys, polling for it. When the active relay dies its connection drops,
+ * PostgreSQL releases the lock, and a standby takes over within one poll interval.
+ */
+export const TRY_LOCK_SQL = `select pg_try_advisory_lock(hashtextextended('tributary.relay:' || $1, 0)) as locked`;
+
+export interface RelayLock {
+  release(): Promise<void>;
+}
+
+export async function acquireRelayLock(
+  pool: Pool,
+  slot: string,
+  options: { pollMs: number; signal: AbortSignal; onWait: () => void },
+): Promise<RelayLock | undefined> {
+  let waited = false;
+  while (!options.signal.aborted) {
+    let client: PoolClient | undefined;
+    try {
+      client = await pool.connect();
+      const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK_SQL, [slot]);
+      if (rows[0]?.locked) {
+        const held = client;
+        return {
+          async release() {
+            // Ending the session releases the lock even if the unlock below fails.
+            await held.query(`select pg_advisory_unlock_all()`).catch(() => undefined);
+            held.release(true);
+          },
+        };
+      }
+      client.release();
+    } catch {
+      client?.release(true);
+    }
+    if (!waited) {
+      options.onWait();
+      waited = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+  }
+  return undefined;
+}

@@ -1,0 +1,122 @@
+import { CompressionTypes, Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
+import { TributaryError } from '../errors';
+
+/**
+ * Publishes to Kafka with an idempotent producer (acks from all in-sync replicas, retries without
+ * duplicates) and creates topics on first use with the configured partition count.
+ */
+
+export interface TopicMessages {
+  topic: string;
+  messages: Message[];
+}
+
+export interface Publisher {
+  connect(): Promise<void>;
+  /** Resolves once Kafka acknowledged every message (acks=all); rejects otherwise. */
+  publish(batch: TopicMessages[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaPublisherOptions {
+  brokers: string[];
+  clientId: string;
+  partitions: number;
+  /** Gzip is the only codec kafkajs carries without extra packages. */
+  compression: 'none' | 'gzip';
+}
+
+/** Kafka errors that no retry will fix: the relay stops instead of skipping the event. */
+const FATAL_KAFKA_ERRORS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'INVALID_RECORD',
+  'UNSUPPORTED_VERSION',
+]);
+
+function classify(error: unknown): TributaryError {
+  const type = (error as { type?: string }).type;
+  const nested = (error as { originalError?: { type?: string } }).originalError?.type;
+  const kind = type ?? nested;
+  if (kind && FATAL_KAFKA_ERRORS.has(kind)) {
+    return new TributaryError(
+      'internal',
+      `Kafka will never accept this batch (${kind}): ${(error as Error).message}`,
+      {
+        cause: error,
+        retriable: false,
+      },
+    );
+  }
+  return new TributaryError('infra.unavailable', `Kafka: ${(error as Error).message}`, {
+    cause: error,
+    retriable: true,
+  });
+}
+
+export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+  });
+  let producer: Producer | undefined;
+  const known = new Set<string>();
+
+  async function ensureTopics(topics: string[]): Promise<void> {
+    const missing = topics.filter((topic) => !known.has(topic));
+    if (missing.length === 0) return;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const toCreate = missing.filter((topic) => !existing.has(topic));
+      if (toCreate.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: toCreate.map((topic) => ({ topic, numPartitions: options.partitions })),
+        });
+      }
+      for (const topic of missing) known.add(topic);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  return {
+    async connect() {
+      producer = kafka.producer({
+        idempotent: true,
+        // One request in flight keeps per-partition order across retries, whatever the client version does.
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      try {
+        await producer.connect();
+      } catch (error) {
+        throw classify(error);
+      }
+    },
+    async publish(batch) {
+      if (!producer) throw new TributaryError('internal', 'publish before connect');
+      try {
+        await ensureTopics(batch.map((b) => b.topic));
+        await producer.sendBatch({
+          topicMessages: batch,
+          acks: -1,
+          compression: options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        });
+      } catch (error) {
+        throw classify(error);
+      }
+    },
+    async disconnect() {
+      await producer?.disconnect().catch(() => undefined);
+      producer = undefined;
+    },
+  };
+}

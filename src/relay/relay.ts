@@ -1,0 +1,146 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { pgExecutor } from '../db/executor';
+import { TributaryError, toTributaryError } from '../errors';
+import { acquireRelayLock } from './lock';
+import type { RelayMetrics } from './metrics';
+import type { Publisher } from './publisher';
+import { topicPerAggregateType, type TopicRouter } from './routing';
+import { runSession } from './session';
+import { ensurePublication, ensureSlot, slotStatus } from './slot';
+import { HEARTBEAT_PREFIX } from './transaction-buffer';
+
+/**
+ * The relay process: wait for the slot's lock (hot standby), make sure the slot and publication exist, then
+ * run replication sessions, starting a new one from the confirmed position after any retriable failure with
+ * capped exponential backoff. A failure no retry can fix (an entry Kafka will never accept, an unreadable
+ * committed entry) ends the relay with that error: nothing is ever skipped.
+ */
+
+export interface RelayDeps {
+  config: Config;
+  /** For the lock, slot management, heartbeats and lag (not the replication connection). */
+  pool: Pool;
+  publisher: Publisher;
+  logger: Logger;
+  metrics: RelayMetrics;
+  /** Topic routing (default: one topic per aggregate type under TOPIC_PREFIX). */
+  router?: TopicRouter;
+}
+
+const BACKOFF_START_MS = 250;
+const BACKOFF_MAX_MS = 30_000;
+const LAG_POLL_MS = 5_000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Runs until `stop` is aborted (resolves after a clean shutdown) or a non-retriable failure (rejects). */
+export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void> {
+  const { config, pool, logger, metrics } = deps;
+  const slot = config.relaySlot;
+  const lock = await acquireRelayLock(pool, slot, {
+    pollMs: config.relayStandbyPollMs,
+    signal: stop,
+    onWait: () => logger.info({ slot }, 'another relay is active on this slot; waiting as a hot standby'),
+  });
+  if (!lock) return;
+  logger.info({ slot }, 'relay is active');
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const executor = pgExecutor(pool);
+    if (await ensurePublication(executor, config.relayPublication, 'outbox')) {
+      logger.info({ publication: config.relayPublication }, 'publication created');
+    }
+    if (await ensureSlot(executor, slot)) logger.info({ slot }, 'replication slot created');
+    timers.push(...background(deps));
+    await deps.publisher.connect();
+
+    let backoffMs = BACKOFF_START_MS;
+    while (!stop.aborted) {
+      const status = await slotStatus(executor, slot);
+      if (!status?.confirmedFlushLsn)
+        throw new TributaryError('internal', `replication slot ${slot} disappeared`);
+      try {
+        await runSession(
+          {
+            connectionString: config.databaseUrl,
+            slot,
+            publication: config.relayPublication,
+            startLsn: status.confirmedFlushLsn,
+            batchMaxEvents: config.relayBatchMaxEvents,
+            bufferMaxEvents: config.relayBufferMaxEvents,
+            cloudEvents: {
+              source: config.cloudEventSource,
+              typePrefix: config.cloudEventTypePrefix,
+              ...(config.cloudEventDataschemaBase ? { dataschemaBase: config.cloudEventDataschemaBase } : {}),
+            },
+            contentMode: config.cloudEventMode,
+            router: deps.router ?? topicPerAggregateType(config.topicPrefix),
+          },
+          deps,
+          stop,
+        );
+        backoffMs = BACKOFF_START_MS;
+      } catch (error) {
+        const failure = toTributaryError(error);
+        metrics.errors.inc({ kind: failure.code });
+        if (!failure.retriable) throw failure;
+        logger.warn(
+          { err: failure.message, retryInMs: backoffMs },
+          'replication session failed; resuming from the confirmed position',
+        );
+        metrics.reconnects.inc();
+        await sleep(backoffMs, stop);
+        backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+      }
+    }
+  } finally {
+    for (const timer of timers) clearInterval(timer);
+    await deps.publisher.disconnect();
+    await lock.release();
+  }
+}
+
+/** Heartbeat messages (so an idle slot advances) and slot-lag reporting. */
+function background({ config, pool, logger, metrics }: RelayDeps): NodeJS.Timeout[] {
+  const timers: NodeJS.Timeout[] = [];
+  if (config.relayHeartbeatMs > 0) {
+    timers.push(
+      setInterval(() => {
+        pool
+          .query(`select pg_logical_emit_message(true, $1, now()::text)`, [HEARTBEAT_PREFIX])
+          .catch((error: Error) => logger.warn({ err: error.message }, 'heartbeat failed'));
+      }, config.relayHeartbeatMs),
+    );
+  }
+  timers.push(
+    setInterval(() => {
+      slotStatus(pgExecutor(pool), config.relaySlot).then(
+        (status) => {
+          if (!status) return;
+          metrics.slotLagBytes.set(status.lagBytes);
+          if (config.relayLagWarnBytes > 0 && status.lagBytes > config.relayLagWarnBytes) {
+            logger.warn(
+              { lagBytes: status.lagBytes, slot: config.relaySlot },
+              'replication slot lag is above RELAY_LAG_WARN_BYTES',
+            );
+          }
+        },
+        (error: Error) => logger.warn({ err: error.message }, 'could not read slot lag'),
+      );
+    }, LAG_POLL_MS),
+  );
+  for (const timer of timers) timer.unref();
+  return timers;
+}

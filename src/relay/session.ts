@@ -1,0 +1,209 @@
+import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import type { Logger } from 'pino';
+import { TributaryError, toTributaryError } from '../errors';
+import { OUTBOX_MESSAGE_PREFIX } from '../outbox/types';
+import { AckTracker, type TransactionHandle } from './ack-tracker';
+import { toCloudEvent, toKafkaMessage, type CloudEventOptions, type KafkaContentMode } from './cloudevent';
+import { formatLsn, parseLsn } from './lsn';
+import type { RelayMetrics } from './metrics';
+import type { Publisher, TopicMessages } from './publisher';
+import type { TopicRouter } from './routing';
+import { TransactionBuffer, type CompletedTransaction } from './transaction-buffer';
+
+/**
+ * One replication session: stream the slot from the position PostgreSQL last confirmed, publish each
+ * committed transaction's entries to Kafka, and confirm a position only when Kafka acknowledged everything
+ * before it. Any failure ends the session; the caller starts a new one from the confirmed position, so what
+ * was in flight is read again (at least once, never lost).
+ *
+ * pg-logical-replication is used with automatic acknowledgement and its acknowledge timer off (both would
+ * confirm positions before they are published), and without its flow control (which would queue data behind
+ * keepalives): messages are handled synchronously in arrival order, and backpressure pauses the socket.
+ */
+
+export interface SessionSettings {
+  connectionString: string;
+  slot: string;
+  publication: string;
+  /** The position to stream from: the slot's confirmed_flush_lsn. */
+  startLsn: string;
+  batchMaxEvents: number;
+  bufferMaxEvents: number;
+  cloudEvents: CloudEventOptions;
+  contentMode: KafkaContentMode;
+  router: TopicRouter;
+}
+
+export interface SessionDeps {
+  publisher: Publisher;
+  logger: Logger;
+  metrics: RelayMetrics;
+}
+
+interface Queued {
+  transaction: CompletedTransaction;
+  handle: TransactionHandle;
+}
+
+/** The part of the library's connection we pause and resume (it does the same for its own flow control). */
+type Pausable = { _connection?: { stream?: { pause?: () => void; resume?: () => void } } };
+
+/**
+ * Runs until `stop` is aborted (then finishes the batch in flight, acknowledges it and resolves) or until an
+ * error (rejects with a TributaryError; `retriable` says whether a new session may succeed).
+ */
+export async function runSession(
+  settings: SessionSettings,
+  deps: SessionDeps,
+  stop: AbortSignal,
+): Promise<void> {
+  const { publisher, logger, metrics } = deps;
+  const tracker = new AckTracker({ confirmedLsn: parseLsn(settings.startLsn) });
+  const buffer = new TransactionBuffer({ messagePrefix: OUTBOX_MESSAGE_PREFIX });
+  const queue: Queued[] = [];
+  let queuedEntries = 0;
+  let paused = false;
+  let failure: TributaryError | undefined;
+  let acknowledged = parseLsn(settings.startLsn);
+  let wake: () => void = () => undefined;
+  const woken = () => new Promise<void>((resolve) => (wake = resolve));
+
+  const service = new LogicalReplicationService(
+    { connectionString: settings.connectionString },
+    { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
+  );
+  const stream = () => (service as unknown as Pausable)._connection?.stream;
+
+  const fail = (error: unknown) => {
+    failure ??= toTributaryError(error);
+    wake();
+  };
+  const acknowledge = (lsn: bigint | undefined, force = false) => {
+    if (lsn === undefined || (lsn <= acknowledged && !force)) return;
+    if (lsn > acknowledged) acknowledged = lsn;
+    void service.acknowledge(formatLsn(acknowledged)).catch(fail);
+  };
+
+  service.on('data', (lsn: string, message: Pgoutput.Message) => {
+    if (failure) return;
+    try {
+      const done = buffer.push(lsn, message);
+      if (!done) return;
+      if (done.invalid.length > 0) {
+        const first = done.invalid[0]!;
+        throw new TributaryError(
+          'input.invalid',
+          `committed outbox entry at ${first.lsn} cannot be published (${first.reason}); the relay stops rather than skip it`,
+          { retriable: false, details: { invalid: done.invalid.length, xid: done.xid } },
+        );
+      }
+      queue.push({ transaction: done, handle: tracker.begin(done.commitEndLsn) });
+      queuedEntries += done.entries.length;
+      metrics.inFlight.set(queuedEntries);
+      if (!paused && queuedEntries >= settings.bufferMaxEvents) {
+        paused = true;
+        stream()?.pause?.();
+      }
+      wake();
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+  // Keepalives: when nothing is received-but-unpublished, the server's WAL end may be confirmed, so WAL written
+  // by other tables does not pile up behind the slot. Otherwise answer with what is safe.
+  service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => {
+    if (failure) return;
+    const idle = !buffer.inTransaction && queue.length === 0;
+    acknowledge(idle ? tracker.ackableWhenIdle(parseLsn(lsn)) : tracker.ackable(), shouldRespond);
+  });
+  service.on('error', fail);
+
+  const plugin = new PgoutputPlugin({
+    protoVersion: 1,
+    publicationNames: [settings.publication],
+    messages: true,
+  });
+  let stopping = false;
+  const streaming = service.subscribe(plugin, settings.slot, settings.startLsn).then(
+    () => {
+      if (!stopping)
+        fail(
+          new TributaryError('infra.unavailable', 'the replication connection closed', { retriable: true }),
+        );
+    },
+    (error: unknown) => {
+      if (!stopping) fail(error);
+    },
+  );
+  const onStop = () => wake();
+  stop.addEventListener('abort', onStop);
+  logger.info({ slot: settings.slot, startLsn: settings.startLsn }, 'replication session started');
+
+  try {
+    while (!failure && !stop.aborted) {
+      if (queue.length === 0) {
+        await woken();
+        continue;
+      }
+      const batch = takeBatch(queue, settings.batchMaxEvents);
+      await publishBatch(batch, settings, deps);
+      const now = Date.now();
+      for (const { transaction, handle } of batch) {
+        tracker.published(handle);
+        queuedEntries -= transaction.entries.length;
+        if (transaction.entries.length > 0) {
+          metrics.commitToAckSeconds.observe(Math.max(0, now - transaction.commitTime.getTime()) / 1000);
+        }
+      }
+      acknowledge(tracker.ackable());
+      metrics.inFlight.set(queuedEntries);
+      if (paused && queuedEntries < settings.bufferMaxEvents / 2) {
+        paused = false;
+        stream()?.resume?.();
+      }
+    }
+  } catch (error) {
+    fail(error);
+  } finally {
+    stop.removeEventListener('abort', onStop);
+    stopping = true;
+    await service.stop().catch(() => undefined);
+    await streaming;
+    service.removeAllListeners();
+  }
+  if (failure) throw failure;
+  logger.info({ confirmedLsn: formatLsn(acknowledged) }, 'replication session stopped');
+}
+
+/** Whole transactions, in commit order, up to `maxEvents` (at least one transaction, however large). */
+function takeBatch(queue: Queued[], maxEvents: number): Queued[] {
+  const batch: Queued[] = [];
+  let events = 0;
+  while (queue.length > 0) {
+    const next = queue[0]!;
+    if (batch.length > 0 && events + next.transaction.entries.length > maxEvents) break;
+    batch.push(queue.shift()!);
+    events += next.transaction.entries.length;
+  }
+  return batch;
+}
+
+async function publishBatch(batch: Queued[], settings: SessionSettings, deps: SessionDeps): Promise<void> {
+  const byTopic = new Map<string, TopicMessages>();
+  let events = 0;
+  for (const { transaction } of batch) {
+    for (const entry of transaction.entries) {
+      const topic = settings.router(entry);
+      let group = byTopic.get(topic);
+      if (!group) byTopic.set(topic, (group = { topic, messages: [] }));
+      group.messages.push(toKafkaMessage(toCloudEvent(entry, settings.cloudEvents), settings.contentMode));
+      events++;
+    }
+  }
+  if (events === 0) return;
+  await deps.publisher.publish([...byTopic.values()]);
+  deps.metrics.eventsPublished.inc(events);
+  deps.metrics.batchesPublished.inc();
+  deps.logger.debug({ events, transactions: batch.length }, 'batch published');
+}
