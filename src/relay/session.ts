@@ -57,7 +57,7 @@ export async function runSession(
   deps: SessionDeps,
   stop: AbortSignal,
 ): Promise<void> {
-  const { publisher, logger, metrics } = deps;
+  const { logger, metrics } = deps;
   const tracker = new AckTracker({ confirmedLsn: parseLsn(settings.startLsn) });
   const buffer = new TransactionBuffer({ messagePrefix: OUTBOX_MESSAGE_PREFIX });
   const queue: Queued[] = [];
