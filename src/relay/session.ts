@@ -205,5 +205,10 @@ async function publishBatch(batch: Queued[], settings: SessionSettings, deps: Se
   await deps.publisher.publish([...byTopic.values()]);
   deps.metrics.eventsPublished.inc(events);
   deps.metrics.batchesPublished.inc();
-  deps.logger.debug({ events, transactions: batch.length }, 'batch published');
+  const ids = batch.flatMap(({ transaction }) => transaction.entries.map((entry) => entry.id));
+  deps.logger.debug(
+    { events, transactions: batch.length, firstEventId: ids[0], lastEventId: ids[ids.length - 1] },
+    'batch published',
+  );
+  deps.logger.trace({ eventIds: ids }, 'event ids published');
 }
