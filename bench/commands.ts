@@ -1,0 +1,262 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import type { Config } from '../src/config';
+import { createEventStoreFor, createOrderService } from '../src/commands';
+import { Server, startServer, stopServer } from './lib/api-server';
+import { CpuReport, watchCpu } from './lib/cpu';
+import { benchConfig, checkpoint, freshDatabase, openBackendLister } from './lib/db';
+import { collectFacts, factsMarkdown } from './lib/facts';
+import { int, ms, pct, table } from './lib/markdown';
+import { choiceOption, givenOptions, numberListOption, numberOption } from './lib/options';
+import { OpenLoopResult, runOpenLoop } from './lib/open-loop';
+import { OrderSessions } from './lib/order-flow';
+import { summarize } from './lib/stats';
+import { directTransport, httpTransport, Transport } from './lib/transports';
+
+/**
+ * Command latency under a fixed arrival rate: an open-loop generator (bench/lib/open-loop.ts) offers
+ * `--rates` commands per second of a realistic order mix (bench/lib/order-flow.ts) for `--duration` seconds,
+ * after a warm-up, and reports latency from the moment each command was due. Over HTTP to the API
+ * (src/api, in its own process) when it exists, otherwise by calling the service directly. A baseline at
+ * the same rate through the same path, in the same run, shows the floor the machine sets.
+ *
+ *   npx tsx bench/commands.ts [--rates=1000] [--duration=30] [--warmup=5] [--baseline=10] [--think=100]
+ *                             [--transport=auto|http|direct] [--pool=10] [--log-level=silent]
+ */
+
+const DATABASE = 'bench_commands';
+const TARGET_P99_MS = 20;
+const MAX_IN_FLIGHT = 10_000;
+
+const rates = numberListOption('rates', 'BENCH_RATES', [1000]);
+const durationS = numberOption('duration', 'BENCH_DURATION_S', 30);
+const warmupS = numberOption('warmup', 'BENCH_WARMUP_S', 5);
+const baselineS = numberOption('baseline', 'BENCH_BASELINE_S', 10);
+const thinkMs = numberOption('think', 'BENCH_THINK_MS', 100);
+const poolSize = numberOption('pool', 'BENCH_POOL', 10);
+const drainMs = numberOption('drain', 'BENCH_DRAIN_MS', 10_000);
+const logLevel = choiceOption(
+  'log-level',
+  'BENCH_LOG_LEVEL',
+  ['silent', 'fatal', 'error', 'warn', 'info', 'debug'] as const,
+  'silent',
+);
+const transportChoice = choiceOption(
+  'transport',
+  'BENCH_TRANSPORT',
+  ['auto', 'http', 'direct'] as const,
+  'auto',
+);
+
+const log = (line: string) => process.stderr.write(`[bench:commands] ${line}\n`);
+const ROOT = join(__dirname, '..');
+
+/** HTTP when the API exists and answers a real command; the service in-process otherwise (with why). */
+async function chooseTransport(
+  config: Config,
+  pool: Pool,
+): Promise<{ transport: Transport; server?: Server; why: string }> {
+  const direct = () => directTransport(createOrderService(config, createEventStoreFor(config, pool)), pool);
+  const apiExists = existsSync(join(ROOT, 'src', 'api', 'index.ts'));
+  if (transportChoice === 'direct') return { transport: direct(), why: 'chosen with --transport=direct' };
+  if (!apiExists) {
+    if (transportChoice === 'http') throw new Error('--transport=http but src/api/index.ts does not exist');
+    return { transport: direct(), why: 'src/api/index.ts does not exist yet' };
+  }
+  let server: Server | undefined;
+  try {
+    server = await startServer(config, poolSize, logLevel);
+    const transport = httpTransport(server.address);
+    const probe = new OrderSessions(`probe-${randomBytes(3).toString('hex')}`, 0, 7);
+    const { step } = probe.take();
+    await transport.execute(step); // a real CreateOrder must succeed before we measure anything
+    return {
+      transport,
+      server,
+      why: `API at ${server.address} (src/api buildApp in its own process, LOG_LEVEL=${logLevel})`,
+    };
+  } catch (error) {
+    stopServer(server);
+    if (transportChoice === 'http') throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    log(`the API did not work (${reason}); calling the service directly`);
+    return { transport: direct(), why: `the API exists but did not work: ${reason}` };
+  }
+}
+
+interface Phase {
+  name: string;
+  rate: number;
+  seconds: number;
+  result: OpenLoopResult;
+  cpu: CpuReport;
+}
+
+const errorsOf = (result: OpenLoopResult) =>
+  [...result.errors]
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 5)
+    .map(([name, count]) => `${count}× ${name}`)
+    .join('; ') || 'none';
+
+function phaseRow(p: Phase, what: string): (string | number)[] {
+  const s = summarize(p.result.latenciesMs);
+  const cores = (n: number) => (Number.isNaN(n) ? '–' : n.toFixed(2));
+  return [
+    p.name,
+    what,
+    `${int(p.rate)}/s × ${p.seconds} s`,
+    int(p.result.achievedPerSecond),
+    int(p.result.failed + p.result.dropped + p.result.timedOut),
+    ms(s.p50),
+    ms(s.p95),
+    ms(s.p99),
+    ms(s.max),
+    pct(p.cpu.machineBusy),
+    cores(p.cpu.clientCores),
+    cores(p.cpu.appCores),
+    cores(p.cpu.serverCores),
+  ];
+}
+
+function report(phases: Phase[], transport: Transport, why: string, facts: string, sessions: OrderSessions) {
+  const baseline = phases.find((p) => p.name === 'baseline')!;
+  const measured = phases.filter((p) => p.name === 'commands');
+  const command = ['npx tsx bench/commands.ts', ...givenOptions()].join(' ');
+  const baselineP99 = summarize(baseline.result.latenciesMs).p99;
+  const perKind = measured.flatMap((p) => [
+    `Per command at ${int(p.rate)}/s (errors: ${errorsOf(p.result)}; dropped ${p.result.dropped}, timed out ${p.result.timedOut}; ` +
+      `generator send lag p99 ${ms(summarize(p.result.sendLagMs).p99)} ms):`,
+    '',
+    table(
+      ['command', 'count', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+      [...p.result.byKind]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([kind, samples]) => {
+          const s = summarize(samples);
+          return [kind, int(s.count), ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)];
+        }),
+    ),
+    '',
+  ]);
+  const verdicts = measured.map((p) => {
+    const s = summarize(p.result.latenciesMs);
+    const met = s.p99 < TARGET_P99_MS && p.result.achievedPerSecond >= p.rate * 0.98;
+    return [
+      `p99 < ${TARGET_P99_MS} ms at ${int(p.rate)}/s`,
+      `p99 ${ms(s.p99)} ms, ${int(p.result.achievedPerSecond)}/s achieved (baseline p99 ${ms(baselineP99)} ms)`,
+      met ? 'met' : 'NOT met',
+    ];
+  });
+  return [
+    `### Command latency, open loop at ${measured.map((p) => int(p.rate)).join(', ')} commands/s (${transport.name})`,
+    '',
+    `Reproduce: \`${command}\``,
+    '',
+    facts,
+    '',
+    `Transport: **${transport.name}**: ${why}. Pool: ${poolSize} connections. Mix: orders placed with 1–3 lines, ` +
+      `0–2 lines added, 10% a line removed, 85% confirmed and paid (5% of payments partly refunded), 15% cancelled; ` +
+      `${thinkMs} ms think time between an order's commands. Latency is measured from the time each command was ` +
+      `due (open loop: no coordinated omission). Warm-up ${warmupS} s at the first rate, not counted. ` +
+      `${int(sessions.ordersCreated)} orders created in all. CPU in cores (1.00 = one full core); machine busy ` +
+      `includes other work on the machine.`,
+    '',
+    table(
+      [
+        'phase',
+        'operation',
+        'offered',
+        'achieved /s',
+        'errors',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+        'machine busy',
+        'generator cores',
+        'API cores',
+        'PostgreSQL cores',
+      ],
+      [phaseRow(baseline, transport.baselineName), ...measured.map((p) => phaseRow(p, 'command mix'))],
+    ),
+    '',
+    ...perKind,
+    table(['target', 'measured', 'result'], verdicts),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig(DATABASE, { OUTBOX_MODE: 'table', PG_POOL_SIZE: String(poolSize) });
+  await freshDatabase(config);
+  await checkpoint(config);
+  const pool = new Pool({ connectionString: config.databaseUrl, max: poolSize });
+  const lister = await openBackendLister(config);
+  const { transport, server, why } = await chooseTransport(config, pool);
+  log(`transport: ${transport.name} (${why})`);
+  const facts = await collectFacts(config, [
+    [
+      'bench',
+      `commands: ${rates.join(', ')}/s for ${durationS} s each (${transport.name}), pool ${poolSize}`,
+    ],
+  ]);
+  const sessions = new OrderSessions(randomBytes(4).toString('hex'), thinkMs);
+  const phases: Phase[] = [];
+  const phase = async (
+    name: string,
+    rate: number,
+    seconds: number,
+    operation: (i: number) => Promise<string>,
+  ) => {
+    log(`${name}: ${rate}/s for ${seconds} s`);
+    const cpu = watchCpu({
+      serverPids: () => lister.list(),
+      ...(server ? { appPid: server.child.pid! } : {}),
+    });
+    const result = await runOpenLoop({
+      ratePerSecond: rate,
+      durationMs: seconds * 1000,
+      drainTimeoutMs: drainMs,
+      maxInFlight: MAX_IN_FLIGHT,
+      operation,
+    });
+    phases.push({ name, rate, seconds, result, cpu: await cpu.stop() });
+    const s = summarize(result.latenciesMs);
+    log(
+      `  p50 ${ms(s.p50)} p99 ${ms(s.p99)} max ${ms(s.max)} ms, ${int(result.achievedPerSecond)}/s, errors: ${errorsOf(result)}`,
+    );
+  };
+  const command = async () => {
+    const { step, done } = sessions.take();
+    try {
+      await transport.execute(step);
+      done(true);
+      return step.kind;
+    } catch (error) {
+      done(false);
+      throw error;
+    }
+  };
+  try {
+    await phase('baseline', Math.max(...rates), baselineS, async () => {
+      await transport.baseline();
+      return 'baseline';
+    });
+    if (warmupS > 0) await phase('warm-up', rates[0]!, warmupS, command);
+    for (const rate of rates) await phase('commands', rate, durationS, command);
+  } finally {
+    await transport.close();
+    stopServer(server);
+    await lister.close();
+    await pool.end();
+  }
+  process.stdout.write(report(phases, transport, why, factsMarkdown(facts), sessions));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
