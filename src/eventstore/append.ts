@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { TributaryError } from '../errors';
 import type { Executor } from '../db/executor';
-import { EVENT_COLUMNS, EventRow, toStoredEvent } from './rows';
-import type { AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
+import type { AppendResult, EventMetadata, ExpectedVersion, NewEvent, StoredEvent } from './types';
+
+/** The columns an append returns: what the database assigns. */
+interface AppendedRow {
+  position: string;
+  transaction_id: string;
+  stream_version: string;
+  occurred_at: Date;
+  recorded_at: Date;
+}
 
 /**
  * Appends events to one stream inside the caller's transaction, with optimistic concurrency on the stream
@@ -37,7 +45,8 @@ with moved as (
   from moved,
        unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::timestamptz[])
          with ordinality as e(event_id, event_type, schema_version, data, occurred_at, ordinality)
-  returning ${EVENT_COLUMNS}
+  returning global_position::text as position, transaction_id::text as transaction_id, stream_version,
+            occurred_at, recorded_at
 )
 select * from inserted order by stream_version`;
 
@@ -94,13 +103,14 @@ export async function appendToStream(executor: Executor, input: AppendInput): Pr
   if (input.events.length === 0) throw new TributaryError('input.invalid', 'append needs at least one event');
   const from = await exactVersion(executor, input);
   const now = new Date().toISOString();
-  const rows = await executor.query<EventRow>(
+  const eventIds = input.events.map((event) => event.eventId ?? randomUUID());
+  const rows = await executor.query<AppendedRow>(
     from === 0 ? CREATE_STREAM_APPEND_SQL : EXTEND_STREAM_APPEND_SQL,
     [
       input.streamId,
       input.streamType,
       from,
-      input.events.map((event) => event.eventId ?? randomUUID()),
+      eventIds,
       input.events.map((event) => event.type),
       input.events.map((event) => event.schemaVersion),
       input.events.map((event) => JSON.stringify(event.data)),
@@ -112,5 +122,22 @@ export async function appendToStream(executor: Executor, input: AppendInput): Pr
   if (rows.length === 0 && input.expected === 'any' && from === 0) return appendToStream(executor, input);
   if (rows.length === 0)
     throw conflict(input.streamId, input.expected, await actualVersion(executor, input.streamId));
-  return { streamId: input.streamId, nextVersion: from + rows.length, events: rows.map(toStoredEvent) };
+  // Only what the database decided comes back; the rest is what was sent (no jsonb parsed twice).
+  const events = rows.map(
+    (row, i): StoredEvent => ({
+      position: row.position,
+      transactionId: row.transaction_id,
+      streamId: input.streamId,
+      streamType: input.streamType,
+      version: Number(row.stream_version),
+      eventId: eventIds[i]!,
+      type: input.events[i]!.type,
+      schemaVersion: input.events[i]!.schemaVersion,
+      data: input.events[i]!.data,
+      metadata: input.metadata ?? {},
+      occurredAt: row.occurred_at.toISOString(),
+      recordedAt: row.recorded_at.toISOString(),
+    }),
+  );
+  return { streamId: input.streamId, nextVersion: from + rows.length, events };
 }
