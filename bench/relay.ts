@@ -1,0 +1,322 @@
+/**
+ * Relay throughput and latency: outbox → logical replication → Kafka CloudEvents.
+ *
+ *  1. Backlog drain: N events written while no relay runs, then the relay (a separate process, the real CLI)
+ *     drains them; events/s, CPU seconds per 10,000 events and peak RSS of the relay process.
+ *  2. Live load: writers commit at a fixed rate (open loop) while the relay runs; the relay's own
+ *     commit→Kafka-ack histogram gives p50/p99 (bucket upper bounds) and the published rate is compared with
+ *     the written rate.
+ *  3. Baseline in the same run: kafkajs alone publishing the same number of pre-encoded CloudEvents with the
+ *     relay's producer settings, the ceiling any relay on this client can reach here.
+ *
+ * Run: npx tsx bench/relay.ts [--backlog=200000] [--latency-rate=5000] [--throughput-rate=15000] [--duration=20]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+import { createEventStoreFor } from '../src/commands';
+import type { Config } from '../src/config';
+import { kafkaPublisher, toCloudEvent, toKafkaMessage } from '../src/relay';
+import { benchConfig, freshDatabase } from './lib/db';
+import { collectFacts, factsMarkdown } from './lib/facts';
+import { int, table } from './lib/markdown';
+import { givenOptions, numberOption } from './lib/options';
+import { processCpuSeconds } from './lib/cpu';
+import { BENCH_EVENT_DATA, BENCH_STREAM_TYPE } from './lib/payload';
+
+const BACKLOG = numberOption('backlog', 'BENCH_BACKLOG', 200_000);
+const LATENCY_RATE = numberOption('latency-rate', 'BENCH_LATENCY_RATE', 5_000);
+const THROUGHPUT_RATE = numberOption('throughput-rate', 'BENCH_THROUGHPUT_RATE', 15_000);
+const DURATION_S = numberOption('duration', 'BENCH_DURATION', 20);
+const EVENTS_PER_TX = 20;
+const METRICS_PORT = 9471;
+const SLOT = 'bench_relay';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function dropBenchSlot(config: Config): Promise<void> {
+  const url = new URL(config.databaseUrl);
+  url.pathname = '/postgres';
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  await admin.query(
+    `select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1`,
+    [SLOT],
+  );
+  await admin.end();
+}
+
+/** The relay CLI as a child process (its CPU and memory are what we measure). */
+function startRelay(config: Config, topicPrefix: string): ChildProcess {
+  const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
+  return spawn(tsx, [join(__dirname, '..', 'src', 'cli', 'main.ts'), 'relay'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: config.databaseUrl,
+      TOPIC_PREFIX: topicPrefix,
+      RELAY_SLOT: SLOT,
+      RELAY_METRICS_PORT: String(METRICS_PORT),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** The node process under tsx: the child of the tsx launcher that runs main.ts. */
+function relayPid(launcher: ChildProcess): number {
+  const children = readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/);
+  return Number(children[0] ?? launcher.pid);
+}
+
+async function scrape(): Promise<string> {
+  try {
+    return await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
+  } catch {
+    return '';
+  }
+}
+const counter = (text: string, name: string) =>
+  Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+function buckets(text: string): Map<number, number> {
+  const result = new Map<number, number>();
+  for (const match of text.matchAll(
+    /^tributary_relay_commit_to_kafka_ack_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm,
+  )) {
+    result.set(match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]), Number(match[2]));
+  }
+  return result;
+}
+/** The smallest bucket bound below which `q` of the observations (between two scrapes) fall. */
+function quantileBound(before: Map<number, number>, after: Map<number, number>, q: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  for (const bound of bounds) {
+    if ((after.get(bound) ?? 0) - (before.get(bound) ?? 0) >= q * total) return bound;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+const peakRssMb = (pid: number) =>
+  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+async function waitForPublished(target: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const published = counter(await scrape(), 'tributary_relay_events_published_total');
+    if (published >= target || Date.now() > deadline) return published;
+    await sleep(100);
+  }
+}
+
+async function writeAtRate(
+  pool: Pool,
+  config: Config,
+  eventsPerSecond: number,
+  seconds: number,
+): Promise<number> {
+  const store = createEventStoreFor(config, pool);
+  const txPerSecond = eventsPerSecond / EVENTS_PER_TX;
+  const end = Date.now() + seconds * 1000;
+  let sent = 0;
+  let written = 0;
+  const inflight = new Set<Promise<void>>();
+  const start = Date.now();
+  while (Date.now() < end) {
+    const due = Math.floor(((Date.now() - start) / 1000) * txPerSecond);
+    while (sent < due) {
+      const n = sent++;
+      const p = store
+        .append({
+          streamId: `bench-${n % 5000}`,
+          streamType: BENCH_STREAM_TYPE,
+          expected: 'any',
+          events: Array.from({ length: EVENTS_PER_TX }, () => ({
+            type: 'BenchEvent',
+            schemaVersion: 1,
+            data: BENCH_EVENT_DATA,
+          })),
+        })
+        .then(() => {
+          written += EVENTS_PER_TX;
+        });
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+    }
+    await sleep(5);
+  }
+  await Promise.all(inflight);
+  return written;
+}
+
+async function kafkaBaseline(config: Config, events: number): Promise<number> {
+  const publisher = kafkaPublisher({
+    brokers: config.kafkaBrokers,
+    clientId: 'bench-baseline',
+    partitions: 6,
+    compression: 'none',
+  });
+  await publisher.connect();
+  const topic = `bench-baseline-${Date.now()}.bench`;
+  const messages = Array.from({ length: 2000 }, (_, i) =>
+    toKafkaMessage(
+      toCloudEvent(
+        {
+          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          aggregateType: 'bench',
+          aggregateId: `bench-${i % 5000}`,
+          streamVersion: i + 1,
+          eventType: 'BenchEvent',
+          schemaVersion: 1,
+          payload: { change: BENCH_EVENT_DATA },
+          headers: { occurredAt: new Date().toISOString() },
+        },
+        { source: config.cloudEventSource, typePrefix: config.cloudEventTypePrefix },
+      ),
+    ),
+  );
+  await publisher.publish([{ topic, messages: messages.slice(0, 10) }]); // topic creation outside the timing
+  const started = Date.now();
+  for (let sent = 0; sent < events; sent += messages.length) await publisher.publish([{ topic, messages }]);
+  const rate = events / ((Date.now() - started) / 1000);
+  await publisher.disconnect();
+  return rate;
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig('bench_relay');
+  const facts = await collectFacts(config, [
+    [
+      'bench',
+      `relay: backlog ${BACKLOG}, live ${LATENCY_RATE} and ${THROUGHPUT_RATE} events/s for ${DURATION_S} s, ${EVENTS_PER_TX} events/tx`,
+    ],
+  ]);
+  await dropBenchSlot(config);
+  await freshDatabase(config);
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 8 });
+  await pool.query(`select pg_create_logical_replication_slot($1, 'pgoutput')`, [SLOT]);
+  const topicPrefix = `bench-relay-${Date.now()}.`;
+
+  log(`writing a backlog of ${BACKLOG} events`);
+  const store = createEventStoreFor(config, pool);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < BACKLOG / EVENTS_PER_TX) {
+        const n = next++;
+        await store.append({
+          streamId: `bench-${n % 5000}`,
+          streamType: BENCH_STREAM_TYPE,
+          expected: 'any',
+          events: Array.from({ length: EVENTS_PER_TX }, () => ({
+            type: 'BenchEvent',
+            schemaVersion: 1,
+            data: BENCH_EVENT_DATA,
+          })),
+        });
+      }
+    }),
+  );
+
+  log('draining the backlog with the relay');
+  const launcher = startRelay(config, topicPrefix);
+  await sleep(1500);
+  const pid = relayPid(launcher);
+  const cpuStart = processCpuSeconds(pid) ?? 0;
+  const drainStart = Date.now();
+  // Topic creation happens on the first batch: time from the first published event.
+  await waitForPublished(1, 60_000);
+  const firstAt = Date.now();
+  const drained = await waitForPublished(BACKLOG, 300_000);
+  const drainSeconds = (Date.now() - firstAt) / 1000;
+  const drainCpu = (processCpuSeconds(pid) ?? 0) - cpuStart;
+  const drainRss = peakRssMb(pid);
+  log(
+    `drained ${drained} in ${drainSeconds.toFixed(1)} s (${((Date.now() - drainStart) / 1000).toFixed(1)} s with start-up)`,
+  );
+
+  const live: string[][] = [];
+  for (const rate of [LATENCY_RATE, THROUGHPUT_RATE]) {
+    log(`live load at ${rate} events/s for ${DURATION_S} s`);
+    const before = await scrape();
+    const cpuBefore = processCpuSeconds(pid) ?? 0;
+    const publishedBefore = counter(before, 'tributary_relay_events_published_total');
+    const started = Date.now();
+    const written = await writeAtRate(pool, config, rate, DURATION_S);
+    const writeSeconds = (Date.now() - started) / 1000;
+    const published = (await waitForPublished(publishedBefore + written, 120_000)) - publishedBefore;
+    const catchUpSeconds = (Date.now() - started) / 1000 - writeSeconds;
+    const after = await scrape();
+    const cpu = (processCpuSeconds(pid) ?? 0) - cpuBefore;
+    live.push([
+      int(rate),
+      int(written / writeSeconds),
+      int(published),
+      catchUpSeconds.toFixed(1),
+      `≤ ${quantileBound(buckets(before), buckets(after), 0.5) * 1000} ms`,
+      `≤ ${quantileBound(buckets(before), buckets(after), 0.99) * 1000} ms`,
+      ((cpu / Math.max(1, published)) * 10_000).toFixed(2),
+    ]);
+  }
+  const peakRss = peakRssMb(pid);
+  launcher.kill('SIGTERM');
+  await new Promise((resolve) => launcher.once('exit', resolve));
+
+  log('baseline: kafkajs alone');
+  const baseline = await kafkaBaseline(config, BACKLOG);
+  await pool.end();
+  await dropBenchSlot(config);
+
+  const drainRate = drained / drainSeconds;
+  process.stdout.write(
+    [
+      `Reproduce: \`npx tsx bench/relay.ts ${givenOptions().join(' ')}\``.replace(/ `$/, '`'),
+      '',
+      factsMarkdown(facts),
+      '',
+      table(
+        ['phase', 'events', 'seconds', 'events/s', 'relay CPU s per 10,000 events', 'relay peak RSS MB'],
+        [
+          [
+            'backlog drain (relay process)',
+            int(drained),
+            drainSeconds.toFixed(1),
+            int(drainRate),
+            ((drainCpu / drained) * 10_000).toFixed(2),
+            drainRss.toFixed(0),
+          ],
+          [
+            'baseline: kafkajs alone, same producer settings, pre-encoded',
+            int(BACKLOG),
+            '',
+            int(baseline),
+            '',
+            '',
+          ],
+        ],
+      ),
+      '',
+      table(
+        [
+          'target events/s',
+          'written events/s',
+          'published',
+          'catch-up after writers stop (s)',
+          'commit→ack p50',
+          'commit→ack p99',
+          'relay CPU s per 10,000 events',
+        ],
+        live,
+      ),
+      '',
+      `Relay peak RSS over the whole run: ${peakRss.toFixed(0)} MB. Drain rate vs kafkajs alone: ${Math.round((drainRate / baseline) * 100)}%.`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});
