@@ -53,6 +53,22 @@ export function cloudEventType(
   entry: Pick<OutboxEntry, 'aggregateType' | 'eventType' | 'schemaVersion'>,
   typePrefix: string,
 ): string {
+  // The relay asks for the same few types millions of times: remember them (the set of types is small).
+  const key = `${typePrefix}\u0000${entry.aggregateType}\u0000${entry.eventType}\u0000${entry.schemaVersion}`;
+  let type = knownTypes.get(key);
+  if (type === undefined) {
+    type = computeType(entry, typePrefix);
+    if (knownTypes.size < 10_000) knownTypes.set(key, type);
+  }
+  return type;
+}
+
+const knownTypes = new Map<string, string>();
+
+function computeType(
+  entry: Pick<OutboxEntry, 'aggregateType' | 'eventType' | 'schemaVersion'>,
+  typePrefix: string,
+): string {
   if (!TYPE_PREFIX.test(typePrefix)) {
     throw invalid(`type prefix '${typePrefix}' must be lowercase dotted words, e.g. 'io.tributary'`);
   }
