@@ -249,6 +249,8 @@ export async function runSide(
 ): Promise<SideResult> {
   const lister = await openBackendLister(config);
   const pool = new Pool({ connectionString: config.databaseUrl, max: settings.clients });
+  // pool.end() resolves before its connections close on the server; the next side force-drops the database.
+  pool.on('error', () => undefined);
   const serverPids = () => lister.list();
   try {
     switch (side) {

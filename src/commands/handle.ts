@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Decider, DomainEvent } from '../domain/decider';
 import { TributaryError } from '../errors';
 import type { Executor } from '../db/executor';
-import type { EventStore, Reducer, StoredEvent } from '../eventstore';
+import type { EventStore, PendingEvent, Reducer } from '../eventstore';
 import { writeSnapshot } from '../eventstore';
 import { toOutboxEntry, withStateAfter } from '../outbox/mapping';
 import type { CommandOptions, CommandResult } from './types';
@@ -136,7 +136,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
           },
           {
             executor,
-            outbox: (stored: StoredEvent[]) =>
+            outbox: (stored: PendingEvent[]) =>
               stored.map((event, i) => toOutboxEntry(event, aggregateId, withStateAfter(event, views[i])!)),
           },
         );

@@ -1,4 +1,5 @@
 export { appendToStream } from './append';
+export { appendWithOutbox } from './append-with-outbox';
 export type { AppendInput } from './append';
 export { readStream } from './read-stream';
 export type { ReadStreamOptions } from './read-stream';
@@ -12,4 +13,11 @@ export { upcaster } from './upcast';
 export type { Upcast } from './upcast';
 export { createEventStore, oneToOneOutbox } from './store';
 export type { AppendOptions, EventStore, OutboxEntries } from './store';
-export type { AppendResult, EventMetadata, ExpectedVersion, NewEvent, StoredEvent } from './types';
+export type {
+  AppendResult,
+  EventMetadata,
+  ExpectedVersion,
+  NewEvent,
+  PendingEvent,
+  StoredEvent,
+} from './types';

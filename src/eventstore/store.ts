@@ -3,11 +3,13 @@ import { toOutboxEntry, withStateAfter } from '../outbox/mapping';
 import type { OutboxEntry, OutboxMode } from '../outbox/types';
 import { writeOutbox } from '../outbox/write';
 import { Executor, pgExecutor, withTransaction } from '../db/executor';
+import { toTributaryError } from '../errors';
 import { appendToStream, AppendInput } from './append';
+import { appendWithOutbox, fitsOneStatement } from './append-with-outbox';
 import { loadState, Loaded, LoadOptions, Reducer } from './load';
 import { Checkpoint, readAll, ReadAllResult } from './read-all';
 import { readStream, ReadStreamOptions } from './read-stream';
-import type { AppendResult, StoredEvent } from './types';
+import type { AppendResult, PendingEvent, StoredEvent } from './types';
 import type { Upcast } from './upcast';
 
 /**
@@ -16,8 +18,12 @@ import type { Upcast } from './upcast';
  * is stored iff its outbox entry is.
  */
 
-/** Builds the outbox entries of freshly stored events. The default: 1:1, no state. */
-export type OutboxEntries = (events: StoredEvent[]) => OutboxEntry[];
+/**
+ * Builds the outbox entries of the events an append is writing. It runs before the write (an entry can only
+ * use what the append knows up front, not the position or transaction id the database assigns), so the
+ * append can write events and entries in one statement. The default: 1:1, no state.
+ */
+export type OutboxEntries = (events: PendingEvent[]) => OutboxEntry[];
 
 export const oneToOneOutbox: OutboxEntries = (events) =>
   events.map((event) => toOutboxEntry(event, event.streamId, withStateAfter(event, undefined)!));
@@ -66,8 +72,16 @@ export function createEventStore(options: {
   return {
     upcast,
     outboxMode,
-    append: (input, opts = {}) =>
-      inTransaction(opts.executor, (executor) => appendOne(executor, input, opts.outbox ?? oneToOneOutbox)),
+    append: (input, opts = {}) => {
+      const entries = opts.outbox ?? oneToOneOutbox;
+      // Owning the transaction, the store can make it a single autocommitted statement (one round trip).
+      if (!opts.executor && fitsOneStatement(input.expected, outboxMode)) {
+        return appendWithOutbox(pgExecutor(pool), outboxMode, input, entries).catch((error: unknown) => {
+          throw toTributaryError(error);
+        });
+      }
+      return inTransaction(opts.executor, (executor) => appendOne(executor, input, entries));
+    },
     appendMany: (inputs, opts = {}) =>
       inTransaction(opts.executor, async (executor) => {
         const results: AppendResult[] = [];

@@ -13,16 +13,18 @@ export interface NewEvent {
   type: string;
   schemaVersion: number;
   data: unknown;
-  /** Business time: when it happened in the domain (may differ from when it was recorded). */
+  /**
+   * Business time: when it happened in the domain (may differ from when it was recorded). An ISO 8601 time
+   * with a zone; stored with millisecond precision.
+   */
   occurredAt?: string;
 }
 
-/** A stored event as readers see it, after upcasting to the current schema version. */
-export interface StoredEvent {
-  /** Global position (bigint as a string). */
-  position: string;
-  /** Id of the transaction that wrote it (xid8 as a string); readAll orders by (transactionId, position). */
-  transactionId: string;
+/**
+ * An event as an append is about to store it: everything but what the database assigns. An append knows all
+ * of it before it writes, which is what lets it write the outbox entries in the same statement.
+ */
+export interface PendingEvent {
   streamId: string;
   streamType: string;
   version: number;
@@ -31,7 +33,16 @@ export interface StoredEvent {
   schemaVersion: number;
   data: unknown;
   metadata: EventMetadata;
+  /** ISO 8601 in UTC, millisecond precision. */
   occurredAt: string;
+}
+
+/** A stored event as readers see it, after upcasting to the current schema version. */
+export interface StoredEvent extends PendingEvent {
+  /** Global position (bigint as a string). */
+  position: string;
+  /** Id of the transaction that wrote it (xid8 as a string); readAll orders by (transactionId, position). */
+  transactionId: string;
   recordedAt: string;
 }
 

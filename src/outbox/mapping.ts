@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../eventstore/types';
+import type { PendingEvent } from '../eventstore/types';
 import type { IntegrationEvent, IntegrationMapping, OutboxEntry } from './types';
 
 /** The default mapping: the integration event is the domain event, carrying the state after it. */
@@ -8,9 +8,12 @@ export const withStateAfter: IntegrationMapping = (event, viewAfter) => ({
   payload: viewAfter === undefined ? { change: event.data } : { change: event.data, state: viewAfter },
 });
 
-/** Builds the outbox entry of a stored event and its integration event; `aggregateId` keys it on Kafka. */
+/**
+ * Builds the outbox entry of an event being appended, given its integration event; `aggregateId` keys it on
+ * Kafka.
+ */
 export function toOutboxEntry(
-  event: StoredEvent,
+  event: PendingEvent,
   aggregateId: string,
   integration: IntegrationEvent,
 ): OutboxEntry {

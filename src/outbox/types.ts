@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../eventstore/types';
+import type { PendingEvent } from '../eventstore/types';
 
 /** What leaves the service: the public contract of one event, which may differ from the domain event. */
 export interface IntegrationEvent {
@@ -9,10 +9,10 @@ export interface IntegrationEvent {
 }
 
 /**
- * Maps a stored domain event to its integration event, given the aggregate's public view after that event
- * (event-carried state transfer). Returns null for an event that stays internal.
+ * Maps a domain event being appended to its integration event, given the aggregate's public view after that
+ * event (event-carried state transfer). Returns null for an event that stays internal.
  */
-export type IntegrationMapping = (event: StoredEvent, viewAfter: unknown) => IntegrationEvent | null;
+export type IntegrationMapping = (event: PendingEvent, viewAfter: unknown) => IntegrationEvent | null;
 
 /** One outbox entry: id = event id, so downstream deduplication keys on the same id. */
 export interface OutboxEntry {
