@@ -3,7 +3,6 @@ import type { Decider, DomainEvent } from '../domain/decider';
 import { TributaryError } from '../errors';
 import type { Executor } from '../db/executor';
 import type { EventStore, PendingEvent, Reducer } from '../eventstore';
-import { writeSnapshot } from '../eventstore';
 import { toOutboxEntry, withStateAfter } from '../outbox/mapping';
 import type { CommandOptions, CommandResult } from './types';
 
@@ -97,75 +96,89 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
   const reducer = reducerOf(kind);
   const requestHash = hashOf({ streamId, request });
 
-  const attempt = () =>
-    store.transaction(async (executor): Promise<CommandResult<View>> => {
-      if (options.idempotencyKey) {
-        await executor.query(LOCK_IDEMPOTENT_SQL, [options.idempotencyKey]);
-        const earlier = await replayed<View>(executor, options.idempotencyKey, requestHash);
-        if (earlier) return earlier;
+  /**
+   * Load → decide → append. Without an executor nothing here needs a transaction: the append is conditional
+   * on the loaded version (optimistic concurrency) and is one statement; the snapshot is written afterwards
+   * (it is only a shortcut, and rebuilding it is always possible). With an idempotency key, the key's lookup,
+   * the append and the stored result must commit together, so all of it runs in one transaction.
+   */
+  const decideAndAppend = async (executor: Executor | undefined): Promise<CommandResult<View>> => {
+    const loaded = await store.load(streamId, reducer, {}, executor);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== loaded.version) {
+      throw new TributaryError(
+        'store.conflict',
+        `${kind.streamType} ${aggregateId} is at version ${loaded.version}, the request expected ${options.expectedVersion}`,
+        { details: { expected: options.expectedVersion, actual: loaded.version } },
+      );
+    }
+    const decided = kind.decider.decide(command, loaded.state);
+    let state = loaded.state;
+    let version = loaded.version;
+    if (decided.length > 0) {
+      const views: unknown[] = [];
+      for (const event of decided) {
+        state = kind.decider.evolve(state, event);
+        views.push(kind.view(state));
       }
-      const loaded = await store.load(streamId, reducer, {}, executor);
-      if (options.expectedVersion !== undefined && options.expectedVersion !== loaded.version) {
-        throw new TributaryError(
-          'store.conflict',
-          `${kind.streamType} ${aggregateId} is at version ${loaded.version}, the request expected ${options.expectedVersion}`,
-          { details: { expected: options.expectedVersion, actual: loaded.version } },
-        );
-      }
-      const decided = kind.decider.decide(command, loaded.state);
-      let state = loaded.state;
-      let version = loaded.version;
-      if (decided.length > 0) {
-        const views: unknown[] = [];
-        for (const event of decided) {
-          state = kind.decider.evolve(state, event);
-          views.push(kind.view(state));
-        }
-        const result = await store.append(
-          {
-            streamId,
-            streamType: kind.streamType,
-            expected: loaded.version,
-            events: decided.map((event) => ({
-              type: event.type,
-              schemaVersion: event.schemaVersion,
-              data: event.data,
-              occurredAt: kind.occurredAt(command),
-            })),
-            ...(options.metadata ? { metadata: options.metadata } : {}),
-          },
-          {
-            executor,
-            outbox: (stored: PendingEvent[]) =>
-              stored.map((event, i) => toOutboxEntry(event, aggregateId, withStateAfter(event, views[i])!)),
-          },
-        );
-        version = result.nextVersion;
-        if (
-          snapshotEvery > 0 &&
-          Math.floor(version / snapshotEvery) > Math.floor(loaded.version / snapshotEvery)
-        ) {
-          const maxOccurredAt = result.events.reduce(
-            (max, e) => (e.occurredAt > max ? e.occurredAt : max),
-            loaded.maxOccurredAt,
-          );
-          await writeSnapshot(executor, streamId, kind.snapshotVersion, { version, state, maxOccurredAt });
-        }
-      }
-      const view = kind.view(state);
-      if (view === undefined)
-        throw new TributaryError('internal', `${streamId} has no state after the command`);
-      const response: CommandResult<View> = { streamId: aggregateId, version, view, replayed: false };
-      if (options.idempotencyKey) {
-        await executor.query(SAVE_IDEMPOTENT_SQL, [
-          options.idempotencyKey,
-          requestHash,
+      const result = await store.append(
+        {
           streamId,
-          JSON.stringify(response),
-        ]);
+          streamType: kind.streamType,
+          expected: loaded.version,
+          events: decided.map((event) => ({
+            type: event.type,
+            schemaVersion: event.schemaVersion,
+            data: event.data,
+            occurredAt: kind.occurredAt(command),
+          })),
+          ...(options.metadata ? { metadata: options.metadata } : {}),
+        },
+        {
+          ...(executor ? { executor } : {}),
+          outbox: (pending: PendingEvent[]) =>
+            pending.map((event, i) => toOutboxEntry(event, aggregateId, withStateAfter(event, views[i])!)),
+        },
+      );
+      version = result.nextVersion;
+      if (
+        snapshotEvery > 0 &&
+        Math.floor(version / snapshotEvery) > Math.floor(loaded.version / snapshotEvery)
+      ) {
+        const maxOccurredAt = result.events.reduce(
+          (max, e) => (e.occurredAt > max ? e.occurredAt : max),
+          loaded.maxOccurredAt,
+        );
+        await store.writeSnapshot(
+          streamId,
+          kind.snapshotVersion,
+          { version, state, maxOccurredAt },
+          executor,
+        );
       }
-      return response;
-    });
+    }
+    const view = kind.view(state);
+    if (view === undefined)
+      throw new TributaryError('internal', `${streamId} has no state after the command`);
+    return { streamId: aggregateId, version, view, replayed: false };
+  };
+
+  const idempotencyKey = options.idempotencyKey;
+  const attempt = (): Promise<CommandResult<View>> =>
+    idempotencyKey === undefined
+      ? decideAndAppend(undefined)
+      : store.transaction(async (executor) => {
+          await executor.query(LOCK_IDEMPOTENT_SQL, [idempotencyKey]);
+          const earlier = await replayed<View>(executor, idempotencyKey, requestHash);
+          if (earlier) return earlier;
+          const response = await decideAndAppend(executor);
+          await executor.query(SAVE_IDEMPOTENT_SQL, [
+            idempotencyKey,
+            requestHash,
+            streamId,
+            JSON.stringify(response),
+          ]);
+          return response;
+        });
 
   for (let tries = 1; ; tries++) {
     try {

@@ -11,6 +11,7 @@ import { Checkpoint, readAll, ReadAllResult } from './read-all';
 import { readStream, ReadStreamOptions } from './read-stream';
 import type { AppendResult, PendingEvent, StoredEvent } from './types';
 import type { Upcast } from './upcast';
+import { writeSnapshot, type Snapshot } from './snapshots';
 
 /**
  * The event store: append with the transactional outbox, reads, and state loading. Every append writes one
@@ -50,6 +51,13 @@ export interface EventStore {
     options?: LoadOptions,
     executor?: Executor,
   ): Promise<Loaded<State>>;
+  /** Stores a snapshot (in the caller's transaction when an executor is given). */
+  writeSnapshot(
+    streamId: string,
+    snapshotVersion: number,
+    snapshot: Snapshot,
+    executor?: Executor,
+  ): Promise<void>;
   /** Runs `work` in one transaction. */
   transaction<T>(work: (executor: Executor) => Promise<T>): Promise<T>;
 }
@@ -94,6 +102,8 @@ export function createEventStore(options: {
     readAll: (after, limit) => readAll(pgExecutor(pool), upcast, after, limit),
     load: (streamId, reducer, opts, executor) =>
       loadState(executor ?? pgExecutor(pool), upcast, streamId, reducer, opts),
+    writeSnapshot: (streamId, snapshotVersion, snapshot, executor) =>
+      writeSnapshot(executor ?? pgExecutor(pool), streamId, snapshotVersion, snapshot),
     transaction: (work) => withTransaction(pool, work),
   };
 }
