@@ -1,6 +1,6 @@
 import type { Executor } from '../db/executor';
-import { readSnapshot } from './snapshots';
-import { readStream } from './read-stream';
+import { readStateRows } from './read-state';
+import { toStoredEvent } from './rows';
 import type { StoredEvent } from './types';
 import type { Upcast } from './upcast';
 
@@ -42,18 +42,17 @@ export async function loadState<State>(
   reducer: Reducer<State>,
   options: LoadOptions = {},
 ): Promise<Loaded<State>> {
-  const snapshot =
-    options.useSnapshots === false
-      ? undefined
-      : await readSnapshot(executor, streamId, reducer.snapshotVersion, options);
-  let state = snapshot ? (snapshot.state as State) : reducer.initialState();
-  let version = snapshot?.version ?? 0;
-  let maxOccurredAt = snapshot?.maxOccurredAt ?? '';
-  const events = await readStream(executor, upcast, streamId, {
-    fromVersion: version + 1,
-    ...(options.toVersion === undefined ? {} : { toVersion: options.toVersion }),
-    ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
-  });
+  const rows = await readStateRows(
+    executor,
+    streamId,
+    options.useSnapshots === false ? -1 : reducer.snapshotVersion,
+    options,
+  );
+  const snapshot = rows[0]?.kind === 0 ? rows.shift() : undefined;
+  let state = snapshot ? (snapshot.data as State) : reducer.initialState();
+  let version = snapshot ? Number(snapshot.stream_version) : 0;
+  let maxOccurredAt = snapshot ? snapshot.occurred_at.toISOString() : '';
+  const events = rows.map((row) => upcast(toStoredEvent(row)));
   for (const event of events) {
     state = reducer.evolve(state, event);
     version = event.version;
