@@ -32,6 +32,7 @@ export interface RelayDeps {
 const BACKOFF_START_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 const LAG_POLL_MS = 5_000;
+const HEALTHY_SESSION_MS = 30_000;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -71,6 +72,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
       const status = await slotStatus(executor, slot);
       if (!status?.confirmedFlushLsn)
         throw new TributaryError('internal', `replication slot ${slot} disappeared`);
+      const sessionStarted = Date.now();
       try {
         await runSession(
           {
@@ -96,6 +98,8 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
         const failure = toTributaryError(error);
         metrics.errors.inc({ kind: failure.code });
         if (!failure.retriable) throw failure;
+        // A session that ran a while was healthy: this is a new incident, not the same one again.
+        if (Date.now() - sessionStarted > HEALTHY_SESSION_MS) backoffMs = BACKOFF_START_MS;
         logger.warn(
           { err: failure.message, retryInMs: backoffMs },
           'replication session failed; resuming from the confirmed position',

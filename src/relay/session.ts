@@ -81,7 +81,10 @@ export async function runSession(
   const acknowledge = (lsn: bigint | undefined, force = false) => {
     if (lsn === undefined || (lsn <= acknowledged && !force)) return;
     if (lsn > acknowledged) acknowledged = lsn;
-    void service.acknowledge(formatLsn(acknowledged)).catch(fail);
+    // pg-logical-replication sends the LSN it is given plus one. A slot resumes at its confirmed position and
+    // skips every transaction whose commit record starts before it, so confirming one byte past a commit's end
+    // would skip a transaction whose commit record directly follows. Hence minus one: exactly `acknowledged`.
+    void service.acknowledge(formatLsn(acknowledged - 1n)).catch(fail);
   };
 
   service.on('data', (lsn: string, message: Pgoutput.Message) => {
