@@ -26,6 +26,7 @@ commands:
   migrate                        run pending database migrations
   relay                          stream the outbox to Kafka as CloudEvents until SIGINT/SIGTERM
   relay status                   slot position, lag and warnings
+  relay slot create              create the slot and publication now (before the first write)
   relay slot drop                drop the relay's replication slot (decommissioning)
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config                         the configuration table (Markdown)

@@ -29,6 +29,15 @@ export async function relayCommand(
         for (const line of describeSlot(status, config)) say(line);
         return status ? 0 : 3;
       }
+      case 'slot create': {
+        const executor = pgExecutor(pool);
+        const publication = await ensurePublication(executor, config.relayPublication, 'outbox');
+        const slot = await ensureSlot(executor, config.relaySlot);
+        say(
+          `publication ${config.relayPublication}: ${publication ? 'created' : 'exists'}; slot ${config.relaySlot}: ${slot ? 'created' : 'exists'}`,
+        );
+        return 0;
+      }
       case 'slot drop': {
         const dropped = await dropSlot(pgExecutor(pool), config.relaySlot);
         say(dropped ? `slot ${config.relaySlot} dropped` : `slot ${config.relaySlot} does not exist`);
@@ -37,7 +46,7 @@ export async function relayCommand(
       default:
         throw new TributaryError(
           'input.invalid',
-          `unknown relay command '${args.join(' ')}': expected status or slot drop`,
+          `unknown relay command '${args.join(' ')}': expected status, slot create or slot drop`,
         );
     }
   } finally {

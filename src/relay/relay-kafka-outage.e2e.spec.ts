@@ -55,6 +55,13 @@ describe('the relay through a Kafka outage', () => {
       stop.signal,
     );
 
+    // Events committed before the slot exists are not in its stream: write only once the relay streams.
+    const streamingBy = Date.now() + 30_000;
+    while (!(await slotStatus(pgExecutor(pool), slot))?.active) {
+      if (Date.now() > streamingBy) throw new Error('the relay did not start streaming within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
     const written: string[] = [];
     let writing = true;
     const writer = (async () => {

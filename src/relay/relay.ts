@@ -65,7 +65,6 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
     }
     if (await ensureSlot(executor, slot)) logger.info({ slot }, 'replication slot created');
     timers.push(...background(deps));
-    await deps.publisher.connect();
 
     let backoffMs = BACKOFF_START_MS;
     while (!stop.aborted) {
@@ -74,6 +73,10 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
         throw new TributaryError('internal', `replication slot ${slot} disappeared`);
       const sessionStarted = Date.now();
       try {
+        // A fresh idempotent producer per session: after a failed send, the old producer's sequence numbers
+        // no longer say which messages the broker has, and a batch re-read from the slot could be taken for a
+        // duplicate of different messages and dropped. A new producer id starts from a clean slate.
+        await deps.publisher.connect();
         await runSession(
           {
             connectionString: config.databaseUrl,
@@ -97,6 +100,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
       } catch (error) {
         const failure = toTributaryError(error);
         metrics.errors.inc({ kind: failure.code });
+        await deps.publisher.disconnect();
         if (!failure.retriable) throw failure;
         // A session that ran a while was healthy: this is a new incident, not the same one again.
         if (Date.now() - sessionStarted > HEALTHY_SESSION_MS) backoffMs = BACKOFF_START_MS;
