@@ -6,6 +6,8 @@ import { createLogger } from '../observability';
 import {
   describeSlot,
   dropSlot,
+  ensurePublication,
+  ensureSlot,
   kafkaPublisher,
   relayMetrics,
   runRelay,
