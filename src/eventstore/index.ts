@@ -7,7 +7,7 @@ export { readAll, START } from './read-all';
 export type { Checkpoint, ReadAllResult } from './read-all';
 export { loadState } from './load';
 export type { Loaded, LoadOptions, Reducer } from './load';
-export { readSnapshot, writeSnapshot } from './snapshots';
+export { writeSnapshot } from './snapshots';
 export type { Snapshot } from './snapshots';
 export { upcaster } from './upcast';
 export type { Upcast } from './upcast';
