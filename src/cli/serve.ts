@@ -3,10 +3,12 @@ import { buildApp, startServer } from '../api';
 import { createEventStoreFor, createOrderService } from '../commands';
 import type { Config } from '../config';
 import { migrate } from '../db/data-source';
+import { pgExecutor } from '../db/executor';
+import { ensurePublication, ensureSlot } from '../relay';
 import { createLogger } from '../observability';
 
 /**
- * Runs the HTTP API until SIGINT/SIGTERM: migrations first (idempotent), then the server. On a signal it stops
+ * Runs the HTTP API until SIGINT/SIGTERM: migrations and the relay's slot first (idempotent), then the server. On a signal it stops
  * taking requests, finishes those in flight, closes the pool, and resolves.
  */
 export async function serve(config: Config, say: (line: string) => void): Promise<void> {
@@ -14,6 +16,13 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   const ran = await migrate(config);
   if (ran.length > 0) say(`migrations: ran ${ran.join(', ')}`);
   const pool = new Pool({ connectionString: config.databaseUrl, max: config.pgPoolSize });
+  // A slot streams only what commits after it exists: create it before the API accepts the first write, so
+  // the relay publishes every event whenever it starts.
+  if (await ensurePublication(pgExecutor(pool), config.relayPublication, 'outbox')) {
+    say(`publication ${config.relayPublication} created`);
+  }
+  if (await ensureSlot(pgExecutor(pool), config.relaySlot))
+    say(`replication slot ${config.relaySlot} created`);
   const service = createOrderService(config, createEventStoreFor(config, pool));
   const app = buildApp({ service, logger, bodyLimitBytes: config.httpBodyLimitBytes });
   const address = await startServer(app, { host: config.httpHost, port: config.httpPort });
