@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { seededRandom } from '../../test/fixtures/random';
 
 /**
  * The command mix of the latency bench: orders that live a realistic life. Each order is placed with 1–3
@@ -27,18 +28,6 @@ export interface Line {
   name: string;
   quantity: number;
   unitPrice: number;
-}
-
-/** A small deterministic generator (mulberry32), so every run offers the same mix. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The commands of one order's life, in order. */

@@ -1,24 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { isolate, Isolated } from '../../test/harness';
-import { createDataSource, migrate } from '../db/data-source';
+import { openCrudFixture, type CrudFixture } from '../../test/fixtures/crud';
 import { entityManagerExecutor } from './entity-manager-executor';
 import { Customer } from './example/customer.entity';
 
-let env: Isolated;
+let fixture: CrudFixture;
 let dataSource: DataSource;
 
 beforeAll(async () => {
-  env = await isolate(__filename);
-  await migrate(env.config, [Customer]);
-  dataSource = createDataSource(env.config, [Customer]);
-  await dataSource.initialize();
+  fixture = await openCrudFixture(__filename);
+  dataSource = fixture.dataSource;
 });
 
-afterAll(async () => {
-  await dataSource?.destroy();
-  await env?.cleanup();
-});
+afterAll(() => fixture?.close());
 
 const insertSql = `insert into crud_customers (id, name, email) values ($1, 'Ada', $2) returning id`;
 

@@ -1,24 +1,20 @@
 import type { DataSource } from 'typeorm';
-import { isolate, Isolated } from '../../test/harness';
-import { createDataSource, migrate } from '../db/data-source';
-import { Customer } from './example/customer.entity';
+import { openCrudFixture, type CrudFixture } from '../../test/fixtures/crud';
+import type { Isolated } from '../../test/harness';
 
 /** STYLE 10: the reviewed migrations and the entities describe the same schema, or CI fails. */
 
-let env: Isolated;
+let fixture: CrudFixture;
 let dataSource: DataSource;
+let env: Isolated;
 
 beforeAll(async () => {
-  env = await isolate(__filename);
-  await migrate(env.config, [Customer]);
-  dataSource = createDataSource(env.config, [Customer]);
-  await dataSource.initialize();
+  fixture = await openCrudFixture(__filename);
+  dataSource = fixture.dataSource;
+  env = fixture.env;
 });
 
-afterAll(async () => {
-  await dataSource?.destroy();
-  await env?.cleanup();
-});
+afterAll(() => fixture?.close());
 
 /** The statements TypeORM would run to make the database match the entities. */
 async function pendingChanges(): Promise<string[]> {
