@@ -1,5 +1,12 @@
 import { EventStore1763900000000 } from './1763900000000-EventStore';
 import { CrudExample1763900000001 } from './1763900000001-CrudExample';
+import { Projections1763900000002 } from './1763900000002-Projections';
+import { Reporting1763900000003 } from './1763900000003-Reporting';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
-export const MIGRATIONS = [EventStore1763900000000, CrudExample1763900000001];
+export const MIGRATIONS = [
+  EventStore1763900000000,
+  CrudExample1763900000001,
+  Projections1763900000002,
+  Reporting1763900000003,
+];

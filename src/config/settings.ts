@@ -167,6 +167,49 @@ export const settings = {
     p.integer(0, 65535),
     'Port of the relay Prometheus metrics endpoint /metrics (0 = off).',
   ),
+  // The projectors (src/projections): Kafka consumer groups feeding the read models.
+  projectorGroupPrefix: setting(
+    'PROJECTOR_GROUP_PREFIX',
+    '${TOPIC_PREFIX}tributary-',
+    p.nonEmpty,
+    'Consumer group of a projector = this prefix + its name (search, reporting).',
+  ),
+  projectorRetryAttempts: setting(
+    'PROJECTOR_RETRY_ATTEMPTS',
+    '3',
+    p.integer(1, 100),
+    'Attempts to apply an event whose failure is not retriable before it is dead-lettered (unavailable services are retried without limit).',
+  ),
+  projectorRetryMaxMs: setting(
+    'PROJECTOR_RETRY_MAX_MS',
+    '10000',
+    p.integer(100, 600_000),
+    'Cap of the exponential backoff between attempts to apply a batch.',
+  ),
+  projectorPartitionsConcurrency: setting(
+    'PROJECTOR_PARTITIONS_CONCURRENCY',
+    '1',
+    p.integer(1, 64),
+    'Partitions a projector process applies at the same time.',
+  ),
+  projectorFetchMaxBytesPerPartition: setting(
+    'PROJECTOR_FETCH_MAX_BYTES_PER_PARTITION',
+    '2097152',
+    p.integer(65_536, 100 * 1024 * 1024),
+    'Largest fetch per partition, which bounds a batch (and the memory it takes).',
+  ),
+  searchMetricsPort: setting(
+    'SEARCH_METRICS_PORT',
+    '9465',
+    p.integer(0, 65535),
+    'Port of the search projector Prometheus metrics endpoint /metrics (0 = off).',
+  ),
+  reportingMetricsPort: setting(
+    'REPORTING_METRICS_PORT',
+    '9466',
+    p.integer(0, 65535),
+    'Port of the reporting projector Prometheus metrics endpoint /metrics (0 = off).',
+  ),
   httpHost: setting('HTTP_HOST', '127.0.0.1', p.nonEmpty, 'Address the HTTP API listens on.'),
   httpPort: setting('HTTP_PORT', '8080', p.port, 'Port of the HTTP API.'),
   httpBodyLimitBytes: setting(

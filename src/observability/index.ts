@@ -1,2 +1,3 @@
 export { createLogger } from './logger';
 export type { Logger } from './logger';
+export { serveMetrics } from './metrics-server';

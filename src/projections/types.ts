@@ -66,6 +66,6 @@ export interface Freshness {
   readonly lastAppliedAt: string | null;
   /** Messages on Kafka not yet applied, as of the last batch (sum over partitions). */
   readonly lagMessages: number | null;
-  /** Milliseconds between the newest applied event's time and now; null before the first event. */
+  /** 0 when caught up; otherwise milliseconds between the newest applied event's time and now; null before the first event. */
   readonly lagMs: number | null;
 }

@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The relay's Prometheus metrics, on their own registry so tests can create several relays. */
@@ -48,21 +47,3 @@ export function relayMetrics() {
 }
 
 export type RelayMetrics = ReturnType<typeof relayMetrics>;
-
-/** Serves `GET /metrics` on 127.0.0.1:`port`. */
-export function serveMetrics(metrics: RelayMetrics, host: string, port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url !== '/metrics') {
-      response.writeHead(404).end();
-      return;
-    }
-    metrics.registry.metrics().then(
-      (body) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body),
-      () => response.writeHead(500).end(),
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
-}

@@ -1,0 +1,205 @@
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import type { Pool } from 'pg';
+import { TributaryError, toTributaryError } from '../../errors';
+import type { Logger } from '../../observability';
+import { dlqTopic } from '../../relay/routing';
+import type { ConsumerContracts } from '../contracts';
+import type { Projection } from '../types';
+import { toDlqMessage, type DeadLetter } from './dead-letter';
+import type { ProjectorMetrics } from './metrics';
+import { pgBatchSessions } from './pg-session';
+import { processBatch } from './process-batch';
+
+/**
+ * A projector process: a member of the consumer group `groupId` on `topics`, feeding one projection.
+ * Offsets are committed only after a batch's read-model writes and dead letters succeeded, so a crash at
+ * any point redelivers (harmless: projections are idempotent) and never skips.
+ */
+export interface ProjectorOptions {
+  projection: Projection;
+  contracts: ConsumerContracts;
+  pool: Pool;
+  brokers: string[];
+  groupId: string;
+  topics: string[];
+  /** Partitions of topics this process creates when they are missing (source topics and their `.dlq`). */
+  partitions: number;
+  retryAttempts: number;
+  retryMaxMs: number;
+  partitionsConsumedConcurrently: number;
+  maxBytesPerPartition: number;
+  logger: Logger;
+  metrics: ProjectorMetrics;
+}
+
+class Stopping extends Error {}
+
+/** Runs until `stop` aborts; resolves after the batch in flight finished (or was abandoned uncommitted). */
+export async function runProjector(options: ProjectorOptions, stop: AbortSignal): Promise<void> {
+  const { projection, logger, metrics } = options;
+  const kafka = new Kafka({
+    clientId: `tributary-${projection.name}`,
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+  });
+  await ensureTopics(kafka, [...options.topics, ...options.topics.map(dlqTopic)], options.partitions);
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: options.maxBytesPerPartition,
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: options.retryMaxMs },
+  });
+  await producer.connect();
+  await consumer.connect();
+  const begin = pgBatchSessions(options.pool, projection.name);
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      stop.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  const sendDeadLetters = (letters: readonly DeadLetter[]) => publishDeadLetters(producer, letters);
+
+  try {
+    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || stop.aborted) return;
+        const started = process.hrtime.bigint();
+        try {
+          const result = await processBatch(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              messages: batch.messages,
+              highWatermark: batch.highWatermark,
+            },
+            {
+              projection,
+              contracts: options.contracts,
+              begin,
+              sendDeadLetters,
+              retry: {
+                attempts: options.retryAttempts,
+                maxBackoffMs: options.retryMaxMs,
+                sleep,
+                beforeWait: async (failure, attempt, waitMs) => {
+                  metrics.retries.inc({ code: failure.code });
+                  logger.warn(
+                    {
+                      err: failure.message,
+                      code: failure.code,
+                      attempt,
+                      retryInMs: waitMs,
+                      partition: batch.partition,
+                    },
+                    'applying a batch failed; retrying',
+                  );
+                  if (stop.aborted || !isRunning() || isStale()) throw new Stopping();
+                  await heartbeat();
+                },
+              },
+              onDeadLetter: (letter) =>
+                logger.error(
+                  {
+                    eventId: letter.eventId,
+                    aggregateId: letter.aggregateId,
+                    offset: letter.position.offset,
+                    reason: letter.reason,
+                  },
+                  'dead-lettered',
+                ),
+            },
+          );
+          const last = batch.messages[batch.messages.length - 1]!.offset;
+          resolveOffset(last);
+          // The offset after the last message: where the group resumes.
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+          ]);
+          metrics.batches.inc();
+          metrics.eventsApplied.inc(result.applied);
+          metrics.deadLetters.inc(result.deadLettered);
+          metrics.lagMessages.set(
+            { topic: batch.topic, partition: String(batch.partition) },
+            Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
+          );
+          if (result.lastEventAt) {
+            metrics.lagSeconds.set(Math.max(0, (Date.now() - Date.parse(result.lastEventAt)) / 1000));
+          }
+          metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+          await heartbeat();
+        } catch (error) {
+          if (error instanceof Stopping) return; // nothing resolved or committed: redelivered later
+          const failure = toTributaryError(error);
+          logger.error(
+            { err: failure.message, code: failure.code },
+            'batch abandoned; it will be redelivered',
+          );
+          throw failure;
+        }
+      },
+    });
+    await new Promise<void>((resolve) => {
+      if (stop.aborted) resolve();
+      else stop.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+  }
+}
+
+/** Publishes dead letters to `<topic>.dlq`, acknowledged by every in-sync replica. */
+async function publishDeadLetters(producer: Producer, letters: readonly DeadLetter[]): Promise<void> {
+  const byTopic = new Map<string, ReturnType<typeof toDlqMessage>[]>();
+  const now = new Date();
+  for (const letter of letters) {
+    const topic = dlqTopic(letter.position.topic);
+    const messages = byTopic.get(topic) ?? [];
+    messages.push(toDlqMessage(letter, now));
+    byTopic.set(topic, messages);
+  }
+  try {
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  } catch (error) {
+    throw new TributaryError('infra.unavailable', `dead-letter topic: ${(error as Error).message}`, {
+      cause: error,
+      retriable: true,
+    });
+  }
+}
+
+/** Creates the topics that do not exist yet, so a projector may start before the relay. */
+export async function ensureTopics(kafka: Kafka, topics: string[], partitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      await admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+        })
+        .catch((error: { type?: string }) => {
+          if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+        });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,14 @@
+export { runProjector, ensureTopics } from './consumer';
+export type { ProjectorOptions } from './consumer';
+export { processBatch } from './process-batch';
+export type { BatchDeps, BatchInput, BatchResult, BatchSession } from './process-batch';
+export { decodeMessage } from './decode';
+export { DLQ_HEADERS, toDlqMessage } from './dead-letter';
+export type { DeadLetter } from './dead-letter';
+export { projectorMetrics } from './metrics';
+export type { ProjectorMetrics } from './metrics';
+export { replayDeadLetters } from './replay';
+export type { ReplayResult } from './replay';
+export { listDeadLetters } from './store/dead-letters';
+export type { DeadLetterRow } from './store/dead-letters';
+export { readFreshness } from './store/checkpoint';
