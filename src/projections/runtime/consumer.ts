@@ -61,8 +61,13 @@ export async function runProjector(options: ProjectorOptions, stop: AbortSignal)
   const begin = pgBatchSessions(options.pool, projection.name);
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      stop.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const wake = () => {
+        clearTimeout(timer);
+        stop.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      stop.addEventListener('abort', wake, { once: true });
     });
   const sendDeadLetters = (letters: readonly DeadLetter[]) => publishDeadLetters(producer, letters);
 
@@ -149,9 +154,13 @@ export async function runProjector(options: ProjectorOptions, stop: AbortSignal)
         }
       },
     });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       if (stop.aborted) resolve();
       else stop.addEventListener('abort', () => resolve(), { once: true });
+      // kafkajs restarts the consumer after a retriable crash; one it will not restart ends the projector.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) reject(toTributaryError(payload.error));
+      });
     });
   } finally {
     await consumer.disconnect().catch(() => undefined);

@@ -20,10 +20,10 @@ describe('decoding the relay CloudEvents', () => {
   );
 
   it('an OrderCreated v1 event is upcast: change and state gain the sales channel', () => {
-    const [created] = orderHistory('order-v1', [createOrder('order-v1', '2026-11-01T10:00:00.000Z')]);
-    const { salesChannel: _c, ...changeV1 } = created!.change as Record<string, unknown>;
-    const { salesChannel: _s, ...stateV1 } = created!.state;
-    const v1 = { ...created!, schemaVersion: 1, change: changeV1, state: stateV1 as typeof created.state };
+    const created = orderHistory('order-v1', [createOrder('order-v1', '2026-11-01T10:00:00.000Z')])[0]!;
+    const { salesChannel: _c, ...changeV1 } = created.change as Record<string, unknown>;
+    const { salesChannel: _s, ...stateV1 } = created.state;
+    const v1 = { ...created, schemaVersion: 1, change: changeV1, state: stateV1 as typeof created.state };
     const decoded = decodeMessage(toRelayMessage(v1), position, contracts);
     expect(decoded).toEqual({ ok: true, event: { ...created, position } });
   });
