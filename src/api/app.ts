@@ -6,6 +6,7 @@ import { CORRELATION_ID_HEADER, correlationIdOf } from './request-context';
 import { orderCommandRoutes } from './routes/order-commands';
 import { orderQueryRoutes } from './routes/order-queries';
 import { paymentRoutes } from './routes/payments';
+import { searchRoutes, type SearchRouteOptions } from './routes/search';
 import { sharedSchemas } from './schemas';
 import type { RouteOptions } from './reply';
 
@@ -19,6 +20,11 @@ export interface BuildAppOptions {
   bodyLimitBytes?: number;
   /** The business time stamped on commands (`at`); default the system clock. */
   clock?: () => Date;
+  /**
+   * The read models' queries (search and reports), each served only when given: the command side runs
+   * without them.
+   */
+  readModels?: { search?: SearchRouteOptions };
   /** Serve the Swagger UI at /docs (default true); the OpenAPI document is at /docs/json either way. */
   swaggerUi?: boolean;
 }
@@ -62,5 +68,6 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(orderCommandRoutes, routeOptions);
   void app.register(orderQueryRoutes, routeOptions);
   void app.register(paymentRoutes, routeOptions);
+  if (options.readModels?.search) void app.register(searchRoutes, options.readModels.search);
   return app;
 }

@@ -1,3 +1,4 @@
+import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Pool } from 'pg';
 import { buildApp, startServer } from '../api';
 import { createEventStoreFor, createOrderService } from '../commands';
@@ -6,6 +7,8 @@ import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { ensurePublication, ensureSlot } from '../relay';
 import { createLogger } from '../observability';
+import { readFreshness } from '../projections/runtime';
+import { ensureOrdersIndex, searchOrders } from '../projections/search';
 
 /**
  * Runs the HTTP API until SIGINT/SIGTERM: migrations and the relay's slot first (idempotent), then the server. On a signal it stops
@@ -24,7 +27,24 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   if (await ensureSlot(pgExecutor(pool), config.relaySlot))
     say(`replication slot ${config.relaySlot} created`);
   const service = createOrderService(config, createEventStoreFor(config, pool));
-  const app = buildApp({ service, logger, bodyLimitBytes: config.httpBodyLimitBytes });
+  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  // The API serves commands without Elasticsearch; search answers once the index exists (the search
+  // projector creates it too).
+  await ensureOrdersIndex(es, config.indexPrefix).catch((error: Error) =>
+    logger.warn({ err: error.message }, 'search index not ready; /search answers once Elasticsearch is'),
+  );
+  const executor = pgExecutor(pool);
+  const app = buildApp({
+    service,
+    logger,
+    bodyLimitBytes: config.httpBodyLimitBytes,
+    readModels: {
+      search: {
+        search: (params) => searchOrders(es, config.indexPrefix, params),
+        freshness: () => readFreshness(executor, 'search'),
+      },
+    },
+  });
   const address = await startServer(app, { host: config.httpHost, port: config.httpPort });
   say(`API listening on ${address} — OpenAPI at ${address}/docs; Ctrl-C stops it`);
   await new Promise<void>((resolve) => {
@@ -35,4 +55,5 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   say('stopping the API');
   await app.close();
   await pool.end();
+  await es.close();
 }
