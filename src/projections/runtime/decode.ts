@@ -43,20 +43,9 @@ export function decodeMessage(
   const poison = (reason: string): Decoded => ({ ok: false, reason, ...hint });
   if (message.value === null) return poison('the message has no value (a tombstone is not a CloudEvent)');
 
-  let event: CloudEvent<unknown>;
-  try {
-    const parsed = Kafka.toEvent({
-      key: key ?? undefined,
-      value: message.value,
-      body: message.value,
-      headers,
-    } as never);
-    if (Array.isArray(parsed)) return poison('a batch of CloudEvents is not accepted on this topic');
-    event = parsed as CloudEvent<unknown>;
-    event.validate();
-  } catch (error) {
-    return poison(`not a valid CloudEvent: ${describe(error)}`);
-  }
+  const parsed = parseCloudEvent(message.value, headers, key);
+  if ('reason' in parsed) return poison(`not a valid CloudEvent: ${parsed.reason}`);
+  const event = parsed;
   const aggregateId = typeof event.subject === 'string' && event.subject !== '' ? event.subject : null;
   const full = { aggregateId: aggregateId ?? key, eventId: event.id, version: hint.version };
   const reject = (reason: string): Decoded => ({ ok: false, reason, ...full });
@@ -118,6 +107,81 @@ export function decodeMessage(
       state: state as OrderView,
       position,
     },
+  };
+}
+
+/** The attributes the projectors use, and the data. */
+interface Parsed {
+  id: string;
+  type: string;
+  subject: unknown;
+  time: string | undefined;
+  sequence: unknown;
+  data: unknown;
+}
+
+const RFC3339 =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$/i;
+
+/**
+ * A CloudEvent from a Kafka message. Binary mode — what the relay writes, the hot path — is read straight
+ * from the `ce_` headers and checked against the spec's rules for the attributes projectors rely on
+ * (specversion 1.0; id, source and type non-empty; time RFC 3339; JSON content): the SDK's constructor and
+ * validation cost more than the whole projection at 10,000 events/s. Structured mode goes through the SDK's
+ * Kafka binding and validation.
+ */
+function parseCloudEvent(
+  value: Buffer,
+  headers: Record<string, string>,
+  key: string | null,
+): Parsed | { reason: string } {
+  const contentType = headers['content-type'] ?? headers.ce_datacontenttype;
+  if (headers.ce_id === undefined) {
+    if (!contentType?.startsWith('application/cloudevents')) {
+      return { reason: 'neither ce_id headers (binary mode) nor a application/cloudevents content type' };
+    }
+    try {
+      const parsed = Kafka.toEvent({ key: key ?? undefined, value, body: value, headers } as never);
+      if (Array.isArray(parsed)) return { reason: 'a batch of CloudEvents is not accepted on this topic' };
+      const event = parsed as CloudEvent<unknown>;
+      event.validate();
+      return {
+        id: event.id,
+        type: event.type,
+        subject: event.subject,
+        time: event.time,
+        sequence: event.sequence,
+        data: event.data,
+      };
+    } catch (error) {
+      return { reason: describe(error) };
+    }
+  }
+  if (headers.ce_specversion !== '1.0')
+    return { reason: `ce_specversion '${headers.ce_specversion ?? ''}' is not 1.0` };
+  for (const name of ['ce_id', 'ce_source', 'ce_type'] as const) {
+    if (!headers[name]) return { reason: `${name} is missing or empty` };
+  }
+  const time = headers.ce_time;
+  if (time !== undefined && (!RFC3339.test(time) || Number.isNaN(Date.parse(time)))) {
+    return { reason: `ce_time '${time}' is not an RFC 3339 timestamp` };
+  }
+  if (contentType !== undefined && !/^application\/([a-z0-9.+-]+\+)?json\b/i.test(contentType)) {
+    return { reason: `content type '${contentType}' is not JSON` };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(value.toString('utf8'));
+  } catch (error) {
+    return { reason: `the data is not JSON: ${(error as Error).message}` };
+  }
+  return {
+    id: headers.ce_id!,
+    type: headers.ce_type!,
+    subject: headers.ce_subject,
+    time: time === undefined ? undefined : new Date(time).toISOString(),
+    sequence: headers.ce_sequence,
+    data,
   };
 }
 

@@ -39,6 +39,38 @@ describe('a poison message is returned with its reason, never thrown', () => {
     ],
     ['a tombstone', { ...good, value: null }, /no value/],
     [
+      'a binary event of another spec version',
+      { ...good, headers: { ...good.headers, ce_specversion: Buffer.from('0.3') } },
+      /ce_specversion '0.3' is not 1.0/,
+    ],
+    [
+      'a binary event without source',
+      { ...good, headers: { ...good.headers, ce_source: Buffer.from('') } },
+      /ce_source is missing/,
+    ],
+    [
+      'a binary event with a bad time',
+      { ...good, headers: { ...good.headers, ce_time: Buffer.from('yesterday') } },
+      /ce_time 'yesterday' is not an RFC 3339/,
+    ],
+    [
+      'a binary event with XML data',
+      { ...good, headers: { ...good.headers, 'content-type': Buffer.from('application/xml') } },
+      /content type 'application\/xml' is not JSON/,
+    ],
+    [
+      'a structured event without an id',
+      {
+        key: good.key,
+        value: Buffer.from(
+          JSON.stringify({ specversion: '1.0', source: '/x', type: 'io.tributary.order.created.v2' }),
+        ),
+        headers: { 'content-type': Buffer.from('application/cloudevents+json; charset=utf-8') },
+        offset: '1',
+      },
+      /not a valid CloudEvent/,
+    ],
+    [
       'an unknown type',
       { ...good, headers: { ...good.headers, ce_type: Buffer.from('io.tributary.order.exploded.v1') } },
       /unknown event type io.tributary.order.exploded.v1/,
