@@ -6,7 +6,9 @@ import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { pruneOutbox } from '../outbox';
 import * as stack from '../stack';
+import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
+import { verifyCommand } from './verify';
 import { serve } from './serve';
 
 /**
@@ -28,6 +30,14 @@ commands:
   relay status                   slot position, lag and warnings
   relay slot create              create the slot and publication now (before the first write)
   relay slot drop                drop the relay's replication slot (decommissioning)
+  project search|reporting       run a projector (Kafka consumer group) until SIGINT/SIGTERM
+  rebuild search|reporting       rebuild a read model from the event store, then swap it in (no downtime)
+  dead-letters list [--projector P] [--status parked|replayed] [--aggregate ID]
+                                 what the projectors dead-lettered, oldest first
+  dead-letters replay P [--aggregate ID]
+                                 apply P's parked dead letters again (after a fix), in order; unpark what passes
+  verify [--since T] [--checks kafka,search,reporting]
+                                 compare Kafka and the read models with the event store; exit 5 when anything is off
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config                         the configuration table (Markdown)
 
@@ -111,6 +121,14 @@ export async function main(argv: string[]): Promise<number> {
       return outboxCommand(args);
     case 'relay':
       return relayCommand(loadConfig(), args, say);
+    case 'project':
+      return projectCommand(loadConfig(), args, say);
+    case 'rebuild':
+      return rebuildCommand(loadConfig(), args, say);
+    case 'dead-letters':
+      return deadLettersCommand(loadConfig(), args, say);
+    case 'verify':
+      return verifyCommand(loadConfig(), args, say);
     case undefined:
     case 'help':
     case '--help':

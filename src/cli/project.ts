@@ -1,0 +1,223 @@
+import { Client as ElasticClient } from '@elastic/elasticsearch';
+import { Pool } from 'pg';
+import type { Config } from '../config';
+import { migrate } from '../db/data-source';
+import { pgExecutor } from '../db/executor';
+import { TributaryError } from '../errors';
+import { createLogger, serveMetrics } from '../observability';
+import { orderContracts } from '../projections/contracts';
+import { rebuildReporting, rebuildSearch } from '../projections/rebuild';
+import { createReportingProjection } from '../projections/reporting';
+import { listDeadLetters, projectorMetrics, replayDeadLetters, runProjector } from '../projections/runtime';
+import { createSearchProjection, ensureOrdersIndex } from '../projections/search';
+import type { Projection } from '../projections/types';
+import { orderTopic } from '../projections/topics';
+
+/**
+ * `project <search|reporting>` runs a projector until SIGINT/SIGTERM; `rebuild <search|reporting>` rebuilds
+ * a read model from the event store without downtime; `dead-letters list|replay` shows and replays what a
+ * projector parked.
+ */
+
+export const PROJECTORS = ['search', 'reporting'] as const;
+export type ProjectorName = (typeof PROJECTORS)[number];
+
+function projectorName(value: string | undefined): ProjectorName {
+  if (value === 'search' || value === 'reporting') return value;
+  throw new TributaryError(
+    'input.invalid',
+    value === undefined
+      ? 'name a projector: search or reporting'
+      : `unknown projector '${value}': expected search or reporting`,
+  );
+}
+
+/** The resources a projector command holds; `close` releases them. */
+interface Resources {
+  pool: Pool;
+  es: ElasticClient;
+  projection: Projection;
+  close(): Promise<void>;
+}
+
+async function open(config: Config, name: ProjectorName): Promise<Resources> {
+  const pool = new Pool({
+    connectionString: config.databaseUrl,
+    max: config.projectorPartitionsConcurrency * 2 + 2,
+  });
+  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  if (name === 'search') await ensureOrdersIndex(es, config.indexPrefix);
+  const projection =
+    name === 'search'
+      ? createSearchProjection({ es, prefix: config.indexPrefix })
+      : createReportingProjection({ pool });
+  return {
+    pool,
+    es,
+    projection,
+    async close() {
+      await es.close().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+export async function projectCommand(
+  config: Config,
+  args: string[],
+  say: (line: string) => void,
+): Promise<number> {
+  const name = projectorName(args[0]);
+  await migrate(config);
+  const logger = createLogger(config, `projector-${name}`);
+  const metrics = projectorMetrics(name);
+  const port = name === 'search' ? config.searchMetricsPort : config.reportingMetricsPort;
+  const server = port > 0 ? await serveMetrics(metrics, config.httpHost, port) : undefined;
+  const resources = await open(config, name);
+  const stop = new AbortController();
+  const onSignal = (signal: string) => {
+    logger.info({ signal }, 'stopping: finishing the batch in flight');
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    say(
+      `projector ${name}: consuming ${orderTopic(config)} as ${config.projectorGroupPrefix}${name}; Ctrl-C stops it`,
+    );
+    await runProjector(
+      {
+        projection: resources.projection,
+        contracts: orderContracts(config.cloudEventTypePrefix),
+        pool: resources.pool,
+        brokers: config.kafkaBrokers,
+        groupId: `${config.projectorGroupPrefix}${name}`,
+        topics: [orderTopic(config)],
+        partitions: config.kafkaTopicPartitions,
+        retryAttempts: config.projectorRetryAttempts,
+        retryMaxMs: config.projectorRetryMaxMs,
+        partitionsConsumedConcurrently: config.projectorPartitionsConcurrency,
+        maxBytesPerPartition: config.projectorFetchMaxBytesPerPartition,
+        logger,
+        metrics,
+      },
+      stop.signal,
+    );
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    server?.close();
+    await resources.close();
+  }
+}
+
+export async function rebuildCommand(
+  config: Config,
+  args: string[],
+  say: (line: string) => void,
+): Promise<number> {
+  const name = projectorName(args[0]);
+  await migrate(config);
+  const logger = createLogger(config, `rebuild-${name}`);
+  const resources = await open(config, name);
+  try {
+    const deps = { pool: resources.pool, projection: resources.projection, logger };
+    const result =
+      name === 'search'
+        ? await rebuildSearch({ ...deps, es: resources.es, prefix: config.indexPrefix })
+        : await rebuildReporting(deps);
+    say(
+      `rebuild ${name}: ${result.built} orders built, ${result.caughtUp} caught up after the swap, in ${(result.durationMs / 1000).toFixed(1)} s`,
+    );
+    return 0;
+  } finally {
+    await resources.close();
+  }
+}
+
+export async function deadLettersCommand(
+  config: Config,
+  args: string[],
+  say: (line: string) => void,
+): Promise<number> {
+  const [verb, ...rest] = args;
+  const flag = (name: string) => {
+    const at = rest.indexOf(name);
+    if (at < 0) return undefined;
+    const value = rest[at + 1];
+    if (value === undefined || value.startsWith('--'))
+      throw new TributaryError('input.invalid', `${name} needs a value`);
+    return value;
+  };
+  if (verb === 'list') {
+    const status = flag('--status');
+    if (status !== undefined && status !== 'parked' && status !== 'replayed') {
+      throw new TributaryError('input.invalid', `--status must be parked or replayed, not '${status}'`);
+    }
+    const projector = flag('--projector');
+    if (projector !== undefined) projectorName(projector);
+    const pool = new Pool({ connectionString: config.databaseUrl, max: 1 });
+    try {
+      const letters = await listDeadLetters(pgExecutor(pool), {
+        ...(projector ? { projector } : {}),
+        ...(status ? { status } : {}),
+        ...(flag('--aggregate') ? { aggregateId: flag('--aggregate')! } : {}),
+      });
+      say(
+        [
+          'id',
+          'projector',
+          'status',
+          'aggregate',
+          'version',
+          'event',
+          'topic/partition@offset',
+          'reason',
+        ].join('\t'),
+      );
+      for (const l of letters) {
+        say(
+          [
+            l.id,
+            l.projector,
+            l.status,
+            l.aggregateId ?? '-',
+            l.version ?? '-',
+            l.eventId ?? '-',
+            `${l.topic}/${l.partition}@${l.offset}`,
+            l.reason,
+          ].join('\t'),
+        );
+      }
+      say(`${letters.length} dead letters`);
+      return 0;
+    } finally {
+      await pool.end();
+    }
+  }
+  if (verb === 'replay') {
+    const name = projectorName(rest[0]);
+    const resources = await open(config, name);
+    try {
+      const aggregateId = flag('--aggregate');
+      const result = await replayDeadLetters(
+        resources.pool,
+        resources.projection,
+        orderContracts(config.cloudEventTypePrefix),
+        aggregateId ? { aggregateId } : {},
+      );
+      say(`replayed ${result.replayed} dead letters; unparked ${result.unparked.length} aggregates`);
+      for (const failing of result.stillFailing) {
+        say(`still failing: ${failing.aggregateId ?? '-'} ${failing.eventId ?? '-'}: ${failing.reason}`);
+      }
+      return result.stillFailing.length === 0 ? 0 : 4;
+    } finally {
+      await resources.close();
+    }
+  }
+  throw new TributaryError(
+    'input.invalid',
+    `unknown dead-letters command '${verb ?? ''}': expected list or replay`,
+  );
+}

@@ -1,0 +1,68 @@
+import { Client as ElasticClient } from '@elastic/elasticsearch';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import type { Config } from '../config';
+import { TributaryError } from '../errors';
+import { CHECKS, formatReport, verifyPipeline, type CheckName } from '../verify';
+
+/**
+ * `verify [--since <ISO time>] [--checks kafka,search,reporting]`: compares Kafka and both read models with
+ * the event store; exit 0 when everything matches, 5 when something is off.
+ */
+export async function verifyCommand(
+  config: Config,
+  args: string[],
+  say: (line: string) => void,
+): Promise<number> {
+  let since: Date | undefined;
+  let checks: CheckName[] = [...CHECKS];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = args[i + 1];
+    if (arg === '--since') {
+      if (value === undefined || Number.isNaN(Date.parse(value))) {
+        throw new TributaryError(
+          'input.invalid',
+          `--since needs an ISO 8601 time, e.g. 2026-11-23T10:00:00Z`,
+        );
+      }
+      since = new Date(value);
+      i++;
+    } else if (arg === '--checks') {
+      const names = (value ?? '').split(',').filter((n) => n !== '');
+      const unknown = names.filter((n) => !(CHECKS as readonly string[]).includes(n));
+      if (names.length === 0 || unknown.length > 0) {
+        throw new TributaryError(
+          'input.invalid',
+          `--checks takes a list of ${CHECKS.join(', ')}; got '${value ?? ''}'`,
+        );
+      }
+      checks = names as CheckName[];
+      i++;
+    } else {
+      throw new TributaryError(
+        'input.invalid',
+        `unknown verify option '${arg}': expected --since or --checks`,
+      );
+    }
+  }
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 3 });
+  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  const kafka = new Kafka({
+    clientId: 'tributary-verify',
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
+  try {
+    const report = await verifyPipeline(
+      { pool, es, kafka, topicPrefix: config.topicPrefix, indexPrefix: config.indexPrefix },
+      since ? { since } : {},
+      checks,
+    );
+    say(formatReport(report));
+    return report.ok ? 0 : 5;
+  } finally {
+    await es.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+  }
+}
