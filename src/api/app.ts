@@ -6,6 +6,7 @@ import { CORRELATION_ID_HEADER, correlationIdOf } from './request-context';
 import { orderCommandRoutes } from './routes/order-commands';
 import { orderQueryRoutes } from './routes/order-queries';
 import { paymentRoutes } from './routes/payments';
+import { reportRoutes, type ReportRouteOptions } from './routes/reports';
 import { searchRoutes, type SearchRouteOptions } from './routes/search';
 import { sharedSchemas } from './schemas';
 import type { RouteOptions } from './reply';
@@ -24,7 +25,7 @@ export interface BuildAppOptions {
    * The read models' queries (search and reports), each served only when given: the command side runs
    * without them.
    */
-  readModels?: { search?: SearchRouteOptions };
+  readModels?: { search?: SearchRouteOptions; reports?: ReportRouteOptions };
   /** Serve the Swagger UI at /docs (default true); the OpenAPI document is at /docs/json either way. */
   swaggerUi?: boolean;
 }
@@ -69,5 +70,6 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(orderQueryRoutes, routeOptions);
   void app.register(paymentRoutes, routeOptions);
   if (options.readModels?.search) void app.register(searchRoutes, options.readModels.search);
+  if (options.readModels?.reports) void app.register(reportRoutes, options.readModels.reports);
   return app;
 }

@@ -40,7 +40,7 @@ export function registerDocs(app: FastifyInstance, { ui }: { ui: boolean }): voi
           'If-Match makes a command conditional on it; Idempotency-Key makes a retry safe. Errors are RFC 9457 ' +
           'problem details (application/problem+json) whose `type` is /problems/<error code>.',
       },
-      tags: [{ name: 'orders' }, { name: 'payments' }],
+      tags: [{ name: 'orders' }, { name: 'payments' }, { name: 'search' }, { name: 'reports' }],
     },
     // Shared schemas become components named by their $id (Order, Payment, Problem) instead of def-0, def-1.
     transformObject: (documents) =>

@@ -27,6 +27,8 @@ export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
   [CURRENCY_PATTERN]: 'must be an upper-case ISO 4217 currency code, e.g. EUR',
   [ID_PATTERN]: 'must be 1-100 letters, digits, ".", "_", "~" or "-", starting with a letter or digit',
   [VERSION_PATTERN]: 'must be a stream version: a positive integer',
+  '^(0|[1-9][0-9]{0,15})$': 'must be an amount in minor units: a non-negative integer',
+  '^([1-9]|[1-9][0-9]|100)$': 'must be an integer from 1 to 100',
 };
 
 const id = (description: string) => ({ type: 'string', pattern: ID_PATTERN, description }) as const;
