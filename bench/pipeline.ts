@@ -172,24 +172,29 @@ async function main(): Promise<void> {
         const createNew = idle === undefined || busy.has(idle);
         const orderId = createNew ? randomUUID() : idle;
         busy.add(orderId);
-        const answer = createNew
-          ? await service.executeOrder({
-              type: 'CreateOrder',
-              orderId,
-              customer: { id: `c-${i % 500}`, name: `Customer ${i % 500}`, email: `c${i % 500}@example.com` },
-              lines: [
-                { sku: `sku-${i % 50}`, name: `item ${i % 50}`, quantity: 1, unitPrice: 100 + (i % 900) },
-              ],
-              currency: 'EUR',
-              at: at(),
-            })
-          : await service.executeOrder({
-              type: 'AddOrderLine',
-              orderId,
-              line: { sku: `sku-x${i}`, name: 'extra', quantity: 1, unitPrice: 250 },
-              at: at(),
-            });
-        busy.delete(orderId);
+        const answer = await (
+          createNew
+            ? service.executeOrder({
+                type: 'CreateOrder',
+                orderId,
+                customer: {
+                  id: `c-${i % 500}`,
+                  name: `Customer ${i % 500}`,
+                  email: `c${i % 500}@example.com`,
+                },
+                lines: [
+                  { sku: `sku-${i % 50}`, name: `item ${i % 50}`, quantity: 1, unitPrice: 100 + (i % 900) },
+                ],
+                currency: 'EUR',
+                at: at(),
+              })
+            : service.executeOrder({
+                type: 'AddOrderLine',
+                orderId,
+                line: { sku: `sku-x${i}`, name: 'extra', quantity: 1, unitPrice: 250 },
+                at: at(),
+              })
+        ).finally(() => busy.delete(orderId));
         const committed = performance.now();
         if (createNew) created.push(orderId);
         if (i % SAMPLE === 0)
