@@ -44,14 +44,15 @@ const TOTALS = [
   },
   {
     table: T.skus,
-    key: `sku || ' ' || currency`,
-    actual: `select sku, currency, quantity::bigint, revenue::bigint, orders::bigint from ${T.skus}`,
-    expected: `select l.sku, c.currency, sum(l.quantity)::bigint, sum(l."lineTotal")::bigint,
+    key: `sku || ' ' || currency || ' ' || name`,
+    actual: `select sku, currency, name, quantity::bigint, revenue::bigint, orders::bigint from ${T.skus}`,
+    expected: `select l.sku, c.currency, l.name, sum(l.quantity)::bigint, sum(l."lineTotal")::bigint,
                       count(distinct c.order_id)::bigint
                  from ${T.contributions} c
-                 cross join lateral jsonb_to_recordset(c.lines) as l(sku text, quantity bigint, "lineTotal" bigint)
-                where c.status = 'confirmed' group by l.sku, c.currency`,
-    columns: 'sku, currency, quantity, revenue, orders',
+                 cross join lateral jsonb_to_recordset(c.lines)
+                   as l(sku text, name text, quantity bigint, "lineTotal" bigint)
+                where c.status = 'confirmed' group by l.sku, c.currency, l.name`,
+    columns: 'sku, currency, name, quantity, revenue, orders',
   },
 ];
 

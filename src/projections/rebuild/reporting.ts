@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { pgExecutor } from '../../db/executor';
 import type { Logger } from '../../observability';
 import {
+  catchUpReportingShadow,
   createReportingShadow,
   fillReportingShadow,
   finishReportingShadow,
@@ -37,7 +38,10 @@ export async function rebuildReporting(
     );
   }
   await finishReportingShadow(executor);
+  // Take over what the live projector applied meanwhile once outside the swap, so the swap (which holds the
+  // projector off while it does the same for the last moments) stays short.
+  const early = await catchUpReportingShadow(executor);
   const { caughtUp } = await swapReportingTables(deps.pool);
   deps.logger?.info({ built, caughtUp }, 'rebuild reporting: swapped');
-  return { built, caughtUp, durationMs: Date.now() - started };
+  return { built, caughtUp: early + caughtUp, durationMs: Date.now() - started };
 }
