@@ -7,6 +7,7 @@ import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { ensurePublication, ensureSlot } from '../relay';
 import { createLogger } from '../observability';
+import { createReportQueries } from '../projections/reporting';
 import { readFreshness } from '../projections/runtime';
 import { ensureOrdersIndex, searchOrders } from '../projections/search';
 
@@ -42,6 +43,10 @@ export async function serve(config: Config, say: (line: string) => void): Promis
       search: {
         search: (params) => searchOrders(es, config.indexPrefix, params),
         freshness: () => readFreshness(executor, 'search'),
+      },
+      reports: {
+        reports: createReportQueries(pool),
+        freshness: () => readFreshness(executor, 'reporting'),
       },
     },
   });
