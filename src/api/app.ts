@@ -41,6 +41,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
     bodyLimit: bodyLimitBytes,
+    // Ids may be up to 200 characters (the schemas say so and answer 400 beyond); the router's default of 100
+    // would answer 414 in plain JSON before the schema is even consulted.
+    routerOptions: { maxParamLength: 1_000 },
     genReqId: correlationIdOf,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     ajv: {

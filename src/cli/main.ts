@@ -9,6 +9,7 @@ import * as stack from '../stack';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
 import { verifyCommand } from './verify';
+import { demoCommand } from './demo';
 import { serve } from './serve';
 
 /**
@@ -19,7 +20,10 @@ import { serve } from './serve';
 const USAGE = `usage: tributary <command>
 
 commands:
-  start                          the main job: bring the local stack up, migrate, serve the API
+  start                          bring the local stack up, migrate, serve the API
+  demo [--exit-after-tour] [--commands N] [--customers N] [--rate N] [--logs DIR]
+                                 stack up, then the API, relay and both projectors, a workload and a tour
+                                 of the results; runs until Ctrl-C (npm start)
   serve                          the HTTP API (migrates first)
   stack up [service...]          start PostgreSQL, Kafka and Elasticsearch (idempotent)
   stack down [service...]        stop them; nothing of ours is left running
@@ -107,6 +111,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve':
       await serve(loadConfig(), say);
       return 0;
+    case 'demo':
+      return demoCommand(args);
     case 'stack':
       return stackCommand(args);
     case 'config':

@@ -15,10 +15,21 @@ export function forbidden(message: string, details: Record<string, unknown> = {}
   throw new TributaryError('domain.rule', message, { details });
 }
 
-/** A non-empty string once trimmed; returned as given (trimming would silently change ids). */
+/** U+0000 and unpaired UTF-16 surrogates: PostgreSQL's jsonb cannot store either. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /[\u0000\ud800-\udfff]/u;
+
+/**
+ * A non-empty string once trimmed, storable in jsonb; returned as given (trimming would silently change
+ * ids).
+ */
 export function requireText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
     return invalid(`${field} must be a non-empty string`, { field });
+  }
+  // PostgreSQL's jsonb cannot store U+0000 or an unpaired surrogate: refuse them as input, not as a crash.
+  if (UNSTORABLE.test(value)) {
+    return invalid(`${field} must not contain NUL characters or unpaired UTF-16 surrogates`, { field });
   }
   return value;
 }

@@ -11,8 +11,20 @@ import { IF_MATCH_FORMAT } from '../etag';
 
 const SAFE_INTEGER_MAX = Number.MAX_SAFE_INTEGER;
 
+/**
+ * Not blank, and storable: jsonb holds neither U+0000 nor an unpaired UTF-16 surrogate, so both are refused
+ * here as bad input instead of failing in PostgreSQL (patterns run with the `u` flag).
+ */
+const STORABLE_PATTERN = '^[^\\u0000\\ud800-\\udfff]*$';
 const text = (maxLength: number, description: string) =>
-  ({ type: 'string', minLength: 1, maxLength, pattern: '\\S', description }) as const;
+  ({
+    type: 'string',
+    minLength: 1,
+    maxLength,
+    pattern: '\\S',
+    allOf: [{ pattern: STORABLE_PATTERN }],
+    description,
+  }) as const;
 
 // Same rules as the domain (src/domain/orders/validate.ts), so the API rejects what the domain would.
 const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+$';
@@ -23,6 +35,7 @@ const VERSION_PATTERN = '^[1-9][0-9]{0,15}$';
 /** Readable messages for pattern failures, by pattern (Ajv would only say "must match pattern ..."). */
 export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
   '\\S': 'must not be blank',
+  [STORABLE_PATTERN]: 'must not contain NUL characters or unpaired UTF-16 surrogates',
   [EMAIL_PATTERN]: 'must be an email address',
   [CURRENCY_PATTERN]: 'must be an upper-case ISO 4217 currency code, e.g. EUR',
   [ID_PATTERN]: 'must be 1-100 letters, digits, ".", "_", "~" or "-", starting with a letter or digit',

@@ -1,0 +1,182 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Pool } from 'pg';
+import { isolate, type Isolated } from '../../test/harness';
+import { dropSlotWhenInactive, relaySlotName } from '../../test/fixtures/relay';
+import { verifyPipeline } from '../verify';
+
+/**
+ * `tributary demo --exit-after-tour` as a user runs it, against the running stack with this file's own
+ * database, topic and index prefixes, slot and ports: it completes its tour in under five minutes, every
+ * section shows real content, it exits 0, and no process it started is left behind.
+ */
+
+const ROOT = resolve(__dirname, '../..');
+const FIVE_MINUTES_MS = 5 * 60_000;
+
+let env: Isolated;
+let slot: string;
+let logDir: string;
+let run: { code: number | null; stdout: string; stderr: string; durationMs: number };
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    servers.push(server);
+    ports.push((server.address() as { port: number }).port);
+  }
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return ports;
+}
+
+beforeAll(async () => {
+  env = await isolate(__filename);
+  slot = relaySlotName(env.name, 'demo');
+  logDir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
+  const [http, relayMetrics, searchMetrics, reportingMetrics] = await freePorts(4);
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--exit-after-tour', '--logs', logDir],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        DATABASE_URL: env.config.databaseUrl,
+        TOPIC_PREFIX: env.config.topicPrefix,
+        INDEX_PREFIX: env.config.indexPrefix,
+        RELAY_SLOT: slot,
+        HTTP_PORT: String(http),
+        RELAY_METRICS_PORT: String(relayMetrics),
+        SEARCH_METRICS_PORT: String(searchMetrics),
+        REPORTING_METRICS_PORT: String(reportingMetrics),
+      },
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  run = { code, stdout, stderr, durationMs: Date.now() - started };
+}, FIVE_MINUTES_MS + 60_000);
+
+afterAll(async () => {
+  const pool = new Pool({ connectionString: env.config.databaseUrl, max: 1 });
+  await dropSlotWhenInactive(pool, slot).catch(() => undefined);
+  await pool.end();
+  const admin = env.kafka().admin();
+  await admin.connect();
+  const groups = (await admin.listGroups()).groups
+    .map((group) => group.groupId)
+    .filter((groupId) => groupId.startsWith(env.config.topicPrefix));
+  await admin.deleteGroups(groups).catch(() => undefined);
+  await admin.disconnect();
+  env.elasticsearch(); // so cleanup deletes this file's indices too
+  await env.cleanup();
+  rmSync(logDir, { recursive: true, force: true });
+});
+
+/** The lines of the tour section whose heading starts with `title` (up to the next heading). */
+function section(title: string): string[] {
+  const lines = run.stdout.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`── ${title}`));
+  if (start < 0) throw new Error(`no section '${title}' in:\n${run.stdout}\n${run.stderr}`);
+  const end = lines.findIndex((line, i) => i > start && (line.startsWith('── ') || line === ''));
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+it('the demo command completes its tour in under 5 minutes and exits 0', () => {
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(run.durationMs).toBeLessThan(FIVE_MINUTES_MS);
+  expect(run.stdout).toMatch(/commands in [\d.]+ s \(\d+\/s\): \d+ accepted .* 0 failed/);
+  expect(run.stdout).toMatch(/both read models hold every command/);
+  expect(run.stdout).toMatch(/Tour done in/);
+});
+
+it('the tour shows a search hit, a report row, a history, an earlier state and the pipeline lag', () => {
+  const search = section('Search: GET /search/orders?q=tea&status=confirmed');
+  expect(search.join('\n')).toMatch(/[1-9]\d* confirmed orders mention "tea"/);
+  expect(search.some((line) => new RegExp(`^ {3}${UUID} .* [A-Z]{3} [\\d,]+\\.\\d\\d `).test(line))).toBe(
+    true,
+  );
+
+  const report = section('Report: GET /reports/daily?from=');
+  expect(
+    report.some((line) =>
+      /^ {3}\d{4}-\d\d-\d\d {2}(pending|confirmed|cancelled) +[1-9]\d* +[A-Z]{3} /.test(line),
+    ),
+  ).toBe(true);
+  expect(
+    section('Top sellers').filter((line) => /^ {3}[A-Z]+-\S+ .* sold /.test(line)).length,
+  ).toBeGreaterThan(0);
+
+  const history = section('History of one order').filter((line) =>
+    /^ {3}v\d+ {2}\d{4}-\d\d-\d\dT\S+Z {2}Order\w+/.test(line),
+  );
+  expect(history.length).toBeGreaterThanOrEqual(2);
+  expect(history[0]).toMatch(/^ {3}v1 .*OrderCreated/);
+
+  const asOf = section('As of an earlier time: GET /orders/').join('\n');
+  expect(asOf).toMatch(/then: version 1 · pending · \d+ lines? · [A-Z]{3} [\d,]+\.\d\d/);
+  expect(asOf).toMatch(/now: {2}version [2-9]\d* · \w+/);
+
+  const lag = section('Pipeline lag').join('\n');
+  expect(lag).toMatch(new RegExp(`relay +slot ${slot} active · \\d+ bytes of WAL not yet confirmed`));
+  expect(lag).toMatch(/search +0 messages behind on Kafka .* lag 0 ms/);
+  expect(lag).toMatch(/reporting +0 messages behind on Kafka .* lag 0 ms/);
+
+  expect(section('Try next').join('\n')).toMatch(/OpenAPI .*\/docs/);
+});
+
+it('leaves no process it started running', () => {
+  const pids = [...run.stdout.matchAll(/^ {3}(?:api|relay|search|reporting) +.*\(pid (\d+), /gm)].map((m) =>
+    Number(m[1]),
+  );
+  expect(pids).toHaveLength(4);
+  const running = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  expect(running.filter((line) => pids.includes(Number(line.split(' ')[0])))).toEqual([]);
+  // Nothing else with this file's environment either (whatever pid it had).
+  const ours = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(
+          `TOPIC_PREFIX=${env.config.topicPrefix}`,
+        );
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    })
+    .filter((pid) => Number(pid) !== process.pid);
+  expect(ours).toEqual([]);
+});
+
+it('what the demo wrote is consistent end to end (verify passes)', async () => {
+  const pool = new Pool({ connectionString: env.config.databaseUrl, max: 2 });
+  try {
+    const report = await verifyPipeline({
+      pool,
+      kafka: env.kafka(),
+      es: env.elasticsearch(),
+      topicPrefix: env.config.topicPrefix,
+      indexPrefix: env.config.indexPrefix,
+    });
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+  } finally {
+    await pool.end();
+  }
+});

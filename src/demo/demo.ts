@@ -1,0 +1,167 @@
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Pool } from 'pg';
+import { loadConfig, type Config, type Environment } from '../config';
+import { pgExecutor } from '../db/executor';
+import { TributaryError } from '../errors';
+import { orderTopic } from '../projections/topics';
+import * as stack from '../stack';
+import { DemoApi } from './http';
+import { pipelineLag, waitUntilCaughtUp } from './pipeline';
+import { Components } from './processes';
+import { prepareStore, requirePortsFree, startPipeline } from './start';
+import { runTour } from './tour';
+import { abortable, secondsSince, sleep } from './wait';
+import { Workload, describeProgress, describeTotals } from './workload';
+
+/**
+ * `tributary demo`: the whole pipeline on this machine in one command. Brings the stack up, migrates,
+ * starts the API, the relay and both projectors as child processes, drives a workload through the HTTP API,
+ * waits until the read models hold all of it, prints a tour of the results, and keeps everything running
+ * until Ctrl-C (or stops right after the tour with `exitAfterTour`). Whatever happens, it stops every process
+ * it started before it returns.
+ */
+
+export interface DemoOptions {
+  /** Stop everything right after the tour (tests, CI) instead of running until Ctrl-C. */
+  exitAfterTour: boolean;
+  commands: number;
+  customers: number;
+  ratePerSecond: number;
+  /** Folder of the components' log files; default the stack's log folder. */
+  logDir?: string;
+}
+
+export const DEMO_DEFAULTS = { commands: 3000, customers: 300, ratePerSecond: 150 } as const;
+
+/** Where the demo writes. */
+export interface DemoOutput {
+  line(text: string): void;
+  /** A status line the next output replaces (on a terminal): the workload's progress. */
+  progress(text: string): void;
+}
+
+const STOP_TIMEOUT_MS = 10_000;
+
+/** What a run holds, released in `finally` whatever happened. */
+interface Held {
+  components?: Components;
+  pool?: Pool;
+  admin?: Admin;
+  /** The workload's sending, which may still have commands in flight after an abort. */
+  sending?: Promise<void>;
+}
+
+export async function runDemo(
+  environment: Environment,
+  options: DemoOptions,
+  out: DemoOutput,
+): Promise<number> {
+  const config = loadConfig(environment);
+  const started = Date.now();
+  const interrupted = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted.signal.aborted) return; // a second Ctrl-C (or tsx relaying the first) changes nothing
+    out.line(`\n${signal}: stopping everything the demo started`);
+    interrupted.abort(new TributaryError('internal', `interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const held: Held = {};
+  try {
+    out.line('Tributary demo: the whole pipeline on this machine (Ctrl-C stops everything it started)');
+    await abortable(
+      stack.up(config, (line) => out.line(`   stack      ${line}`)),
+      interrupted.signal,
+    );
+    await requirePortsFree(config);
+    held.pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
+    const executor = pgExecutor(held.pool);
+    out.line(`   database   ${await prepareStore(config, executor)}`);
+
+    const logDir = options.logDir ?? join(resolve(config.stackDir), 'logs');
+    const components = (held.components = new Components(logDir, (line) => out.line(line)));
+    // Every wait below ends on Ctrl-C, and when a component exits on its own.
+    const signal = AbortSignal.any([interrupted.signal, components.failure]);
+    held.admin = adminOf(config);
+    await held.admin.connect();
+    const deps = { components, admin: held.admin, signal, say: (line: string) => out.line(line) };
+    const { baseUrl, projectors } = await startPipeline(config, environment, deps);
+
+    const api = new DemoApi(baseUrl);
+    const workload = new Workload(api, options);
+    out.line(
+      `\nWorkload: ${options.commands} commands from ${options.customers} customers through the API, at up to ${options.ratePerSecond}/s`,
+    );
+    const ticker = setInterval(() => out.progress(describeProgress(workload.stats)), 250);
+    try {
+      held.sending = workload.run(signal);
+      await abortable(held.sending, signal);
+    } finally {
+      clearInterval(ticker);
+    }
+    out.line(describeTotals(workload.stats));
+    if (workload.stats.firstFailure) out.line(`   the first failure: ${workload.stats.firstFailure}`);
+
+    const target = { executor, admin: held.admin, slot: config.relaySlot, topic: orderTopic(config) };
+    await waitUntilCaughtUp({ ...target, groupIds: projectors.map((p) => p.groupId) }, signal);
+    const caughtUpMs = Date.now() - workload.stats.lastAnswerAt;
+    out.line(
+      `   both read models hold every command ${(caughtUpMs / 1000).toFixed(1)} s after the last answer`,
+    );
+
+    const tour = runTour({
+      config,
+      api,
+      orders: workload.orders,
+      since: new Date(workload.stats.startedAt),
+      caughtUpMs,
+      lag: () => pipelineLag(target, projectors),
+      logDir,
+      say: (line) => out.line(line),
+    });
+    await abortable(tour, signal);
+    if (options.exitAfterTour) {
+      out.line(`\nTour done in ${secondsSince(started)} after the start; stopping (--exit-after-tour).`);
+      return 0;
+    }
+    out.line(`\nTour done in ${secondsSince(started)}. Everything keeps running; Ctrl-C stops it.`);
+    await abortable(new Promise<never>(() => undefined), signal);
+    return 0;
+  } catch (error) {
+    if (interrupted.signal.aborted) return 0;
+    const failure = held.components?.failure;
+    if (failure?.aborted) {
+      throw new TributaryError('internal', (failure.reason as Error).message, { cause: error });
+    }
+    throw error;
+  } finally {
+    await release(held, out);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function adminOf(config: Config): Admin {
+  return new Kafka({
+    clientId: 'tributary-demo',
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+}
+
+async function release({ components, pool, admin, sending }: Held, out: DemoOutput): Promise<void> {
+  // Commands still in flight first: the API finishes open requests before it stops, and a keep-alive
+  // connection that goes idle after it began stopping would hold it up until the timeout.
+  await Promise.race([sending?.catch(() => undefined), sleep(STOP_TIMEOUT_MS)]);
+  if (components && components.all.length > 0) {
+    const stopping = Date.now();
+    const killed = await components.stopAll(STOP_TIMEOUT_MS);
+    const names = components.all.map((c) => c.name).join(', ');
+    const kills =
+      killed.length > 0 ? ` (killed after ${STOP_TIMEOUT_MS / 1000} s: ${killed.join(', ')})` : '';
+    out.line(`stopped ${names} in ${secondsSince(stopping)}${kills}`);
+  }
+  await admin?.disconnect().catch(() => undefined);
+  await pool?.end().catch(() => undefined);
+}
