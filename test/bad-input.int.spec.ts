@@ -9,22 +9,14 @@ import { createOrderService } from '../src/commands';
 import type { Config } from '../src/config';
 import { pgExecutor } from '../src/db/executor';
 import type { OrderView } from '../src/domain/orders/view';
-import { createReportQueries, createReportingProjection } from '../src/projections/reporting';
-import { DLQ_HEADERS, listDeadLetters, readFreshness } from '../src/projections/runtime';
-import { createSearchProjection, ensureOrdersIndex, searchOrders } from '../src/projections/search';
+import { DLQ_HEADERS, listDeadLetters } from '../src/projections/runtime';
 import { orderTopic } from '../src/projections/topics';
 import { dlqTopic } from '../src/relay';
-import { verifyPipeline, type VerifyReport } from '../src/verify';
-import { startProjector, type InProcessProjector } from './fixtures/projector';
+import type { VerifyReport } from '../src/verify';
+import { readModelsFor } from '../src/cli/serve';
+import { startPipeline, type InProcessPipeline } from './fixtures/pipeline';
 import { seededRandom } from './fixtures/random';
-import {
-  dropSlotWhenInactive,
-  eventually,
-  relaySlotName,
-  startRelay,
-  TopicReader,
-  type InProcessRelay,
-} from './fixtures/relay';
+import { eventually, TopicReader } from './fixtures/relay';
 import { openStoreFixture, type StoreFixture } from './fixtures/store';
 import { orderWorkload } from './fixtures/workload';
 
@@ -40,40 +32,22 @@ import { orderWorkload } from './fixtures/workload';
 
 let fx: StoreFixture;
 let config: Config;
-let relay: InProcessRelay;
-let projectors: InProcessProjector[];
+let pipeline: InProcessPipeline;
 let app: FastifyInstance;
 let baseUrl: string;
 const client = new ApiClient(() => baseUrl);
 
 beforeAll(async () => {
   fx = await openStoreFixture(__filename, { poolSize: 8 });
-  config = fx.configWith({ RELAY_SLOT: relaySlotName(fx.env.name, 'bad'), RELAY_METRICS_PORT: '0' });
-  const es = fx.env.elasticsearch();
-  await ensureOrdersIndex(es, config.indexPrefix);
-  relay = startRelay(config);
-  await relay.started();
-  projectors = [
-    startProjector(config, createSearchProjection({ es, prefix: config.indexPrefix })),
-    startProjector(config, createReportingProjection({ pool: fx.pool })),
-  ];
+  pipeline = await startPipeline(fx, 'bad');
+  config = pipeline.config;
   const service = createOrderService(config, fx.store);
-  const executor = pgExecutor(fx.pool);
   // As `serve` wires it (no Swagger UI: its static files plugin is ESM-only, which Jest cannot load).
   app = buildApp({
     service,
     swaggerUi: false,
     bodyLimitBytes: config.httpBodyLimitBytes,
-    readModels: {
-      search: {
-        search: (params) => searchOrders(es, config.indexPrefix, params),
-        freshness: () => readFreshness(executor, 'search'),
-      },
-      reports: {
-        reports: createReportQueries(fx.pool),
-        freshness: () => readFreshness(executor, 'reporting'),
-      },
-    },
+    readModels: readModelsFor(config, fx.pool, fx.env.elasticsearch()),
   });
   baseUrl = await startServer(app, { host: '127.0.0.1', port: 0 });
   // Good orders first, so there is something that bad input must not disturb.
@@ -83,26 +57,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await Promise.all((projectors ?? []).map((p) => p.stop()));
-  await relay?.stop();
-  await dropSlotWhenInactive(fx.pool, config.relaySlot).catch(() => undefined);
-  const admin = fx.env.kafka().admin();
-  await admin.connect();
-  await admin
-    .deleteGroups(['search', 'reporting'].map((name) => `${config.projectorGroupPrefix}${name}`))
-    .catch(() => undefined);
-  await admin.disconnect();
+  await pipeline?.stop();
   await fx.close();
 });
 
-const verify = (): Promise<VerifyReport> =>
-  verifyPipeline({
-    pool: fx.pool,
-    kafka: fx.env.kafka(),
-    es: fx.env.elasticsearch(),
-    topicPrefix: config.topicPrefix,
-    indexPrefix: config.indexPrefix,
-  });
+const verify = (): Promise<VerifyReport> => pipeline.verify();
 
 /** What the write side holds; bad requests must leave every number as it was. */
 async function storeSnapshot(): Promise<Record<string, number>> {
@@ -508,7 +467,7 @@ describe('a bad message written straight into the order topic is dead-lettered w
     );
     expect(report.checks.find((c) => c.name === 'search documents')!.checked).toBeGreaterThan(50);
     // Both projectors kept running throughout.
-    for (const projector of projectors) {
+    for (const projector of pipeline.projectors) {
       expect(await Promise.race([projector.done.then(() => 'stopped'), Promise.resolve('running')])).toBe(
         'running',
       );

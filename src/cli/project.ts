@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { TributaryError } from '../errors';
+import { stopOnSignal } from './stop-signal';
 import { createLogger, serveMetrics } from '../observability';
 import { orderContracts } from '../projections/contracts';
 import { rebuildReporting, rebuildSearch } from '../projections/rebuild';
@@ -74,13 +75,7 @@ export async function projectCommand(
   const port = name === 'search' ? config.searchMetricsPort : config.reportingMetricsPort;
   const server = port > 0 ? await serveMetrics(metrics, config.httpHost, port) : undefined;
   const resources = await open(config, name);
-  const stop = new AbortController();
-  const onSignal = (signal: string) => {
-    logger.info({ signal }, 'stopping: finishing the batch in flight');
-    stop.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = stopOnSignal(logger);
   try {
     say(
       `projector ${name}: consuming ${orderTopic(config)} as ${config.projectorGroupPrefix}${name}; Ctrl-C stops it`,
@@ -105,8 +100,7 @@ export async function projectCommand(
     );
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.release();
     server?.close();
     await resources.close();
   }

@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import type { Config } from '../config';
 import { pgExecutor } from '../db/executor';
 import { TributaryError } from '../errors';
+import { stopOnSignal } from './stop-signal';
 import { createLogger } from '../observability';
 import {
   describeSlot,
@@ -63,13 +64,7 @@ async function run(config: Config, pool: Pool): Promise<number> {
     config.relayMetricsPort > 0
       ? await serveMetrics(metrics, config.httpHost, config.relayMetricsPort)
       : undefined;
-  const stop = new AbortController();
-  const onSignal = (signal: string) => {
-    logger.info({ signal }, 'stopping: finishing the batch in flight');
-    stop.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = stopOnSignal(logger);
   try {
     await runRelay(
       {
@@ -89,6 +84,7 @@ async function run(config: Config, pool: Pool): Promise<number> {
     logger.info('relay stopped');
     return 0;
   } finally {
+    stop.release();
     server?.close();
   }
 }

@@ -1,6 +1,6 @@
 import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Pool } from 'pg';
-import { buildApp, startServer } from '../api';
+import { buildApp, startServer, type BuildAppOptions } from '../api';
 import { createEventStoreFor, createOrderService } from '../commands';
 import type { Config } from '../config';
 import { migrate } from '../db/data-source';
@@ -34,21 +34,11 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   await ensureOrdersIndex(es, config.indexPrefix).catch((error: Error) =>
     logger.warn({ err: error.message }, 'search index not ready; /search answers once Elasticsearch is'),
   );
-  const executor = pgExecutor(pool);
   const app = buildApp({
     service,
     logger,
     bodyLimitBytes: config.httpBodyLimitBytes,
-    readModels: {
-      search: {
-        search: (params) => searchOrders(es, config.indexPrefix, params),
-        freshness: () => readFreshness(executor, 'search'),
-      },
-      reports: {
-        reports: createReportQueries(pool),
-        freshness: () => readFreshness(executor, 'reporting'),
-      },
-    },
+    readModels: readModelsFor(config, pool, es),
   });
   const address = await startServer(app, { host: config.httpHost, port: config.httpPort });
   say(`API listening on ${address} — OpenAPI at ${address}/docs; Ctrl-C stops it`);
@@ -61,4 +51,23 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   await app.close();
   await pool.end();
   await es.close();
+}
+
+/** The search and report queries of the API, with each read model's freshness, as `serve` wires them. */
+export function readModelsFor(
+  config: Pick<Config, 'indexPrefix'>,
+  pool: Pool,
+  es: ElasticClient,
+): NonNullable<BuildAppOptions['readModels']> {
+  const executor = pgExecutor(pool);
+  return {
+    search: {
+      search: (params) => searchOrders(es, config.indexPrefix, params),
+      freshness: () => readFreshness(executor, 'search'),
+    },
+    reports: {
+      reports: createReportQueries(pool),
+      freshness: () => readFreshness(executor, 'reporting'),
+    },
+  };
 }

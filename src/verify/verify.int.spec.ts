@@ -1,21 +1,14 @@
 import { createOrderService } from '../commands';
 import type { Config } from '../config';
 import { verifyCommand } from '../cli/verify';
-import { createReportingProjection } from '../projections/reporting';
-import { createSearchProjection, ensureOrdersIndex, ordersAlias } from '../projections/search';
+import { ordersAlias } from '../projections/search';
 import { orderTopic } from '../projections/topics';
 import { openStoreFixture, type StoreFixture } from '../../test/fixtures/store';
-import { startProjector, type InProcessProjector } from '../../test/fixtures/projector';
-import {
-  dropSlotWhenInactive,
-  eventually,
-  relaySlotName,
-  startRelay,
-  type InProcessRelay,
-} from '../../test/fixtures/relay';
+import { startPipeline, type InProcessPipeline } from '../../test/fixtures/pipeline';
+import { eventually } from '../../test/fixtures/relay';
 import { seededRandom } from '../../test/fixtures/random';
 import { orderWorkload } from '../../test/fixtures/workload';
-import { verifyPipeline, type VerifyReport } from '.';
+import type { VerifyReport } from '.';
 
 /**
  * `verify` on the whole pipeline (commands → store → relay → Kafka → both projectors): it passes on a quiet,
@@ -23,40 +16,23 @@ import { verifyPipeline, type VerifyReport } from '.';
  */
 let fx: StoreFixture;
 let config: Config;
-let relay: InProcessRelay;
-let projectors: InProcessProjector[];
+let pipeline: InProcessPipeline;
 
 beforeAll(async () => {
   fx = await openStoreFixture(__filename, { poolSize: 8 });
-  config = fx.configWith({ RELAY_SLOT: relaySlotName(fx.env.name, 'verify'), RELAY_METRICS_PORT: '0' });
-  const es = fx.env.elasticsearch();
-  await ensureOrdersIndex(es, config.indexPrefix);
-  relay = startRelay(config);
-  await relay.started();
-  projectors = [
-    startProjector(config, createSearchProjection({ es, prefix: config.indexPrefix })),
-    startProjector(config, createReportingProjection({ pool: fx.pool })),
-  ];
+  pipeline = await startPipeline(fx, 'verify');
+  config = pipeline.config;
   const workload = orderWorkload(createOrderService(config, fx.store), seededRandom(31));
   for (let i = 0; i < 400; i++) await workload.step();
   await eventually('the pipeline to be quiet and consistent', async () => (await verify()).ok, 90_000, 1_000);
 });
 
 afterAll(async () => {
-  await Promise.all(projectors.map((p) => p.stop()));
-  await relay.stop();
-  await dropSlotWhenInactive(fx.pool, config.relaySlot).catch(() => undefined);
+  await pipeline.stop();
   await fx.close();
 });
 
-const verify = (): Promise<VerifyReport> =>
-  verifyPipeline({
-    pool: fx.pool,
-    kafka: fx.env.kafka(),
-    es: fx.env.elasticsearch(),
-    topicPrefix: config.topicPrefix,
-    indexPrefix: config.indexPrefix,
-  });
+const verify = (): Promise<VerifyReport> => pipeline.verify();
 
 async function cli(args: string[] = []): Promise<{ code: number; output: string }> {
   const lines: string[] = [];
