@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import type { Config } from '../config';
 import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
+import { createPool } from '../db/pool';
 import { TributaryError } from '../errors';
 import { stopOnSignal } from './stop-signal';
 import { createLogger, serveMetrics } from '../observability';
@@ -42,10 +43,10 @@ interface Resources {
 }
 
 async function open(config: Config, name: ProjectorName): Promise<Resources> {
-  const pool = new Pool({
-    connectionString: config.databaseUrl,
-    max: config.projectorPartitionsConcurrency * 2 + 2,
-  });
+  const logger = createLogger(config, `projector-${name}`);
+  const pool = createPool(config.databaseUrl, config.projectorPartitionsConcurrency * 2 + 2, (error) =>
+    logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
+  );
   const es = new ElasticClient({ node: config.elasticsearchUrl });
   if (name === 'search') await ensureOrdersIndex(es, config.indexPrefix);
   const projection =

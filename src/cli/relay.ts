@@ -1,9 +1,10 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Config } from '../config';
 import { pgExecutor } from '../db/executor';
+import { createPool } from '../db/pool';
 import { TributaryError } from '../errors';
 import { stopOnSignal } from './stop-signal';
-import { createLogger } from '../observability';
+import { createLogger, type Logger } from '../observability';
 import {
   describeSlot,
   dropSlot,
@@ -22,11 +23,14 @@ export async function relayCommand(
   args: string[],
   say: (line: string) => void,
 ): Promise<number> {
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
+  const logger = createLogger(config, 'relay');
+  const pool = createPool(config.databaseUrl, 4, (error) =>
+    logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
+  );
   try {
     switch (args.join(' ')) {
       case '':
-        return await run(config, pool);
+        return await run(config, pool, logger);
       case 'status': {
         const status = await slotStatus(pgExecutor(pool), config.relaySlot);
         for (const line of describeSlot(status, config)) say(line);
@@ -57,8 +61,7 @@ export async function relayCommand(
   }
 }
 
-async function run(config: Config, pool: Pool): Promise<number> {
-  const logger = createLogger(config, 'relay');
+async function run(config: Config, pool: Pool, logger: Logger): Promise<number> {
   const metrics = relayMetrics();
   const server =
     config.relayMetricsPort > 0

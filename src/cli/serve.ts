@@ -5,6 +5,7 @@ import { createEventStoreFor, createOrderService } from '../commands';
 import type { Config } from '../config';
 import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
+import { createPool } from '../db/pool';
 import { ensurePublication, ensureSlot } from '../relay';
 import { createLogger } from '../observability';
 import { createReportQueries } from '../projections/reporting';
@@ -19,7 +20,9 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   const logger = createLogger(config, 'api');
   const ran = await migrate(config);
   if (ran.length > 0) say(`migrations: ran ${ran.join(', ')}`);
-  const pool = new Pool({ connectionString: config.databaseUrl, max: config.pgPoolSize });
+  const pool = createPool(config.databaseUrl, config.pgPoolSize, (error) =>
+    logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
+  );
   // A slot streams only what commits after it exists: create it before the API accepts the first write, so
   // the relay publishes every event whenever it starts.
   if (await ensurePublication(pgExecutor(pool), config.relayPublication, 'outbox')) {

@@ -7,6 +7,12 @@ describe('the error model', () => {
     }
   });
 
+  it('retries node-postgres connection losses, which carry no SQLSTATE', () => {
+    expect(isRetriable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isRetriable(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
+    expect(isRetriable(Object.assign(new Error('Connection terminated'), { code: '23505' }))).toBe(false);
+  });
+
   it('does not retry constraint violations or plain bugs', () => {
     expect(isRetriable(Object.assign(new Error('dup'), { code: '23505' }))).toBe(false);
     expect(isRetriable(new TypeError('undefined is not a function'))).toBe(false);

@@ -74,11 +74,25 @@ function errnoCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * node-postgres errors without a SQLSTATE or errno that mean the connection went away (the server restarted,
+ * the network dropped it): a new connection may well succeed.
+ */
+export const RETRIABLE_DRIVER_MESSAGES: readonly RegExp[] = [
+  /^Connection terminated/,
+  /Client has encountered a connection error and is not queryable/,
+  /^Client was closed and is not queryable/,
+  /timeout exceeded when trying to connect/,
+];
+
 /** True when trying the same operation again may succeed. */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof TributaryError) return error.retriable;
   const code = errnoCode(error);
   if (code !== undefined && RETRIABLE_CODES.has(code)) return true;
+  if (code === undefined && error instanceof Error) {
+    if (RETRIABLE_DRIVER_MESSAGES.some((pattern) => pattern.test(error.message))) return true;
+  }
   // kafkajs marks its own errors.
   if (typeof error === 'object' && error !== null && 'retriable' in error) {
     return (error as { retriable: unknown }).retriable === true;

@@ -8,6 +8,11 @@ import type { Pool, PoolClient } from 'pg';
 export const TRY_LOCK_SQL = `select pg_try_advisory_lock(hashtextextended('tributary.relay:' || $1, 0)) as locked`;
 
 export interface RelayLock {
+  /**
+   * Aborted when the lock's connection fails (PostgreSQL restarted, the network dropped it): the server has
+   * released the lock, so this relay must stop streaming and compete for it again.
+   */
+  lost: AbortSignal;
   release(): Promise<void>;
 }
 
@@ -24,7 +29,11 @@ export async function acquireRelayLock(
       const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK_SQL, [slot]);
       if (rows[0]?.locked) {
         const held = client;
+        const lost = new AbortController();
+        held.on('error', () => lost.abort());
+        held.on('end', () => lost.abort());
         return {
+          lost: lost.signal,
           async release() {
             // Ending the session releases the lock even if the unlock below fails.
             await held.query(`select pg_advisory_unlock_all()`).catch(() => undefined);

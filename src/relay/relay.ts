@@ -48,31 +48,52 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Runs until `stop` is aborted (resolves after a clean shutdown) or a non-retriable failure (rejects). */
 export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void> {
+  const { config, pool, logger } = deps;
+  const slot = config.relaySlot;
+  while (!stop.aborted) {
+    const lock = await acquireRelayLock(pool, slot, {
+      pollMs: config.relayStandbyPollMs,
+      signal: stop,
+      onWait: () => logger.info({ slot }, 'another relay is active on this slot; waiting as a hot standby'),
+    });
+    if (!lock) return;
+    logger.info({ slot }, 'relay is active');
+    try {
+      await runWhileActive(deps, AbortSignal.any([stop, lock.lost]));
+    } finally {
+      await lock.release();
+    }
+    if (!stop.aborted) {
+      logger.warn({ slot }, "the relay lock's connection failed; competing for the lock again");
+      await sleep(BACKOFF_START_MS, stop);
+    }
+  }
+}
+
+/** Streams sessions while this relay holds the lock (until `active` aborts). */
+async function runWhileActive(deps: RelayDeps, active: AbortSignal): Promise<void> {
   const { config, pool, logger, metrics } = deps;
   const slot = config.relaySlot;
-  const lock = await acquireRelayLock(pool, slot, {
-    pollMs: config.relayStandbyPollMs,
-    signal: stop,
-    onWait: () => logger.info({ slot }, 'another relay is active on this slot; waiting as a hot standby'),
-  });
-  if (!lock) return;
-  logger.info({ slot }, 'relay is active');
+  const executor = pgExecutor(pool);
   const timers: NodeJS.Timeout[] = [];
+  let backoffMs = BACKOFF_START_MS;
+  let prepared = false;
   try {
-    const executor = pgExecutor(pool);
-    if (await ensurePublication(executor, config.relayPublication, 'outbox')) {
-      logger.info({ publication: config.relayPublication }, 'publication created');
-    }
-    if (await ensureSlot(executor, slot)) logger.info({ slot }, 'replication slot created');
-    timers.push(...background(deps));
-
-    let backoffMs = BACKOFF_START_MS;
-    while (!stop.aborted) {
-      const status = await slotStatus(executor, slot);
-      if (!status?.confirmedFlushLsn)
-        throw new TributaryError('internal', `replication slot ${slot} disappeared`);
+    while (!active.aborted) {
       const sessionStarted = Date.now();
       try {
+        if (!prepared) {
+          if (await ensurePublication(executor, config.relayPublication, 'outbox')) {
+            logger.info({ publication: config.relayPublication }, 'publication created');
+          }
+          if (await ensureSlot(executor, slot)) logger.info({ slot }, 'replication slot created');
+          timers.push(...background(deps));
+          prepared = true;
+        }
+        const status = await slotStatus(executor, slot);
+        if (!status?.confirmedFlushLsn) {
+          throw new TributaryError('internal', `replication slot ${slot} disappeared`);
+        }
         // A fresh idempotent producer per session: after a failed send, the old producer's sequence numbers
         // no longer say which messages the broker has, and a batch re-read from the slot could be taken for a
         // duplicate of different messages and dropped. A new producer id starts from a clean slate.
@@ -94,7 +115,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
             router: deps.router ?? topicPerAggregateType(config.topicPrefix),
           },
           deps,
-          stop,
+          active,
         );
         backoffMs = BACKOFF_START_MS;
       } catch (error) {
@@ -109,14 +130,13 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
           'replication session failed; resuming from the confirmed position',
         );
         metrics.reconnects.inc();
-        await sleep(backoffMs, stop);
+        await sleep(backoffMs, active);
         backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
       }
     }
   } finally {
     for (const timer of timers) clearInterval(timer);
     await deps.publisher.disconnect();
-    await lock.release();
   }
 }
 
