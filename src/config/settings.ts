@@ -252,6 +252,12 @@ export const settings = {
     p.port,
     'Port of the stack Kafka KRaft controller.',
   ),
+  stackKafkaAdvertisedPort: setting(
+    'STACK_KAFKA_ADVERTISED_PORT',
+    '${STACK_KAFKA_PORT}',
+    p.port,
+    'Port the stack Kafka broker advertises to clients (e.g. a fault-injection proxy in front of it); the broker still listens on STACK_KAFKA_PORT.',
+  ),
   stackKafkaVersion: setting(
     'STACK_KAFKA_VERSION',
     '4.1.1',

@@ -1,0 +1,305 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client as ElasticClient } from '@elastic/elasticsearch';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Client, Pool } from 'pg';
+import { loadConfig, type Config } from '../../src/config';
+import { migrate } from '../../src/db/data-source';
+import { pgExecutor } from '../../src/db/executor';
+import { orderTopic } from '../../src/projections/topics';
+import { dropSlot, ensurePublication, ensureSlot } from '../../src/relay';
+import { verifyPipeline, type VerifyReport } from '../../src/verify';
+import { supervise, type ProcessName, type SupervisedProcess } from './processes';
+import { PORTS, type ChaosStack } from './stack';
+
+/**
+ * One scenario's pipeline on the chaos stack: its own database, relay slot, topic prefix and index prefix
+ * (so scenarios are independent), the four real processes talking to the services through the fault
+ * proxies, and the harness's own direct connections to watch it: when is it quiet, and does `verify` agree.
+ */
+
+export const PROJECTORS = ['search', 'reporting'] as const;
+
+export interface Pipeline {
+  readonly name: string;
+  /** The configuration the processes run with (addresses through the proxies). */
+  readonly config: Config;
+  readonly processes: Record<ProcessName, SupervisedProcess>;
+  readonly apiUrl: string;
+  readonly logDir: string;
+  /** Direct pool on the scenario's database. */
+  readonly pool: Pool;
+  /** Starts the four processes and waits until each is ready. */
+  startAll(): Promise<void>;
+  /** The WAL position now: everything committed so far is below it. */
+  walPosition(): Promise<string>;
+  /**
+   * Waits until everything committed below `lsn` is in both read models: the relay's slot confirmed `lsn`
+   * (so it is on Kafka), then both projectors' committed offsets reached the topic's end as it was then.
+   * Resolves with the times each happened; throws after `timeoutMs` naming the stage that did not get there.
+   */
+  waitDelivered(lsn: string, timeoutMs: number): Promise<{ onKafkaAt: number; deliveredAt: number }>;
+  /** Messages on the order topic (all partitions). */
+  publishedMessages(): Promise<number>;
+  deadLetters(): Promise<number>;
+  /** Event ids among `ids` that the store has. */
+  storedAmong(ids: string[]): Promise<number>;
+  /** Event ids among `ids` that are on Kafka (the CloudEvent id of every message on the order topic). */
+  publishedAmong(ids: string[]): Promise<number>;
+  verify(): Promise<VerifyReport>;
+  stopAll(): Promise<void>;
+  /** Drops the slot, database, topics, groups and indices. */
+  cleanup(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function openPipeline(
+  stack: ChaosStack,
+  scenario: string,
+  logRoot: string,
+  say: (line: string) => void,
+): Promise<Pipeline> {
+  const id = `${scenario.replace(/[^a-z0-9]+/g, '_')}_${randomBytes(3).toString('hex')}`;
+  const database = `chaos_${id}`;
+  const prefix = `chaos-${id.replace(/_/g, '-')}`;
+  const logDir = join(logRoot, scenario);
+  mkdirSync(logDir, { recursive: true });
+
+  const admin = new Client({ connectionString: stack.directDatabaseUrl('postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${database}"`);
+  } finally {
+    await admin.end();
+  }
+
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    DATABASE_URL: stack.proxiedDatabaseUrl(database),
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    ELASTICSEARCH_URL: stack.proxiedElasticsearchUrl,
+    TOPIC_PREFIX: `${prefix}.`,
+    INDEX_PREFIX: `${prefix}-`,
+    RELAY_SLOT: `chaos_${id}`,
+    RELAY_HEARTBEAT_MS: '500',
+    RELAY_METRICS_PORT: '0',
+    SEARCH_METRICS_PORT: '0',
+    REPORTING_METRICS_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(PORTS.api),
+    LOG_LEVEL: 'info',
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
+  const config = loadConfig(env);
+  const directConfig = loadConfig({ ...env, DATABASE_URL: stack.directDatabaseUrl(database) });
+
+  // Schema and slot before any process starts, so the four can start at once (and no event is committed
+  // before the slot exists). `serve` and the projectors would do the same; for them it is then a no-op.
+  await migrate(directConfig);
+  const pool = new Pool({ connectionString: directConfig.databaseUrl, max: 4 });
+  pool.on('error', () => undefined); // the harness outlives PostgreSQL restarts
+  await ensurePublication(pgExecutor(pool), config.relayPublication, 'outbox');
+  await ensureSlot(pgExecutor(pool), config.relaySlot);
+
+  const kafka = new Kafka({
+    clientId: `chaos-${id}`,
+    brokers: stack.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  });
+  const es = new ElasticClient({ node: stack.directElasticsearchUrl });
+  let kafkaAdmin: Admin | undefined;
+  const withAdmin = async <T>(work: (admin: Admin) => Promise<T>): Promise<T> => {
+    kafkaAdmin ??= kafka.admin();
+    try {
+      await kafkaAdmin.connect();
+      return await work(kafkaAdmin);
+    } catch (error) {
+      await kafkaAdmin.disconnect().catch(() => undefined);
+      kafkaAdmin = undefined;
+      throw error;
+    }
+  };
+  const topic = orderTopic(config);
+  const apiUrl = `http://127.0.0.1:${PORTS.api}`;
+
+  const processes = {} as Record<ProcessName, SupervisedProcess>;
+  const readiness: Record<ProcessName, (p: SupervisedProcess, since: number) => Promise<void>> = {
+    api: async (p) => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        try {
+          const response = await fetch(`${apiUrl}/orders/readiness-probe`, {
+            signal: AbortSignal.timeout(2_000),
+          });
+          await response.arrayBuffer();
+          if (response.status === 404) return;
+        } catch {
+          // not listening yet
+        }
+        if (Date.now() > deadline) throw new Error(`api did not answer on ${apiUrl} within 90 s`);
+        if (p.pid() === undefined && p.unplannedExits.length > 3) throw new Error('api keeps exiting');
+        await sleep(200);
+      }
+    },
+    relay: (p, since) => p.waitForLine(/^replication session started$/, since, 90_000),
+    search: (p, since) => p.waitForLine(/^projector search: consuming/, since, 90_000),
+    reporting: (p, since) => p.waitForLine(/^projector reporting: consuming/, since, 90_000),
+  };
+  for (const name of ['api', 'relay', 'search', 'reporting'] as const) {
+    // The API would log every request at info; the others log only their lifecycle there.
+    const own = name === 'api' ? { ...env, LOG_LEVEL: 'warn' } : env;
+    processes[name] = supervise({ name, env: own, logDir, ready: readiness[name], say });
+  }
+
+  const lsnAtLeast = async (lsn: string) => {
+    const { rows } = await pool.query<{ done: boolean }>(
+      `select confirmed_flush_lsn >= $1::pg_lsn as done from pg_replication_slots where slot_name = $2`,
+      [lsn, config.relaySlot],
+    );
+    return rows[0]?.done === true;
+  };
+
+  return {
+    name: scenario,
+    config,
+    processes,
+    apiUrl,
+    logDir,
+    pool,
+    async startAll() {
+      await Promise.all(Object.values(processes).map((p) => p.start()));
+    },
+    async walPosition() {
+      const { rows } = await pool.query<{ lsn: string }>(`select pg_current_wal_lsn()::text as lsn`);
+      return rows[0]!.lsn;
+    },
+    async waitDelivered(lsn, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let stage = `the relay's slot to confirm ${lsn}`;
+      let lastError = '';
+      const poll = async <T>(check: () => Promise<T | undefined>): Promise<T> => {
+        for (;;) {
+          try {
+            const value = await check();
+            if (value !== undefined) return value;
+          } catch (error) {
+            lastError = (error as Error).message; // a service is still down: keep polling
+          }
+          if (Date.now() > deadline) {
+            throw new Error(
+              `not quiet after ${timeoutMs} ms: waiting for ${stage}${lastError ? ` (last error: ${lastError})` : ''}`,
+            );
+          }
+          await sleep(200);
+        }
+      };
+      await poll(async () => ((await lsnAtLeast(lsn)) ? true : undefined));
+      const onKafkaAt = Date.now();
+      const ends = await poll(async () =>
+        withAdmin(
+          async (admin) =>
+            new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)])),
+        ),
+      );
+      for (const projector of PROJECTORS) {
+        stage = `the ${projector} projector to commit offsets up to ${[...ends.values()].join(',')}`;
+        await poll(async () => {
+          const [committed] = await withAdmin((admin) =>
+            admin.fetchOffsets({ groupId: `${config.projectorGroupPrefix}${projector}`, topics: [topic] }),
+          );
+          const offsets = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+          for (const [partition, end] of ends) {
+            if (end > 0n && (offsets.get(partition) ?? -1n) < end) return undefined;
+          }
+          return true;
+        });
+      }
+      return { onKafkaAt, deliveredAt: Date.now() };
+    },
+    async publishedMessages() {
+      const offsets = await withAdmin((admin) => admin.fetchTopicOffsets(topic));
+      return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+    },
+    async deadLetters() {
+      const { rows } = await pool.query<{ n: number }>(
+        `select count(*)::int as n from projection_dead_letters`,
+      );
+      return rows[0]!.n;
+    },
+    async storedAmong(ids) {
+      const { rows } = await pool.query<{ n: number }>(
+        `select count(*)::int as n from events where event_id = any($1::uuid[])`,
+        [ids],
+      );
+      return rows[0]!.n;
+    },
+    async publishedAmong(ids) {
+      const wanted = new Set(ids);
+      const ends = await withAdmin((admin) => admin.fetchTopicOffsets(topic));
+      const pending = new Set(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => p.partition));
+      if (pending.size === 0) return 0;
+      let found = 0;
+      const groupId = `chaos-scan-${randomBytes(4).toString('hex')}`;
+      const consumer = kafka.consumer({ groupId });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`reading ${topic} took over 60 s`)), 60_000);
+          consumer
+            .run({
+              eachMessage: async ({ partition, message }) => {
+                if (wanted.has(message.headers?.ce_id?.toString() ?? '')) found++;
+                const end = BigInt(ends.find((p) => p.partition === partition)!.high);
+                if (BigInt(message.offset) + 1n >= end) pending.delete(partition);
+                if (pending.size === 0) {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              },
+            })
+            .catch(reject);
+        });
+      } finally {
+        await consumer.disconnect();
+        await withAdmin((admin) => admin.deleteGroups([groupId])).catch(() => undefined);
+      }
+      return found;
+    },
+    verify: () =>
+      verifyPipeline({ pool, kafka, es, topicPrefix: config.topicPrefix, indexPrefix: config.indexPrefix }),
+    async stopAll() {
+      await Promise.all(Object.values(processes).map((p) => p.stop()));
+    },
+    async cleanup() {
+      await kafkaAdmin?.disconnect().catch(() => undefined);
+      await dropSlot(pgExecutor(pool), config.relaySlot).catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      const pg = new Client({ connectionString: stack.directDatabaseUrl('postgres') });
+      await pg.connect();
+      try {
+        await pg.query(`drop database if exists "${database}" with (force)`);
+      } finally {
+        await pg.end();
+      }
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const topics = (await admin.listTopics()).filter((t) => t.startsWith(config.topicPrefix));
+        if (topics.length > 0) await admin.deleteTopics({ topics });
+        await admin
+          .deleteGroups(PROJECTORS.map((p) => `${config.projectorGroupPrefix}${p}`))
+          .catch(() => undefined);
+      } finally {
+        await admin.disconnect();
+      }
+      await es.indices
+        .delete({ index: `${config.indexPrefix}*`, allow_no_indices: true })
+        .catch(() => undefined);
+      await es.close();
+    },
+  };
+}

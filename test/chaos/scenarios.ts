@@ -1,0 +1,120 @@
+import type { FaultProxy } from './proxy';
+import type { Pipeline } from './pipeline';
+import type { ProcessName } from './processes';
+import type { ChaosStack } from './stack';
+
+/**
+ * The fault scenarios. Each runs under the same load (see run.ts): a few seconds of warm-up, then `fault`,
+ * which injects the fault and resolves when the fault is over (the process restarted, the service back, the
+ * proxy transparent again) — recovery is measured from that moment — then more load, quiet, verify.
+ */
+
+export interface FaultContext {
+  stack: ChaosStack;
+  pipeline: Pipeline;
+  say: (line: string) => void;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface Scenario {
+  name: string;
+  /** One line for the report: what the fault is. */
+  fault: string;
+  inject(context: FaultContext): Promise<void>;
+  /** Also run the in-process writer of commands that roll back after their append. */
+  rollbacks?: boolean;
+}
+
+/** SIGKILL, a few seconds down, restart; `inject` resolves once the new process is ready. */
+function killAndRestart(name: ProcessName, what: string, downMs = 3_000): Scenario {
+  return {
+    name: `${name}-sigkill`,
+    fault: `SIGKILL the ${what} while it works, restart it ${downMs / 1000} s later`,
+    async inject({ pipeline, say, sleep }) {
+      const process = pipeline.processes[name];
+      say(`  SIGKILL ${name} (pid ${process.pid()})`);
+      await process.kill();
+      await sleep(downMs);
+      await process.start();
+      say(`  ${name} restarted (pid ${process.pid()})`);
+    },
+  };
+}
+
+/** The service stopped cleanly (the stack's own stop), down for a while, started again and healthy. */
+function serviceOutage(
+  service: 'kafka' | 'elasticsearch' | 'postgres',
+  name: string,
+  fault: string,
+  downMs: number,
+): Scenario {
+  return {
+    name,
+    fault,
+    async inject({ stack, say, sleep }) {
+      const stopped = Date.now();
+      await stack.down([service]);
+      await sleep(Math.max(0, downMs - (Date.now() - stopped)));
+      await stack.up([service]);
+      say(`  ${service} back after ${((Date.now() - stopped) / 1000).toFixed(1)} s`);
+    },
+  };
+}
+
+/** 200 ms each way for a few seconds, then connection resets one second apart, through one proxy. */
+function networkFaults(proxyOf: (stack: ChaosStack) => FaultProxy, service: string): Scenario {
+  return {
+    name: `${service}-network`,
+    fault: `proxy in front of ${service}: 200 ms latency each way for 4 s, then every connection reset 3 times, 1 s apart`,
+    async inject({ stack, say, sleep }) {
+      const proxy = proxyOf(stack);
+      proxy.setLatency(200);
+      await sleep(4_000);
+      proxy.setLatency(0);
+      let reset = 0;
+      for (let i = 0; i < 3; i++) {
+        reset += proxy.resetConnections();
+        await sleep(1_000);
+      }
+      say(`  ${service}: ${reset} connections reset`);
+    },
+  };
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  killAndRestart('relay', 'relay'),
+  killAndRestart('search', 'search projector'),
+  killAndRestart('reporting', 'reporting projector'),
+  killAndRestart('api', 'API'),
+  serviceOutage(
+    'kafka',
+    'kafka-restart',
+    'Kafka broker stopped (controlled shutdown), started again 10 s later',
+    10_000,
+  ),
+  serviceOutage(
+    'elasticsearch',
+    'elasticsearch-restart',
+    'Elasticsearch stopped, started again 5 s later (plus its start-up time)',
+    5_000,
+  ),
+  serviceOutage(
+    'postgres',
+    'postgres-restart',
+    'PostgreSQL restarted: fast shutdown, then started again at once',
+    0,
+  ),
+  networkFaults((stack) => stack.proxies.postgres, 'postgres'),
+  networkFaults((stack) => stack.proxies.kafka, 'kafka'),
+  networkFaults((stack) => stack.proxies.elasticsearch, 'elasticsearch'),
+  {
+    name: 'rollbacks',
+    fault:
+      'commands that fail after their append (thrown error, SQL error, unique violation) at 10/s, and concurrent If-Match conflicts',
+    rollbacks: true,
+    async inject({ sleep }) {
+      // The writer runs for the whole load; the "fault" is the stretch in the middle of it.
+      await sleep(6_000);
+    },
+  },
+];
