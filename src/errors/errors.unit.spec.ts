@@ -9,7 +9,9 @@ describe('the error model', () => {
 
   it('retries node-postgres connection losses, which carry no SQLSTATE', () => {
     expect(isRetriable(new Error('Connection terminated unexpectedly'))).toBe(true);
-    expect(isRetriable(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
+    expect(isRetriable(new Error('Client has encountered a connection error and is not queryable'))).toBe(
+      true,
+    );
     expect(isRetriable(Object.assign(new Error('Connection terminated'), { code: '23505' }))).toBe(false);
   });
 
