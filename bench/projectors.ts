@@ -10,7 +10,7 @@
  *     in this process; events/s from its first applied batch to its last committed offset, and CPU seconds
  *     per 10,000 events of this process (Kafka, Elasticsearch and PostgreSQL run in their own processes).
  *
- * Run: npx tsx bench/projectors.ts [--events=100000] [--partitions=6] [--projectors=search,reporting]
+ * Run: npx tsx bench/projectors.ts [--events=100000] [--partitions=6] [--projectors=search,reporting] [--concurrency=1]
  */
 import { randomBytes } from 'node:crypto';
 import { Client as ElasticClient } from '@elastic/elasticsearch';
@@ -31,6 +31,7 @@ import { givenOptions, listOption, numberOption } from './lib/options';
 
 const EVENTS = numberOption('events', 'BENCH_EVENTS', 100_000);
 const PARTITIONS = numberOption('partitions', 'BENCH_PARTITIONS', 6);
+const CONCURRENCY = numberOption('concurrency', 'BENCH_CONCURRENCY', 1);
 const ONLY = listOption('projectors', 'BENCH_PROJECTORS', ['search', 'reporting'] as const, [
   'search',
   'reporting',
@@ -145,7 +146,7 @@ async function project(
       partitions: PARTITIONS,
       retryAttempts: 3,
       retryMaxMs: 1_000,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: CONCURRENCY,
       maxBytesPerPartition: 2_097_152,
       logger: pino({ level: 'warn' }),
       metrics: projectorMetrics(projection.name),
@@ -171,7 +172,10 @@ async function main(): Promise<void> {
   });
   await freshDatabase(config);
   const facts = await collectFacts(config, [
-    ['bench', `projectors: ${int(EVENTS)} events, ${PARTITIONS} partitions`],
+    [
+      'bench',
+      `projectors: ${int(EVENTS)} events, ${PARTITIONS} partitions, ${CONCURRENCY} applied at a time`,
+    ],
   ]);
   const kafka = new Kafka({
     clientId: 'bench-projectors',
