@@ -6,7 +6,7 @@ import { pgExecutor } from '../db/executor';
 import { createPool } from '../db/pool';
 import { TributaryError } from '../errors';
 import { stopOnSignal } from './stop-signal';
-import { createLogger, serveMetrics } from '../observability';
+import { createLogger, serveMetrics, type Logger } from '../observability';
 import { orderContracts } from '../projections/contracts';
 import { rebuildReporting, rebuildSearch } from '../projections/rebuild';
 import { createReportingProjection } from '../projections/reporting';
@@ -42,8 +42,7 @@ interface Resources {
   close(): Promise<void>;
 }
 
-async function open(config: Config, name: ProjectorName): Promise<Resources> {
-  const logger = createLogger(config, `projector-${name}`);
+async function open(config: Config, name: ProjectorName, logger: Logger): Promise<Resources> {
   const pool = createPool(config.databaseUrl, config.projectorPartitionsConcurrency * 2 + 2, (error) =>
     logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
   );
@@ -75,7 +74,7 @@ export async function projectCommand(
   const metrics = projectorMetrics(name);
   const port = name === 'search' ? config.searchMetricsPort : config.reportingMetricsPort;
   const server = port > 0 ? await serveMetrics(metrics, config.httpHost, port) : undefined;
-  const resources = await open(config, name);
+  const resources = await open(config, name, logger);
   const stop = stopOnSignal(logger);
   try {
     say(
@@ -115,7 +114,7 @@ export async function rebuildCommand(
   const name = projectorName(args[0]);
   await migrate(config);
   const logger = createLogger(config, `rebuild-${name}`);
-  const resources = await open(config, name);
+  const resources = await open(config, name, logger);
   try {
     const deps = { pool: resources.pool, projection: resources.projection, logger };
     const result =
@@ -193,7 +192,7 @@ export async function deadLettersCommand(
   }
   if (verb === 'replay') {
     const name = projectorName(rest[0]);
-    const resources = await open(config, name);
+    const resources = await open(config, name, createLogger(config, `replay-${name}`));
     try {
       const aggregateId = flag('--aggregate');
       const result = await replayDeadLetters(

@@ -41,7 +41,7 @@ export function validTopicName(topic: string): string {
  * that a deployment's prefix setting, possibly empty, is the only thing that distinguishes its topics.
  * One topic per aggregate type keeps one aggregate's events in one topic, and consumers subscribe by type.
  */
-export function topicPerAggregateType(prefix = ''): TopicRouter {
+export function topicPerAggregateType(prefix = ''): (entry: Pick<OutboxEntry, 'aggregateType'>) => string {
   if (prefix !== '') validTopicName(prefix);
   return (entry) => validTopicName(`${prefix}${entry.aggregateType}`);
 }

@@ -75,9 +75,7 @@ export async function checkKafka(
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const topics = types
-      .map((type) => route({ aggregateType: type } as never))
-      .filter((t) => existing.has(t));
+    const topics = types.map((type) => route({ aggregateType: type })).filter((t) => existing.has(t));
     for (const topic of topics) await scanTopic(client, kafka, admin, topic, window);
   } finally {
     await admin.disconnect();
