@@ -29,6 +29,8 @@ const BACKLOG = numberOption('backlog', 'BENCH_BACKLOG', 200_000);
 const LATENCY_RATE = numberOption('latency-rate', 'BENCH_LATENCY_RATE', 5_000);
 const THROUGHPUT_RATE = numberOption('throughput-rate', 'BENCH_THROUGHPUT_RATE', 15_000);
 const DURATION_S = numberOption('duration', 'BENCH_DURATION', 20);
+/** Extra node flags for the relay process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
+const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const EVENTS_PER_TX = 20;
 const METRICS_PORT = 9471;
 const SLOT = 'bench_relay';
@@ -50,7 +52,7 @@ async function dropBenchSlot(config: Config): Promise<void> {
 /** The relay CLI as a child process (its CPU and memory are what we measure). */
 function startRelay(config: Config, topicPrefix: string): ChildProcess {
   const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  return spawn(tsx, [join(__dirname, '..', 'src', 'cli', 'main.ts'), 'relay'], {
+  return spawn(tsx, [...RELAY_NODE_ARGS, join(__dirname, '..', 'src', 'cli', 'main.ts'), 'relay'], {
     env: {
       ...process.env,
       DATABASE_URL: config.databaseUrl,
@@ -117,6 +119,12 @@ async function writeAtRate(
   seconds: number,
 ): Promise<number> {
   const store = createEventStoreFor(config, pool);
+  // Expected versions tracked per stream, as a command handler knows them: the one-statement append.
+  const versions = new Map<string, number>();
+  const { rows } = await pool.query<{ stream_id: string; version: string }>(
+    `select stream_id, version from streams where stream_id like 'bench-%'`,
+  );
+  for (const row of rows) versions.set(row.stream_id, Number(row.version));
   const txPerSecond = eventsPerSecond / EVENTS_PER_TX;
   const end = Date.now() + seconds * 1000;
   let sent = 0;
@@ -127,18 +135,26 @@ async function writeAtRate(
     const due = Math.floor(((Date.now() - start) / 1000) * txPerSecond);
     while (sent < due) {
       const n = sent++;
-      const p = store
-        .append({
-          streamId: `bench-${n % 5000}`,
+      const streamId = `bench-${n % 5000}`;
+      const append = (expected: number | 'any') =>
+        store.append({
+          streamId,
           streamType: BENCH_STREAM_TYPE,
-          expected: 'any',
+          expected,
           events: Array.from({ length: EVENTS_PER_TX }, () => ({
             type: 'BenchEvent',
             schemaVersion: 1,
             data: BENCH_EVENT_DATA,
           })),
+        });
+      // When the writers fall behind, two appends to one stream can be in flight: the later one retries as 'any'.
+      const p = append(versions.get(streamId) ?? 'any')
+        .catch((error: unknown) => {
+          if ((error as { code?: string }).code !== 'store.conflict') throw error;
+          return append('any');
         })
-        .then(() => {
+        .then((result) => {
+          versions.set(streamId, result.nextVersion);
           written += EVENTS_PER_TX;
         });
       inflight.add(p);
@@ -223,6 +239,16 @@ async function main(): Promise<void> {
   const launcher = startRelay(config, topicPrefix);
   await sleep(1500);
   const pid = relayPid(launcher);
+  process.once('exit', () => {
+    // Never leave a relay behind, even on a failure (killing the tsx launcher does not stop its child).
+    for (const target of [pid, launcher.pid]) {
+      try {
+        if (target !== undefined) process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
   const cpuStart = processCpuSeconds(pid) ?? 0;
   const drainStart = Date.now();
   // Topic creation happens on the first batch: time from the first published event.

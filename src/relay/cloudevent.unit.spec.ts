@@ -2,8 +2,10 @@ import { CloudEvent, Kafka, type KafkaMessage } from 'cloudevents';
 import type { Message } from 'kafkajs';
 import { TributaryError } from '../errors';
 import type { OutboxEntry } from '../outbox/types';
+import type { RelayEntry } from './transaction-buffer';
 import {
   cloudEventType,
+  kafkaEncoder,
   sequenceOf,
   toCloudEvent,
   toKafkaMessage,
@@ -199,5 +201,79 @@ describe('CloudEvent encoding', () => {
         }
       },
     );
+  });
+
+  describe("the relay's encoder", () => {
+    const relayEntry = (e: OutboxEntry, payloadJson = JSON.stringify(e.payload)): RelayEntry => {
+      const { payload: _payload, ...rest } = e;
+      return { ...rest, payloadJson };
+    };
+    /** Entries of many shapes: types, versions, optional headers present or not, with and without dataschema. */
+    function* variety(): Generator<OutboxEntry> {
+      const extensions = ['correlationId', 'causationId', 'actor', 'traceparent'] as const;
+      let n = 0;
+      for (const [aggregateType, eventType] of [
+        ['order', 'OrderCreated'],
+        ['order', 'OrderLineAdded'],
+        ['payment', 'PaymentRefunded'],
+        ['inventory_item', 'StockReserved'],
+      ]) {
+        for (let mask = 0; mask < 16; mask++) {
+          const headers: Record<string, string> = {
+            occurredAt: `2026-0${(n % 9) + 1}-1${n % 10}T10:15:30+02:00`,
+          };
+          extensions.forEach((name, bit) => {
+            if (mask & (1 << bit)) headers[name] = `${name}-${n}`;
+          });
+          n++;
+          yield entry({
+            id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+            aggregateType: aggregateType!,
+            aggregateId: `${aggregateType}-${n} ünïcode`,
+            eventType: eventType!,
+            schemaVersion: (n % 3) + 1,
+            streamVersion: n * 997,
+            payload: { n, nested: { list: [1, 'two', null], emoji: '🚀' } },
+            headers,
+          });
+        }
+      }
+    }
+
+    it.each([OPTIONS, { source: '/tributary/orders', typePrefix: 'io.tributary' }])(
+      'writes binary records with exactly the key and headers of the SDK, and equal data',
+      (options) => {
+        const encode = kafkaEncoder(options);
+        for (const e of variety()) {
+          const sdk = toKafkaMessage(toCloudEvent(e, options));
+          const record = encode(relayEntry(e));
+          expect(record.key).toBe(sdk.key);
+          expect(Object.entries(record.headers)).toEqual(Object.entries(sdk.headers)); // same order too
+          expect(JSON.parse(record.value)).toEqual(JSON.parse(sdk.value));
+          const decoded = Kafka.toEvent(received(record)) as CloudEvent<unknown>;
+          expect(decoded.validate()).toBe(true);
+          expect(attributes(decoded)).toEqual(attributes(toCloudEvent(e, options)));
+        }
+      },
+    );
+
+    it('publishes the stored JSON text as the value, untouched', () => {
+      const stored = '{"change": {"total": 10.50}, "state": {"status": "open"}}';
+      expect(kafkaEncoder(OPTIONS)(relayEntry(entry(), stored)).value).toBe(stored);
+    });
+
+    it('refuses an entry without a valid occurredAt, as the SDK path does', () => {
+      const encode = kafkaEncoder(OPTIONS);
+      expect(() => encode(relayEntry(entry({ headers: { occurredAt: 'yesterday' } })))).toThrow(
+        /has no valid occurredAt header/,
+      );
+    });
+
+    it('encodes structured mode through the SDK', () => {
+      const e = entry();
+      expect(kafkaEncoder(OPTIONS, 'structured')(relayEntry(e))).toEqual(
+        toKafkaMessage(toCloudEvent(e, OPTIONS), 'structured'),
+      );
+    });
   });
 });

@@ -40,7 +40,7 @@ export function relayMetrics() {
     commitToAckSeconds: new Histogram({
       name: 'tributary_relay_commit_to_kafka_ack_seconds',
       help: 'From the PostgreSQL commit to the Kafka acknowledgement of its events',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
   };

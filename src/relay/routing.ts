@@ -7,7 +7,7 @@ import type { OutboxEntry } from '../outbox/types';
  * Whatever the router, the message key stays the aggregate id: a router must send all events of one aggregate
  * to the same topic, or their order across topics is lost.
  */
-export type TopicRouter = (entry: OutboxEntry) => string;
+export type TopicRouter = (entry: Omit<OutboxEntry, 'payload'>) => string;
 
 /** Kafka's limit on topic names (longer names break its on-disk directory names). */
 export const MAX_TOPIC_LENGTH = 249;

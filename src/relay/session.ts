@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { TributaryError, toTributaryError } from '../errors';
 import { OUTBOX_MESSAGE_PREFIX } from '../outbox/types';
 import { AckTracker, type TransactionHandle } from './ack-tracker';
-import { toCloudEvent, toKafkaMessage, type CloudEventOptions, type KafkaContentMode } from './cloudevent';
+import { kafkaEncoder, type CloudEventOptions, type KafkaContentMode, type KafkaRecord } from './cloudevent';
 import { formatLsn, parseLsn } from './lsn';
 import type { RelayMetrics } from './metrics';
 import type { Publisher, TopicMessages } from './publisher';
@@ -67,6 +67,8 @@ export async function runSession(
   let acknowledged = parseLsn(settings.startLsn);
   let wake: () => void = () => undefined;
   const woken = () => new Promise<void>((resolve) => (wake = resolve));
+  const encode = kafkaEncoder(settings.cloudEvents, settings.contentMode);
+  const prepare = (): Prepared => prepareBatch(takeBatch(queue, settings.batchMaxEvents), settings, encode);
 
   const service = new LogicalReplicationService(
     { connectionString: settings.connectionString },
@@ -144,15 +146,29 @@ export async function runSession(
   logger.info({ slot: settings.slot, startLsn: settings.startLsn }, 'replication session started');
 
   try {
+    // Pipelined: while Kafka acknowledges one batch, the next one (whatever has arrived meanwhile) is encoded.
+    // Batches are still sent one after the other, so per-partition order holds.
+    let next: Prepared | undefined;
     while (!failure && !stop.aborted) {
-      if (queue.length === 0) {
-        await woken();
-        continue;
+      if (next === undefined) {
+        if (queue.length === 0) {
+          await woken();
+          continue;
+        }
+        next = prepare();
       }
-      const batch = takeBatch(queue, settings.batchMaxEvents);
-      await publishBatch(batch, settings, deps);
+      const current = next;
+      next = undefined;
+      const sending = publishBatch(current, deps);
+      // Let the client put the request on the wire before this thread encodes again.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      try {
+        if (queue.length > 0 && !stop.aborted) next = prepare();
+      } finally {
+        await sending;
+      }
       const now = Date.now();
-      for (const { transaction, handle } of batch) {
+      for (const { transaction, handle } of current.batch) {
         tracker.published(handle);
         queuedEntries -= transaction.entries.length;
         if (transaction.entries.length > 0) {
@@ -192,7 +208,18 @@ function takeBatch(queue: Queued[], maxEvents: number): Queued[] {
   return batch;
 }
 
-async function publishBatch(batch: Queued[], settings: SessionSettings, deps: SessionDeps): Promise<void> {
+/** A batch with its Kafka records, grouped by topic. */
+interface Prepared {
+  batch: Queued[];
+  topics: TopicMessages[];
+  events: number;
+}
+
+function prepareBatch(
+  batch: Queued[],
+  settings: SessionSettings,
+  encode: (entry: CompletedTransaction['entries'][number]) => KafkaRecord,
+): Prepared {
   const byTopic = new Map<string, TopicMessages>();
   let events = 0;
   for (const { transaction } of batch) {
@@ -200,14 +227,19 @@ async function publishBatch(batch: Queued[], settings: SessionSettings, deps: Se
       const topic = settings.router(entry);
       let group = byTopic.get(topic);
       if (!group) byTopic.set(topic, (group = { topic, messages: [] }));
-      group.messages.push(toKafkaMessage(toCloudEvent(entry, settings.cloudEvents), settings.contentMode));
+      group.messages.push(encode(entry));
       events++;
     }
   }
+  return { batch, topics: [...byTopic.values()], events };
+}
+
+async function publishBatch({ batch, topics, events }: Prepared, deps: SessionDeps): Promise<void> {
   if (events === 0) return;
-  await deps.publisher.publish([...byTopic.values()]);
+  await deps.publisher.publish(topics);
   deps.metrics.eventsPublished.inc(events);
   deps.metrics.batchesPublished.inc();
+  if (!deps.logger.isLevelEnabled('debug')) return;
   const ids = batch.flatMap(({ transaction }) => transaction.entries.map((entry) => entry.id));
   deps.logger.debug(
     { events, transactions: batch.length, firstEventId: ids[0], lastEventId: ids[ids.length - 1] },

@@ -34,6 +34,18 @@ export interface InvalidEntry {
   raw: unknown;
 }
 
+/**
+ * An outbox entry as the relay carries it: the payload stays the JSON text it was stored as (the jsonb
+ * column's text in the table modes), so it is published without being parsed and serialized again.
+ */
+export type RelayEntry = Omit<OutboxEntry, 'payload'> & { payloadJson: string };
+
+/** The entry with its payload parsed, for code that needs the value (structured mode, tests). */
+export function withParsedPayload(entry: RelayEntry): OutboxEntry {
+  const { payloadJson, ...rest } = entry;
+  return { ...rest, payload: JSON.parse(payloadJson) as unknown };
+}
+
 /** One committed transaction, ready to publish. */
 export interface CompletedTransaction {
   xid: number;
@@ -43,7 +55,7 @@ export interface CompletedTransaction {
   commitEndLsn: bigint;
   commitTime: Date;
   /** In WAL order. */
-  entries: OutboxEntry[];
+  entries: RelayEntry[];
   /** Committed entries that cannot be published; non-empty means the relay must stop. */
   invalid: InvalidEntry[];
 }
@@ -61,9 +73,13 @@ interface OpenTransaction {
   xid: number;
   commitLsn: string | null;
   commitTime: Date;
-  entries: OutboxEntry[];
+  entries: RelayEntry[];
   invalid: InvalidEntry[];
 }
+
+/** Type oids whose text is JSON by construction: PostgreSQL validated it on the way in. */
+const JSON_TYPES = new Set([114 /* json */, 3802 /* jsonb */]);
+const keepText = (text: string): unknown => text;
 
 export class TransactionBuffer {
   private readonly schema: string;
@@ -113,8 +129,15 @@ export class TransactionBuffer {
           invalid: [],
         };
         return undefined;
+      case 'relation':
+        if (this.isOutbox(message)) {
+          // Keep the outbox's columns as text: the payload is published as is, and nothing needs the
+          // timestamp as a Date. The relation object is the one later inserts point to.
+          for (const column of message.columns) column.parser = keepText;
+        }
+        return undefined;
       case 'insert':
-        if (message.relation.schema === this.schema && message.relation.name === this.table) {
+        if (this.isOutbox(message.relation)) {
           this.collect(lsn, message.new, () => this.rowToCandidate(message.relation, message.new));
         }
         return undefined;
@@ -126,9 +149,13 @@ export class TransactionBuffer {
       case 'commit':
         return this.complete(lsn, message);
       default:
-        // relation, type, origin, update, delete, truncate: nothing to publish.
+        // type, origin, update, delete, truncate: nothing to publish.
         return undefined;
     }
+  }
+
+  private isOutbox(relation: Pgoutput.MessageRelation): boolean {
+    return relation.schema === this.schema && relation.name === this.table;
   }
 
   private complete(lsn: string, commit: Pgoutput.MessageCommit): CompletedTransaction {
@@ -166,7 +193,10 @@ export class TransactionBuffer {
     this.collect(lsn, text, () => {
       const parsed = parseJson('message content', text);
       if (!isObject(parsed)) throw new Error('message content is not a JSON object');
-      return parsed;
+      return {
+        ...parsed,
+        payloadJson: parsed.payload === undefined ? undefined : JSON.stringify(parsed.payload),
+      };
     });
   }
 
@@ -197,12 +227,16 @@ export class TransactionBuffer {
     row: Record<string, unknown>,
   ): Record<string, unknown> {
     const headers = typeof row.headers === 'string' ? parseJson('headers', row.headers) : row.headers;
-    // jsonb normally arrives parsed (pg's type parser). A string then is a JSON string payload; only when
-    // the column's parser keeps text is it raw JSON to parse. The two cannot be told apart from the value.
-    const payload =
-      typeof row.payload === 'string' && !this.parsesPayload(relation)
-        ? parseJson('payload', row.payload)
-        : row.payload;
+    // The relay keeps the outbox's columns as text (see 'relation'), so the payload is the jsonb's JSON text.
+    // Had a parser run (pg's default for jsonb), a string would be a JSON string payload instead: the two
+    // cannot be told apart from the value, hence the check of the column's parser.
+    let payloadJson: string | undefined;
+    if (typeof row.payload === 'string' && !this.parsesPayload(relation)) {
+      payloadJson = row.payload;
+      if (!this.payloadIsJson(relation)) parseJson('payload', payloadJson);
+    } else if (row.payload !== undefined) {
+      payloadJson = JSON.stringify(row.payload);
+    }
     return {
       id: row.id,
       aggregateType: row.aggregate_type,
@@ -210,9 +244,14 @@ export class TransactionBuffer {
       streamVersion: row.stream_version,
       eventType: row.event_type,
       schemaVersion: row.schema_version,
-      payload,
+      payloadJson,
       headers,
     };
+  }
+
+  private payloadIsJson(relation: Pgoutput.MessageRelation): boolean {
+    const column = relation.columns.find((c) => c.name === 'payload');
+    return column !== undefined && JSON_TYPES.has(column.typeOid);
   }
 
   private parsesPayload(relation: Pgoutput.MessageRelation): boolean {
@@ -231,7 +270,7 @@ export class TransactionBuffer {
 }
 
 /** Checks an entry candidate against the outbox contract; returns the entry, or why it is not one. */
-function checkEntry(candidate: Record<string, unknown>): OutboxEntry | string {
+function checkEntry(candidate: Record<string, unknown>): RelayEntry | string {
   for (const field of ['id', 'aggregateType', 'aggregateId', 'eventType'] as const) {
     const value = candidate[field];
     if (typeof value !== 'string' || value === '') return `${field} must be a non-empty string`;
@@ -241,7 +280,7 @@ function checkEntry(candidate: Record<string, unknown>): OutboxEntry | string {
   if (streamVersion === undefined || streamVersion < 0) return 'streamVersion must be an integer >= 0';
   const schemaVersion = toInteger(candidate.schemaVersion);
   if (schemaVersion === undefined || schemaVersion < 1) return 'schemaVersion must be an integer >= 1';
-  if (candidate.payload === undefined) return 'payload is missing';
+  if (typeof candidate.payloadJson !== 'string') return 'payload is missing';
   const headers = candidate.headers;
   if (!isObject(headers)) return 'headers must be a JSON object';
   for (const [key, value] of Object.entries(headers)) {
@@ -254,7 +293,7 @@ function checkEntry(candidate: Record<string, unknown>): OutboxEntry | string {
     streamVersion,
     eventType: candidate.eventType as string,
     schemaVersion,
-    payload: candidate.payload,
+    payloadJson: candidate.payloadJson,
     headers: headers as Record<string, string>,
   };
 }

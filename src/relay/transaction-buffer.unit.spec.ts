@@ -2,7 +2,12 @@ import { types } from 'pg';
 import type { Pgoutput } from 'pg-logical-replication';
 import { TributaryError } from '../errors';
 import { OUTBOX_MESSAGE_PREFIX, type OutboxEntry } from '../outbox/types';
-import { HEARTBEAT_PREFIX, TransactionBuffer, type CompletedTransaction } from './transaction-buffer';
+import {
+  HEARTBEAT_PREFIX,
+  TransactionBuffer,
+  withParsedPayload,
+  type CompletedTransaction,
+} from './transaction-buffer';
 
 // Messages built by hand as pg-logical-replication's pgoutput parser produces them: column values go through
 // pg's type parsers (int8 stays a string, int4 becomes a number, jsonb is parsed), LSNs are padded strings.
@@ -141,13 +146,19 @@ const commit = (
   commitTime: COMMIT_TIME,
 });
 
-/** Feeds a whole transaction and returns what the commit completes. */
-function run(buffer: TransactionBuffer, changes: Pgoutput.Message[]): CompletedTransaction {
+type Completed = Omit<CompletedTransaction, 'entries'> & { entries: OutboxEntry[]; payloads: string[] };
+
+/** Feeds a whole transaction and returns what the commit completes, payloads parsed (and as published). */
+function run(buffer: TransactionBuffer, changes: Pgoutput.Message[]): Completed {
   expect(buffer.push('0/16B3000', begin())).toBeUndefined();
   for (const change of changes) expect(buffer.push('0/16B3100', change)).toBeUndefined();
   const completed = buffer.push('0/16B3748', commit());
   expect(completed).toBeDefined();
-  return completed!;
+  return {
+    ...completed!,
+    entries: completed!.entries.map(withParsedPayload),
+    payloads: completed!.entries.map((e) => e.payloadJson),
+  };
 }
 
 describe('the transaction buffer', () => {
@@ -169,6 +180,40 @@ describe('the transaction buffer', () => {
   it('parses jsonb columns that arrive as JSON text', () => {
     const tx = run(new TransactionBuffer(), [outboxInsert(entry(1), outboxAsText)]);
     expect(tx.entries).toEqual([entry(1)]);
+  });
+
+  it('keeps the outbox columns as text once it saw the relation, and publishes the payload text as stored', () => {
+    const rel = relation('public', 'outbox', OUTBOX_COLUMNS);
+    const buffer = new TransactionBuffer();
+    expect(buffer.push('0/16B2000', rel)).toBeUndefined();
+    const stored = '{"change": {"total": 10.50}, "state": {"status": "open"}}'; // jsonb's own text form
+    const text = { ...outboxText(entry(1)), payload: stored };
+    const tx = run(buffer, [insert(rel, text)]);
+    expect(tx.payloads).toEqual([stored]);
+    expect(tx.entries).toEqual([
+      entry(1, { payload: { change: { total: 10.5 }, state: { status: 'open' } } }),
+    ]);
+    expect(typeof tx.entries[0]!.streamVersion).toBe('number');
+    expect(typeof tx.entries[0]!.schemaVersion).toBe('number');
+    // Another table's relation is left alone.
+    const other = relation('public', 'orders', [['total', OID.jsonb]]);
+    buffer.push('0/16B2000', other);
+    expect(other.columns[0]!.parser('{"a": 1}')).toEqual({ a: 1 });
+  });
+
+  it('refuses a payload column that is text but not JSON (an outbox not created by the migrations)', () => {
+    const columns = OUTBOX_COLUMNS.map(([name, oid]): [string, number] => [
+      name,
+      name === 'payload' ? OID.text : oid,
+    ]);
+    const rel = relation('public', 'outbox', columns);
+    const buffer = new TransactionBuffer();
+    buffer.push('0/16B2000', rel);
+    const tx = run(buffer, [insert(rel, { ...outboxText(entry(1)), payload: '{not json' })]);
+    expect(tx.entries).toEqual([]);
+    expect(tx.invalid).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/^payload is not valid JSON/) }),
+    ]);
   });
 
   it('keeps a payload that is a JSON string when jsonb arrives already parsed', () => {
@@ -268,7 +313,7 @@ describe('the transaction buffer', () => {
     buffer.push('0/130', message(OUTBOX_MESSAGE_PREFIX, new Uint8Array([0xff, 0xfe, 0x7b])));
     buffer.push('0/140', message(OUTBOX_MESSAGE_PREFIX, '[1, 2]'));
     const tx = buffer.push('0/150', commit())!;
-    expect(tx.entries).toEqual([entry(1)]);
+    expect(tx.entries.map(withParsedPayload)).toEqual([entry(1)]);
     expect(tx.invalid).toEqual([
       {
         lsn: '00000000/016B3700',
