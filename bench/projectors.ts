@@ -10,7 +10,7 @@
  *     in this process; events/s from its first applied batch to its last committed offset, and CPU seconds
  *     per 10,000 events of this process (Kafka, Elasticsearch and PostgreSQL run in their own processes).
  *
- * Run: npx tsx bench/projectors.ts [--events=100000] [--partitions=6] [--projectors=search,reporting] [--concurrency=1]
+ * Run: npx tsx bench/projectors.ts [--events=100000] [--partitions=6] [--projectors=search,reporting] [--concurrency=3]
  */
 import { randomBytes } from 'node:crypto';
 import { Client as ElasticClient } from '@elastic/elasticsearch';
@@ -24,6 +24,7 @@ import { createSearchProjection, ensureOrdersIndex } from '../src/projections/se
 import type { Projection } from '../src/projections/types';
 import { randomOrderHistory, toRelayMessage } from '../test/fixtures/projection-events';
 import { seededRandom } from '../test/fixtures/random';
+import { loadConfig } from '../src/config';
 import { benchConfig, freshDatabase } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, table } from './lib/markdown';
@@ -31,7 +32,11 @@ import { givenOptions, listOption, numberOption } from './lib/options';
 
 const EVENTS = numberOption('events', 'BENCH_EVENTS', 100_000);
 const PARTITIONS = numberOption('partitions', 'BENCH_PARTITIONS', 6);
-const CONCURRENCY = numberOption('concurrency', 'BENCH_CONCURRENCY', 1);
+const CONCURRENCY = numberOption(
+  'concurrency',
+  'BENCH_CONCURRENCY',
+  loadConfig({}).projectorPartitionsConcurrency, // the product's default
+);
 const ONLY = listOption('projectors', 'BENCH_PROJECTORS', ['search', 'reporting'] as const, [
   'search',
   'reporting',

@@ -188,7 +188,7 @@ export const settings = {
   ),
   projectorPartitionsConcurrency: setting(
     'PROJECTOR_PARTITIONS_CONCURRENCY',
-    '1',
+    '3',
     p.integer(1, 64),
     'Partitions a projector process applies at the same time.',
   ),
