@@ -10,6 +10,7 @@
  *     relay's producer settings, the ceiling any relay on this client can reach here.
  *
  * Run: npx tsx bench/relay.ts [--backlog=200000] [--latency-rate=5000] [--throughput-rate=15000] [--duration=20]
+ *                            [--events-per-tx=20]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ const THROUGHPUT_RATE = numberOption('throughput-rate', 'BENCH_THROUGHPUT_RATE',
 const DURATION_S = numberOption('duration', 'BENCH_DURATION', 20);
 /** Extra node flags for the relay process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
 const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-const EVENTS_PER_TX = 20;
+const EVENTS_PER_TX = numberOption('events-per-tx', 'BENCH_EVENTS_PER_TX', 20);
 const METRICS_PORT = 9471;
 const SLOT = 'bench_relay';
 const log = (line: string) => process.stderr.write(`${line}\n`);
