@@ -13,7 +13,7 @@
  *                            [--events-per-tx=20]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { createEventStoreFor } from '../src/commands';
@@ -31,6 +31,7 @@ const LATENCY_RATE = numberOption('latency-rate', 'BENCH_LATENCY_RATE', 5_000);
 const THROUGHPUT_RATE = numberOption('throughput-rate', 'BENCH_THROUGHPUT_RATE', 15_000);
 const DURATION_S = numberOption('duration', 'BENCH_DURATION', 20);
 /** Extra node flags for the relay process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
+const RELAY_STDOUT = process.env.BENCH_RELAY_STDOUT;
 const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const EVENTS_PER_TX = numberOption('events-per-tx', 'BENCH_EVENTS_PER_TX', 20);
 const METRICS_PORT = 9471;
@@ -62,7 +63,8 @@ function startRelay(config: Config, topicPrefix: string): ChildProcess {
       RELAY_METRICS_PORT: String(METRICS_PORT),
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_RELAY_STDOUT=<file> keeps the relay's stdout (its logs, or --trace-gc lines) for a look afterwards.
+    stdio: ['ignore', RELAY_STDOUT === undefined ? 'ignore' : openSync(RELAY_STDOUT, 'w'), 'inherit'],
   });
 }
 
