@@ -1,5 +1,6 @@
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
 import { TributaryError } from '../errors';
+import { installRecordEncoder } from './kafka-record-encoding';
 
 /**
  * Publishes to Kafka with an idempotent producer (acks from all in-sync replicas, retries without
@@ -58,6 +59,8 @@ function classify(error: unknown): TributaryError {
 }
 
 export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
+  // One buffer per record instead of one per header: identical bytes, a fraction of the allocation.
+  installRecordEncoder();
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
