@@ -444,6 +444,52 @@ describe('the relay (outbox → logical replication → Kafka CloudEvents)', () 
     });
   });
 
+  describe('a batch that fails at once', () => {
+    // The relay encodes the next batch while Kafka works on the current one: a send that fails before the
+    // relay gets back to it must still end the session (and be retried), never escape as an unhandled
+    // rejection, which would end the process.
+    it('is retried from the confirmed position, and its failure is never an unhandled rejection', async () => {
+      const config = relayConfig('h', { RELAY_BATCH_MAX_EVENTS: '1', RELAY_HEARTBEAT_MS: '0' });
+      const topic = `${config.topicPrefix}instant`;
+      let failures = 0;
+      const failingAtOnce = (kafka: Publisher): Publisher => ({
+        ...kafka,
+        publish(batch) {
+          if (failures < 3) {
+            failures++;
+            return Promise.reject(
+              new TributaryError('infra.unavailable', 'injected: Kafka refused at once', { retriable: true }),
+            );
+          }
+          return kafka.publish(batch);
+        },
+      });
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      const relay = startRelay(config, { publisher: failingAtOnce });
+      let reader: TopicReader | undefined;
+      try {
+        await relay.started();
+        const appended = Array.from({ length: 5 }, (_, n) => input('instant', `i-${n}`, 2));
+        for (const each of appended) await fx.store.append(each);
+        const ids = new Set(appended.flatMap(idsOf));
+        reader = await TopicReader.open(fx.env.kafka(), [topic]);
+        expect(await reader.waitForIds(ids, 20_000)).toBe(true);
+        expect(failures).toBe(3);
+        expect(relay.messages()).toContain(
+          'replication session failed; resuming from the confirmed position',
+        );
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+        await relay.stop();
+        await reader?.close();
+        await dropSlotWhenInactive(fx.pool, config.relaySlot);
+      }
+    });
+  });
+
   describe('stopping', () => {
     it('resolves runRelay when stopped while events flow; after a restart nothing is lost and nothing sent twice', async () => {
       const config = relayConfig('e');

@@ -160,6 +160,8 @@ export async function runSession(
       const current = next;
       next = undefined;
       const sending = publishBatch(current, deps);
+      // Awaited below; until then a rejection must not count as unhandled (Node would end the process).
+      sending.catch(() => undefined);
       // Let the client put the request on the wire before this thread encodes again.
       await new Promise<void>((resolve) => setImmediate(resolve));
       try {
