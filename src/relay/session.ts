@@ -46,7 +46,27 @@ interface Queued {
 }
 
 /** The part of the library's connection we pause and resume (it does the same for its own flow control). */
-type Pausable = { _connection?: { stream?: { pause?: () => void; resume?: () => void } } };
+type Pausable = {
+  _connection?: { stream?: { pause?: () => void; resume?: () => void; destroy?: () => void } };
+};
+
+/**
+ * How long ending a session may wait for the replication connection to close. A connection reset at the wrong
+ * moment can leave the client's end() waiting for an event that never comes; the socket is then destroyed.
+ */
+const TEARDOWN_MS = 5_000;
+
+/** Resolves with true when `promise` settles within `ms`, false otherwise; never rejects. */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const settled = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    promise.then(settled, settled);
+  });
+}
 
 /**
  * Runs until `stop` is aborted (then finishes the batch in flight, acknowledges it and resolves) or until an
@@ -189,8 +209,16 @@ export async function runSession(
   } finally {
     stop.removeEventListener('abort', onStop);
     stopping = true;
-    await service.stop().catch(() => undefined);
-    await streaming;
+    const socket = stream();
+    const closed =
+      (await settlesWithin(service.stop(), TEARDOWN_MS)) && (await settlesWithin(streaming, TEARDOWN_MS));
+    if (!closed) {
+      logger.warn(
+        { afterMs: TEARDOWN_MS },
+        'the replication connection did not close; destroying its socket',
+      );
+      socket?.destroy?.();
+    }
     service.removeAllListeners();
   }
   if (failure) throw failure;
