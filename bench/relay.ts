@@ -30,8 +30,9 @@ const BACKLOG = numberOption('backlog', 'BENCH_BACKLOG', 200_000);
 const LATENCY_RATE = numberOption('latency-rate', 'BENCH_LATENCY_RATE', 5_000);
 const THROUGHPUT_RATE = numberOption('throughput-rate', 'BENCH_THROUGHPUT_RATE', 15_000);
 const DURATION_S = numberOption('duration', 'BENCH_DURATION', 20);
-/** Extra node flags for the relay process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
+/** A file for the relay's stdout (its logs, or `--trace-gc` lines); without it the output is dropped. */
 const RELAY_STDOUT = process.env.BENCH_RELAY_STDOUT;
+/** Extra node flags for the relay process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
 const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const EVENTS_PER_TX = numberOption('events-per-tx', 'BENCH_EVENTS_PER_TX', 20);
 const METRICS_PORT = 9471;
@@ -63,7 +64,6 @@ function startRelay(config: Config, topicPrefix: string): ChildProcess {
       RELAY_METRICS_PORT: String(METRICS_PORT),
       LOG_LEVEL: 'warn',
     },
-    // BENCH_RELAY_STDOUT=<file> keeps the relay's stdout (its logs, or --trace-gc lines) for a look afterwards.
     stdio: ['ignore', RELAY_STDOUT === undefined ? 'ignore' : openSync(RELAY_STDOUT, 'w'), 'inherit'],
   });
 }

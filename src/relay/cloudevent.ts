@@ -32,6 +32,9 @@ const HEADER_EXTENSIONS = [
   ['traceparent', 'traceparent'],
 ] as const;
 
+/** The Kafka header of each extension in binary mode. */
+const EXTENSION_HEADERS = HEADER_EXTENSIONS.map(([, extension]) => `ce_${extension}`);
+
 const TYPE_PREFIX = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
 /** Words of a PascalCase, camelCase, snake_case or kebab-case name; acronyms and digits stay in their word. */
 const WORD = /[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+/g;
@@ -184,11 +187,18 @@ export function kafkaEncoder(
   if (mode === 'structured') {
     return (entry) => toKafkaMessage(toCloudEvent(withParsedPayload(entry), options), 'structured');
   }
-  const checkedShapes = new Set<string>();
+  // Per type, a bit per set of extensions already compared (4 extensions: 16 sets), so the check costs no
+  // allocation on the hot path.
+  const checked = new Map<string, number>();
   return (entry) => {
     const record = binaryRecord(entry, options);
-    const shape = `${record.headers.ce_type}\u0000${Object.keys(record.headers).join(',')}`;
-    if (!checkedShapes.has(shape)) {
+    const type = record.headers.ce_type!;
+    let extensions = 0;
+    EXTENSION_HEADERS.forEach((name, bit) => {
+      if (record.headers[name] !== undefined) extensions |= 1 << bit;
+    });
+    const seen = checked.get(type) ?? 0;
+    if ((seen & (1 << extensions)) === 0) {
       const sdk = toKafkaMessage(toCloudEvent(withParsedPayload(entry), options), 'binary');
       if (
         sdk.key !== record.key ||
@@ -201,7 +211,7 @@ export function kafkaEncoder(
           { retriable: false, details: { sdk: sdk.headers, relay: record.headers } },
         );
       }
-      if (checkedShapes.size < 10_000) checkedShapes.add(shape);
+      if (checked.size < 10_000 || checked.has(type)) checked.set(type, seen | (1 << extensions));
     }
     return record;
   };
@@ -223,10 +233,10 @@ function binaryRecord(entry: RelayEntry, options: CloudEventOptions): KafkaRecor
   if (dataschema !== undefined) headers.ce_dataschema = dataschema;
   headers.ce_partitionkey = entry.aggregateId;
   headers.ce_sequence = sequenceOf(entry.streamVersion);
-  for (const [header, extension] of HEADER_EXTENSIONS) {
+  HEADER_EXTENSIONS.forEach(([header], i) => {
     const value = entry.headers[header];
-    if (typeof value === 'string' && value !== '') headers[`ce_${extension}`] = value;
-  }
+    if (typeof value === 'string' && value !== '') headers[EXTENSION_HEADERS[i]!] = value;
+  });
   return { key: entry.aggregateId, value: entry.payloadJson, headers };
 }
 

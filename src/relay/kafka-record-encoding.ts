@@ -16,7 +16,8 @@ import { createRequire } from 'node:module';
  */
 
 const requireKafkajs = createRequire(require.resolve('kafkajs'));
-const RECORD_MODULE = requireKafkajs.resolve('./src/protocol/recordBatch/record/v0');
+/** Where kafkajs's record encoder lives; the unit test loads kafkajs's own from there to compare. */
+export const RECORD_MODULE = requireKafkajs.resolve('./src/protocol/recordBatch/record/v0');
 
 /** The parts of kafkajs's (untyped) protocol encoder used here. */
 export interface KafkaEncoder {
@@ -115,17 +116,4 @@ export function installRecordEncoder(): boolean {
   replacement.exports = encodeRecord;
   cache[RECORD_MODULE] = replacement;
   return true;
-}
-
-/** kafkajs's own record encoder, loaded apart from the cache (for the test that compares the two). */
-export function kafkajsRecordEncoder(): (fields: RecordFields) => KafkaEncoder {
-  const cache = require.cache as Record<string, NodeJS.Module | undefined>;
-  const installed = cache[RECORD_MODULE];
-  delete cache[RECORD_MODULE];
-  try {
-    return requireKafkajs('./src/protocol/recordBatch/record/v0') as (fields: RecordFields) => KafkaEncoder;
-  } finally {
-    if (installed !== undefined) cache[RECORD_MODULE] = installed;
-    else delete cache[RECORD_MODULE];
-  }
 }
