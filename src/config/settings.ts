@@ -149,6 +149,12 @@ export const settings = {
     p.integer(0, 3_600_000),
     'Interval of heartbeat logical messages that let an idle slot advance (0 = none).',
   ),
+  relayReceiveTimeoutMs: setting(
+    'RELAY_RECEIVE_TIMEOUT_MS',
+    '60000',
+    p.integer(0, 3_600_000),
+    "A replication session that receives nothing (no data, no keepalive) for this long while reading is taken as a dead connection and started again (0 = never). Keep it above RELAY_HEARTBEAT_MS and half of the server's wal_sender_timeout.",
+  ),
   relayLagWarnBytes: setting(
     'RELAY_LAG_WARN_BYTES',
     '268435456',

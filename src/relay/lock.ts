@@ -5,7 +5,8 @@ import type { Pool, PoolClient } from 'pg';
  * connection; others wait as hot standbys, polling for it. When the active relay dies its connection drops,
  * PostgreSQL releases the lock, and a standby takes over within one poll interval.
  */
-export const TRY_LOCK_SQL = `select pg_try_advisory_lock(hashtextextended('tributary.relay:' || $1, 0)) as locked`;
+export const TRY_LOCK_SQL = `select pg_try_advisory_lock(hashtextextended('tributary.relay:' || $1, 0)) as locked,
+  pg_backend_pid() as pid`;
 
 export interface RelayLock {
   /**
@@ -13,6 +14,8 @@ export interface RelayLock {
    * released the lock, so this relay must stop streaming and compete for it again.
    */
   lost: AbortSignal;
+  /** The server process of the lock's connection: while it holds an advisory lock, this relay is the active one. */
+  backendPid: number;
   release(): Promise<void>;
 }
 
@@ -26,7 +29,7 @@ export async function acquireRelayLock(
     let client: PoolClient | undefined;
     try {
       client = await pool.connect();
-      const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK_SQL, [slot]);
+      const { rows } = await client.query<{ locked: boolean; pid: number }>(TRY_LOCK_SQL, [slot]);
       if (rows[0]?.locked) {
         const held = client;
         const lost = new AbortController();
@@ -34,9 +37,12 @@ export async function acquireRelayLock(
         held.on('end', () => lost.abort());
         return {
           lost: lost.signal,
+          backendPid: rows[0].pid,
           async release() {
             // Ending the session releases the lock even if the unlock below fails.
-            await held.query(`select pg_advisory_unlock_all()`).catch(() => undefined);
+            // Bounded: on a connection that died without a reset the query would never return.
+            const unlocked = held.query(`select pg_advisory_unlock_all()`).catch(() => undefined);
+            await Promise.race([unlocked, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
             held.release(true);
           },
         };

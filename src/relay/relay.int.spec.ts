@@ -17,6 +17,7 @@ import {
 } from '../../test/fixtures/relay';
 import { sleep } from '../../test/fixtures/events';
 import { createOrder, line } from '../../test/fixtures/orders';
+import { startTcpProxy } from '../../test/fixtures/tcp-proxy';
 import { openStoreFixture, type StoreFixture } from '../../test/fixtures/store';
 import { createOrderService } from '../commands';
 import type { Config } from '../config';
@@ -26,6 +27,7 @@ import type { AppendInput, EventStore } from '../eventstore';
 import { TributaryError } from '../errors';
 import type { Publisher } from './publisher';
 import { parseLsn } from './lsn';
+import { terminateStaleReader } from './slot';
 
 /**
  * The relay in-process (`runRelay` with an AbortController) against the real PostgreSQL and Kafka. Each test
@@ -487,6 +489,83 @@ describe('the relay (outbox → logical replication → Kafka CloudEvents)', () 
         await reader?.close();
         await dropSlotWhenInactive(fx.pool, config.relaySlot);
       }
+    });
+  });
+
+  describe('a replication connection that goes silent', () => {
+    // A connection can die without a reset reaching either end (a network partition, a dropped NAT entry):
+    // the relay then receives nothing, and PostgreSQL keeps the slot taken until wal_sender_timeout. The
+    // receive watchdog ends such a session, and the next one ends the server process still holding the slot.
+    it('is taken for dead after RELAY_RECEIVE_TIMEOUT_MS; the relay reconnects and publishes what was committed meanwhile', async () => {
+      const target = new URL(fx.env.config.databaseUrl);
+      const proxy = await startTcpProxy(target.hostname, Number(target.port));
+      const throughProxy = new URL(target);
+      throughProxy.host = proxy.address;
+      const config = relayConfig('w', {
+        DATABASE_URL: throughProxy.toString(),
+        RELAY_RECEIVE_TIMEOUT_MS: '2000',
+      });
+      const topic = `${config.topicPrefix}silent`;
+      let reader: TopicReader | undefined;
+      try {
+        await withRelay(config, async (relay) => {
+          const before = Array.from({ length: 3 }, (_, n) => input('silent', `s-${n}`, 2));
+          for (const each of before) await fx.store.append(each);
+          reader = await TopicReader.open(fx.env.kafka(), [topic]);
+          expect(await reader.waitForIds(new Set(before.flatMap(idsOf)), 20_000)).toBe(true);
+          const slotBefore = await slotPosition(fx.pool, config.relaySlot);
+          expect(slotBefore?.active).toBe(true);
+
+          expect(proxy.stall('replication')).toBe(1);
+          const stalledAt = Date.now();
+          const during = Array.from({ length: 3 }, (_, n) => input('silent', `s-${n}`, 2));
+          for (const each of during) await fx.store.append(each);
+          expect(await reader.waitForIds(new Set(during.flatMap(idsOf)), 30_000)).toBe(true);
+          const recoveredMs = Date.now() - stalledAt;
+          console.log(
+            `relay int: silent replication connection: published again ${recoveredMs} ms after it stalled`,
+          );
+
+          const failures = relay.lines.filter(
+            (line) => line.msg === 'replication session failed; resuming from the confirmed position',
+          );
+          expect(failures.map((line) => String(line.err))).toEqual([
+            expect.stringContaining('nothing received on the replication connection'),
+          ]);
+          expect(relay.messages()).toContain(
+            'ended the server process still holding the slot for a lost session',
+          );
+          expect((await relay.metrics.reconnects.get()).values[0]?.value).toBe(1);
+          // The process PostgreSQL streamed to before the stall is gone; a new one holds the slot.
+          const slotAfter = await slotPosition(fx.pool, config.relaySlot);
+          expect(slotAfter?.active).toBe(true);
+          expect(slotAfter?.activePid).not.toBe(slotBefore?.activePid);
+        });
+      } finally {
+        await reader?.close();
+        await proxy.close();
+      }
+    });
+  });
+
+  describe('ending a stale reader of the slot', () => {
+    it('never ends the process streaming the slot unless the given connection holds an advisory lock', async () => {
+      const config = relayConfig('x');
+      await withRelay(config, async () => {
+        const holder = (await slotPosition(fx.pool, config.relaySlot))?.activePid;
+        expect(holder).toEqual(expect.any(Number));
+        const client = await fx.pool.connect();
+        try {
+          const { rows } = await client.query<{ pid: number }>(`select pg_backend_pid() as pid`);
+          const withoutLock = rows[0]!.pid;
+          expect(
+            await terminateStaleReader(pgExecutor(fx.pool), config.relaySlot, withoutLock),
+          ).toBeUndefined();
+        } finally {
+          client.release();
+        }
+        expect((await slotPosition(fx.pool, config.relaySlot))?.activePid).toBe(holder);
+      });
     });
   });
 

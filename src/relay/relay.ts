@@ -8,7 +8,7 @@ import type { RelayMetrics } from './metrics';
 import type { Publisher } from './publisher';
 import { topicPerAggregateType, type TopicRouter } from './routing';
 import { runSession } from './session';
-import { ensurePublication, ensureSlot, slotStatus } from './slot';
+import { ensurePublication, ensureSlot, slotStatus, terminateStaleReader } from './slot';
 import { HEARTBEAT_PREFIX } from './transaction-buffer';
 
 /**
@@ -59,7 +59,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
     if (!lock) return;
     logger.info({ slot }, 'relay is active');
     try {
-      await runWhileActive(deps, AbortSignal.any([stop, lock.lost]));
+      await runWhileActive(deps, lock.backendPid, AbortSignal.any([stop, lock.lost]));
     } finally {
       await lock.release();
     }
@@ -71,7 +71,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
 }
 
 /** Streams sessions while this relay holds the lock (until `active` aborts). */
-async function runWhileActive(deps: RelayDeps, active: AbortSignal): Promise<void> {
+async function runWhileActive(deps: RelayDeps, lockBackendPid: number, active: AbortSignal): Promise<void> {
   const { config, pool, logger, metrics } = deps;
   const slot = config.relaySlot;
   const executor = pgExecutor(pool);
@@ -90,7 +90,17 @@ async function runWhileActive(deps: RelayDeps, active: AbortSignal): Promise<voi
           timers.push(...background(deps));
           prepared = true;
         }
-        const status = await slotStatus(executor, slot);
+        let status = await slotStatus(executor, slot);
+        if (status?.activePid != null) {
+          const ended = await terminateStaleReader(executor, slot, lockBackendPid);
+          if (ended !== undefined) {
+            logger.warn(
+              { slot, pid: ended },
+              'ended the server process still holding the slot for a lost session',
+            );
+            status = await slotStatus(executor, slot);
+          }
+        }
         if (!status?.confirmedFlushLsn) {
           throw new TributaryError('internal', `replication slot ${slot} disappeared`);
         }
@@ -106,6 +116,7 @@ async function runWhileActive(deps: RelayDeps, active: AbortSignal): Promise<voi
             startLsn: status.confirmedFlushLsn,
             batchMaxEvents: config.relayBatchMaxEvents,
             bufferMaxEvents: config.relayBufferMaxEvents,
+            receiveTimeoutMs: config.relayReceiveTimeoutMs,
             cloudEvents: {
               source: config.cloudEventSource,
               typePrefix: config.cloudEventTypePrefix,

@@ -29,6 +29,12 @@ export interface SessionSettings {
   startLsn: string;
   batchMaxEvents: number;
   bufferMaxEvents: number;
+  /**
+   * Silence (no data, no keepalive) after which a session that is reading takes its connection for dead and
+   * fails, so a new one starts; 0 = never. A connection can die without a reset reaching this end (a network
+   * partition, a dropped NAT entry, a stalled proxy), and then nothing else would ever end the session.
+   */
+  receiveTimeoutMs: number;
   cloudEvents: CloudEventOptions;
   contentMode: KafkaContentMode;
   router: TopicRouter;
@@ -85,6 +91,7 @@ export async function runSession(
   let paused = false;
   let failure: TributaryError | undefined;
   let acknowledged = parseLsn(settings.startLsn);
+  let lastReceived = Date.now();
   let wake: () => void = () => undefined;
   const woken = () => new Promise<void>((resolve) => (wake = resolve));
   const encode = kafkaEncoder(settings.cloudEvents, settings.contentMode);
@@ -110,6 +117,7 @@ export async function runSession(
   };
 
   service.on('data', (lsn: string, message: Pgoutput.Message) => {
+    lastReceived = Date.now();
     if (failure) return;
     try {
       const done = buffer.push(lsn, message);
@@ -138,6 +146,7 @@ export async function runSession(
   // Keepalives: when nothing is received-but-unpublished, the server's WAL end may be confirmed, so WAL written
   // by other tables does not pile up behind the slot. Otherwise answer with what is safe.
   service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => {
+    lastReceived = Date.now();
     if (failure) return;
     const idle = !buffer.inTransaction && queue.length === 0;
     acknowledge(idle ? tracker.ackableWhenIdle(parseLsn(lsn)) : tracker.ackable(), shouldRespond);
@@ -163,6 +172,15 @@ export async function runSession(
   );
   const onStop = () => wake();
   stop.addEventListener('abort', onStop);
+  const watchdog = receiveWatchdog(
+    settings.receiveTimeoutMs,
+    () => {
+      // While paused the relay does not read, so silence is expected; the clock restarts when it reads again.
+      if (paused) lastReceived = Date.now();
+      return Date.now() - lastReceived;
+    },
+    fail,
+  );
   logger.info({ slot: settings.slot, startLsn: settings.startLsn }, 'replication session started');
 
   try {
@@ -207,6 +225,7 @@ export async function runSession(
   } catch (error) {
     fail(error);
   } finally {
+    clearInterval(watchdog);
     stop.removeEventListener('abort', onStop);
     stopping = true;
     const socket = stream();
@@ -223,6 +242,35 @@ export async function runSession(
   }
   if (failure) throw failure;
   logger.info({ confirmedLsn: formatLsn(acknowledged) }, 'replication session stopped');
+}
+
+/**
+ * Checks `silentForMs` a few times per `timeoutMs` and fails the session (retriable) once it exceeds the
+ * timeout. Returns the timer (undefined when the timeout is 0).
+ */
+function receiveWatchdog(
+  timeoutMs: number,
+  silentForMs: () => number,
+  fail: (error: TributaryError) => void,
+): NodeJS.Timeout | undefined {
+  if (timeoutMs <= 0) return undefined;
+  const timer = setInterval(
+    () => {
+      const silentMs = silentForMs();
+      if (silentMs <= timeoutMs) return;
+      clearInterval(timer);
+      fail(
+        new TributaryError(
+          'infra.unavailable',
+          `nothing received on the replication connection for ${silentMs} ms (RELAY_RECEIVE_TIMEOUT_MS=${timeoutMs}); taking it for dead`,
+          { retriable: true },
+        ),
+      );
+    },
+    Math.max(50, Math.floor(timeoutMs / 4)),
+  );
+  timer.unref();
+  return timer;
 }
 
 /** Whole transactions, in commit order, up to `maxEvents` (at least one transaction, however large). */

@@ -26,6 +26,18 @@ from pg_replication_slots s
 left join pg_stat_replication r on r.pid = s.active_pid
 where s.slot_name = $1`;
 
+/**
+ * Ends the server process still streaming `slot` for a session of this relay that lost its connection (a
+ * dead connection is noticed by PostgreSQL only after wal_sender_timeout, and until then the slot is taken).
+ * Fenced: only while the advisory lock of the active relay is held by `$2`, this relay's lock connection —
+ * then no other relay can be reading the slot. Waits up to 5 s for the process to exit.
+ */
+export const TERMINATE_STALE_READER_SQL = `
+select s.active_pid as pid, pg_terminate_backend(s.active_pid, 5000) as terminated
+from pg_replication_slots s
+where s.slot_name = $1 and s.active_pid is not null
+  and exists (select 1 from pg_locks l where l.locktype = 'advisory' and l.granted and l.pid = $2)`;
+
 export interface SlotStatus {
   slotName: string;
   active: boolean;
@@ -92,4 +104,17 @@ export async function slotStatus(executor: Executor, slot: string): Promise<Slot
     maxSlotWalKeepSize: row.max_slot_wal_keep_size,
     flushLagSeconds: row.flush_lag_seconds,
   };
+}
+
+/** See TERMINATE_STALE_READER_SQL; returns the pid it ended, if any. */
+export async function terminateStaleReader(
+  executor: Executor,
+  slot: string,
+  lockBackendPid: number,
+): Promise<number | undefined> {
+  const [row] = await executor.query<{ pid: number; terminated: boolean }>(TERMINATE_STALE_READER_SQL, [
+    slot,
+    lockBackendPid,
+  ]);
+  return row?.terminated ? row.pid : undefined;
 }
