@@ -24,8 +24,13 @@ export async function relayCommand(
   say: (line: string) => void,
 ): Promise<number> {
   const logger = createLogger(config, 'relay');
-  const pool = createPool(config.databaseUrl, 4, (error) =>
-    logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
+  // The relay's own queries (lock, slot status, heartbeats) are all short: 30 s without an answer means the
+  // connection is dead, and the query fails (retriable) instead of holding the relay forever.
+  const pool = createPool(
+    config.databaseUrl,
+    4,
+    (error) => logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
+    { queryTimeoutMs: 30_000 },
   );
   try {
     switch (args.join(' ')) {

@@ -12,8 +12,15 @@ export function createPool(
   connectionString: string,
   max: number,
   onConnectionError: (error: Error) => void,
+  options: { queryTimeoutMs?: number } = {},
 ): Pool {
-  const pool = new Pool({ connectionString, max });
+  // A query timeout (client side) rejects a query that gets no answer, e.g. on a connection that died without a
+  // reset reaching this end; the pool then discards that connection instead of waiting on it forever.
+  const pool = new Pool({
+    connectionString,
+    max,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+  });
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => client.on('error', onConnectionError));
   return pool;

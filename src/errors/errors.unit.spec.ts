@@ -13,6 +13,7 @@ describe('the error model', () => {
       true,
     );
     expect(isRetriable(Object.assign(new Error('Connection terminated'), { code: '23505' }))).toBe(false);
+    expect(isRetriable(new Error('Query read timeout'))).toBe(true);
   });
 
   it('does not retry constraint violations or plain bugs', () => {

@@ -83,6 +83,8 @@ export const RETRIABLE_DRIVER_MESSAGES: readonly RegExp[] = [
   /Client has encountered a connection error and is not queryable/,
   /^Client was closed and is not queryable/,
   /timeout exceeded when trying to connect/,
+  // The pool's client-side query timeout (a connection that no longer answers).
+  /^Query read timeout/,
 ];
 
 /** True when trying the same operation again may succeed. */

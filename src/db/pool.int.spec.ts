@@ -1,0 +1,50 @@
+import { startTcpProxy, type TcpProxy } from '../../test/fixtures/tcp-proxy';
+import { loadConfig } from '../config';
+import { isRetriable } from '../errors';
+import { createPool } from './pool';
+
+/**
+ * A connection that dies without a reset reaching this end (a network partition) never answers again. With a
+ * query timeout the pool's query fails as retriable and the dead connection is discarded, so the next query
+ * gets a new one. Real PostgreSQL behind a TCP proxy that stalls the connection.
+ */
+describe('a pool with a query timeout', () => {
+  let proxy: TcpProxy;
+  let url: string;
+  beforeAll(async () => {
+    const target = new URL(loadConfig(process.env).databaseUrl);
+    proxy = await startTcpProxy(target.hostname, Number(target.port));
+    target.host = proxy.address;
+    url = target.toString();
+  });
+  afterAll(() => proxy.close());
+
+  it('fails a query on a connection that went silent as retriable, then serves the next one on a new connection', async () => {
+    const connectionErrors: Error[] = [];
+    const pool = createPool(url, 1, (error) => connectionErrors.push(error), { queryTimeoutMs: 500 });
+    try {
+      const pid = async () =>
+        (await pool.query<{ pid: number }>(`select pg_backend_pid() as pid`)).rows[0]!.pid;
+      const first = await pid();
+      expect(proxy.stall()).toBe(1);
+
+      const started = Date.now();
+      const failure = await pid().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      const waitedMs = Date.now() - started;
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toMatch(/^Query read timeout/);
+      expect(isRetriable(failure)).toBe(true);
+      expect(waitedMs).toBeGreaterThanOrEqual(450);
+      expect(waitedMs).toBeLessThan(5_000);
+
+      const second = await pid();
+      expect(second).not.toBe(first);
+      expect(pool.totalCount).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+});
