@@ -9,12 +9,13 @@ import {
   type SearchParams,
 } from '../src/projections/search';
 import type { ProjectionEvent } from '../src/projections/types';
-import { interleave, randomOrderHistory } from '../test/fixtures/projection-events';
+import { FIXTURE_VOCABULARY, interleave, randomOrderHistory } from '../test/fixtures/projection-events';
 import { between, pick, seededRandom } from '../test/fixtures/random';
 import { assertLoopback } from './lib/db';
+import { LAST_NAMES, productWord, shopCatalog } from './lib/catalog';
 import { collectFacts, factsMarkdown, packageVersion } from './lib/facts';
 import { int, ms, table } from './lib/markdown';
-import { givenOptions, numberOption } from './lib/options';
+import { choiceOption, givenOptions, numberOption } from './lib/options';
 import { summarize, type Summary } from './lib/stats';
 
 /**
@@ -25,7 +26,13 @@ import { summarize, type Summary } from './lib/stats';
  * Only the time inside `apply` counts; generating the events does not. Then `--queries` searches of a
  * mix of kinds (after `--warmups`), one at a time, timed around `searchOrders` (request to parsed result).
  *
- *   npx tsx bench/search.ts [--orders=100000] [--batch=2000] [--window=2000] [--queries=500] [--warmups=50]
+ *   npx tsx bench/search.ts [--orders=100000] [--vocabulary=shop|tests] [--batch=2000] [--window=2000]
+ *                           [--queries=500] [--warmups=50]
+ *
+ * `--vocabulary=shop` (the default) draws orders from a shop-sized catalog (bench/lib/catalog.ts): one
+ * customer per 10 orders, 2,000 products, skewed popularity, so searches are as selective as real ones.
+ * `--vocabulary=tests` uses the tests' 20 customers and 6 products: every search then matches 15–50% of the
+ * index, the worst case for exact totals, facets and relevance ranking.
  *
  * Owns the indices `bench-search-*` on the loopback Elasticsearch: deleted at the start of a run, left in
  * place afterwards for inspection.
@@ -42,6 +49,10 @@ const windowSize = numberOption('window', 'BENCH_WINDOW', 2000);
 const queries = numberOption('queries', 'BENCH_QUERIES', 500);
 const warmups = numberOption('warmups', 'BENCH_WARMUPS', 50);
 const seed = numberOption('seed', 'BENCH_SEED', 1);
+const vocabularyName = choiceOption('vocabulary', 'BENCH_VOCABULARY', ['shop', 'tests'], 'shop');
+const PRODUCTS = 2_000;
+const catalog = shopCatalog({ customers: Math.max(20, Math.floor(orders / 10)), products: PRODUCTS });
+const vocabulary = vocabularyName === 'shop' ? catalog.vocabulary : FIXTURE_VOCABULARY;
 
 const log = (line: string) => process.stderr.write(`[bench:search] ${line}\n`);
 
@@ -53,7 +64,7 @@ function* batches(random: () => number): Generator<ProjectionEvent[]> {
     pending.push(
       ...interleave(
         random,
-        Array.from({ length: count }, () => randomOrderHistory(random)),
+        Array.from({ length: count }, () => randomOrderHistory(random, undefined, vocabulary)),
       ),
     );
     while (pending.length >= batchSize) {
@@ -118,8 +129,8 @@ const SKUS = ['sku-a', 'sku-b', 'sku-c', 'sku-d', 'sku-e', 'sku-f'];
 const STATUSES = ['pending', 'confirmed', 'cancelled'] as const;
 const day = (d: number) => `2026-11-${String(d).padStart(2, '0')}T00:00:00Z`;
 
-/** The kinds of search in the mix, each a function of the PRNG. */
-const KINDS: Record<string, (random: () => number) => SearchParams> = {
+/** The kinds of search in the mix over the tests' vocabulary, each a function of the PRNG. */
+const TESTS_KINDS: Record<string, (random: () => number) => SearchParams> = {
   'newest, no filter': () => ({}),
   'full text (name)': (random) => ({ q: pick(random, FIRST_NAMES) }),
   'full text + status': (random) => ({ q: `item ${pick(random, SKUS)}`, status: [pick(random, STATUSES)] }),
@@ -135,6 +146,26 @@ const KINDS: Record<string, (random: () => number) => SearchParams> = {
   },
   'sku + currency': (random) => ({ sku: pick(random, SKUS), currency: pick(random, ['EUR', 'USD', 'GBP']) }),
 };
+
+/**
+ * The same kinds over the shop catalog, where names, words and SKUs are as selective as in real data, plus
+ * the searches a support desk runs most: a customer's email and an order id pasted into the search box.
+ */
+const SHOP_KINDS: Record<string, (random: () => number) => SearchParams> = {
+  'newest, no filter': () => ({}),
+  'full text (last name)': (random) => ({ q: pick(random, LAST_NAMES) }),
+  'full text + status': (random) => ({ q: productWord(random), status: [pick(random, STATUSES)] }),
+  'status, by amount': TESTS_KINDS['status, by amount']!,
+  customer: (random) => ({ customerId: catalog.popularCustomer(random).id }),
+  'amount range': TESTS_KINDS['amount range']!,
+  'date range': TESTS_KINDS['date range']!,
+  'sku + currency': (random) => ({
+    sku: catalog.popularProduct(random).sku,
+    currency: pick(random, ['EUR', 'USD', 'GBP']),
+  }),
+  'email (exact)': (random) => ({ q: catalog.popularCustomer(random).email }),
+};
+const KINDS = vocabularyName === 'shop' ? SHOP_KINDS : TESTS_KINDS;
 
 interface Queried {
   kind: string;
@@ -194,7 +225,7 @@ async function main(): Promise<void> {
       ['@elastic/elasticsearch', packageVersion('@elastic/elasticsearch')],
       [
         'bench',
-        `search: ${int(orders)} orders, batches of ${batchSize} events over ${windowSize} interleaved orders`,
+        `search: ${int(orders)} orders (${vocabularyName === 'shop' ? `shop vocabulary: ${int(catalog.customers.length)} customers, ${int(PRODUCTS)} products` : 'tests vocabulary: 20 customers, 6 products'}), batches of ${batchSize} events over ${windowSize} interleaved orders`,
       ],
     ]);
 
