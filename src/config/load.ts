@@ -33,6 +33,16 @@ function resolveRaw(env: Environment): Map<string, string> {
 }
 
 /**
+ * Rules between settings, checked once each setting is valid on its own: each returns the problem, if any.
+ */
+const RULES: readonly ((config: Config) => string | undefined)[] = [
+  ({ relayReceiveTimeoutMs: timeout, relayHeartbeatMs: heartbeat }) =>
+    timeout > 0 && heartbeat > 0 && timeout <= 2 * heartbeat
+      ? `RELAY_RECEIVE_TIMEOUT_MS: ${timeout} must be more than twice RELAY_HEARTBEAT_MS (${heartbeat}), or 0: on a quiet database the heartbeats are what the relay receives, and one late heartbeat must not end a session`
+      : undefined,
+];
+
+/**
  * Validates every setting once and returns the config. A bad value stops here with a message naming the
  * setting; nothing below `config/` reads the environment.
  */
@@ -46,6 +56,12 @@ export function loadConfig(env: Environment = process.env): Config {
       values[key] = parse(raw.get(name) ?? '');
     } catch (error) {
       problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (problems.length === 0) {
+    for (const rule of RULES) {
+      const problem = rule(values as Config);
+      if (problem !== undefined) problems.push(problem);
     }
   }
   if (problems.length > 0) {

@@ -27,6 +27,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL: expected one of/);
   });
 
+  it('checks settings against each other: the relay receive timeout must exceed twice the heartbeat', () => {
+    expect(() => loadConfig({ RELAY_HEARTBEAT_MS: '10000', RELAY_RECEIVE_TIMEOUT_MS: '20000' })).toThrow(
+      /RELAY_RECEIVE_TIMEOUT_MS: 20000 must be more than twice RELAY_HEARTBEAT_MS \(10000\)/,
+    );
+    expect(
+      loadConfig({ RELAY_HEARTBEAT_MS: '10000', RELAY_RECEIVE_TIMEOUT_MS: '20001' }).relayReceiveTimeoutMs,
+    ).toBe(20001);
+    // 0 turns either off, and then there is nothing to compare.
+    expect(loadConfig({ RELAY_HEARTBEAT_MS: '0', RELAY_RECEIVE_TIMEOUT_MS: '1000' }).relayHeartbeatMs).toBe(
+      0,
+    );
+    expect(
+      loadConfig({ RELAY_HEARTBEAT_MS: '10000', RELAY_RECEIVE_TIMEOUT_MS: '0' }).relayReceiveTimeoutMs,
+    ).toBe(0);
+  });
+
   it('reports every bad setting at once, as a config.invalid error', () => {
     let caught: unknown;
     try {

@@ -153,7 +153,7 @@ export const settings = {
     'RELAY_RECEIVE_TIMEOUT_MS',
     '60000',
     p.integer(0, 3_600_000),
-    "A replication session that receives nothing (no data, no keepalive) for this long while reading is taken as a dead connection and started again (0 = never). Keep it above RELAY_HEARTBEAT_MS and half of the server's wal_sender_timeout.",
+    "A replication session that receives nothing (no data, no keepalive) for this long while reading is taken as a dead connection and started again (0 = never). It must exceed twice RELAY_HEARTBEAT_MS; keep it above half of the server's wal_sender_timeout too.",
   ),
   relayLagWarnBytes: setting(
     'RELAY_LAG_WARN_BYTES',
