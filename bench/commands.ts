@@ -121,12 +121,29 @@ function phaseRow(p: Phase, what: string): (string | number)[] {
   ];
 }
 
+/** The three seconds of a phase with the highest p99, in schedule order; shows whether a tail is one stall. */
+function slowestSeconds(result: OpenLoopResult): string {
+  const seconds = result.latenciesBySecond
+    .map((samples, second) => ({ second, s: summarize(samples ?? []) }))
+    .filter(({ s }) => s.count > 0);
+  return (
+    [...seconds]
+      .sort((a, b) => b.s.p99 - a.s.p99)
+      .slice(0, 3)
+      .sort((a, b) => a.second - b.second)
+      .map(({ second, s }) => `${second}: ${ms(s.p99)} / ${ms(s.max)}`)
+      .join(', ') || 'none'
+  );
+}
+
 function report(phases: Phase[], transport: Transport, why: string, facts: string, sessions: OrderSessions) {
   const baseline = phases.find((p) => p.name === 'baseline')!;
   const measured = phases.filter((p) => p.name === 'commands');
   const command = ['npx tsx bench/commands.ts', ...givenOptions()].join(' ');
   const baselineP99 = summarize(baseline.result.latenciesMs).p99;
   const perKind = measured.flatMap((p) => [
+    `Slowest seconds at ${int(p.rate)}/s (second of the schedule: p99 / max ms): ${slowestSeconds(p.result)}.`,
+    '',
     `Per command at ${int(p.rate)}/s (errors: ${errorsOf(p.result)}; dropped ${p.result.dropped}, timed out ${p.result.timedOut}; ` +
       `generator send lag p99 ${ms(summarize(p.result.sendLagMs).p99)} ms):`,
     '',

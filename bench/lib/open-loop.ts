@@ -26,6 +26,11 @@ export interface OpenLoopResult {
   timedOut: number;
   /** Due → answered, ms, of every answered operation (succeeded or failed) and of timed-out ones. */
   latenciesMs: number[];
+  /**
+   * The same latencies by the second of the schedule the operation was due in (index 0: the first second), to
+   * tell a short stall (a few bad seconds) from a run that is slow throughout.
+   */
+  latenciesBySecond: number[][];
   /** Due → answered by kind, successful operations only. */
   byKind: Map<string, number[]>;
   /** Due → actually sent, ms: how far the generator itself fell behind. */
@@ -51,6 +56,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     dropped: 0,
     timedOut: 0,
     latenciesMs: [],
+    latenciesBySecond: [],
     byKind: new Map(),
     sendLagMs: [],
     errors: new Map(),
@@ -60,6 +66,10 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const pending = new Map<number, number>(); // index → due time
   let lastAnswer = 0;
   const start = performance.now() + 5;
+  const record = (due: number, latencyMs: number) => {
+    result.latenciesMs.push(latencyMs);
+    (result.latenciesBySecond[Math.floor((due - start) / 1000)] ??= []).push(latencyMs);
+  };
 
   const launch = (index: number, due: number) => {
     const sent = performance.now();
@@ -81,7 +91,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
         const now = performance.now();
         lastAnswer = now;
         result.succeeded++;
-        result.latenciesMs.push(now - due);
+        record(due, now - due);
         const samples = result.byKind.get(kind) ?? [];
         samples.push(now - due);
         result.byKind.set(kind, samples);
@@ -91,7 +101,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
         const now = performance.now();
         lastAnswer = now;
         result.failed++;
-        result.latenciesMs.push(now - due);
+        record(due, now - due);
         const name = errorName(error);
         result.errors.set(name, (result.errors.get(name) ?? 0) + 1);
       },
@@ -120,7 +130,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const end = performance.now();
   for (const due of pending.values()) {
     result.timedOut++;
-    result.latenciesMs.push(end - due);
+    record(due, end - due);
   }
   pending.clear();
   result.elapsedMs = Math.max(lastAnswer, scheduleEnd) - start;
