@@ -1,4 +1,5 @@
-import type { Customer, OrderVocabulary, Product } from '../../test/fixtures/projection-events';
+import type { Customer } from '../../src/domain/orders/events';
+import type { OrderVocabulary, Product } from '../../test/fixtures/projection-events';
 import { pick } from '../../test/fixtures/random';
 
 /**

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { CLOSE_TIMEOUT_MS, settlesWithin } from './settle';
 
 /**
  * Only one relay is active per slot. The active one holds a session-level advisory lock on a dedicated
@@ -41,8 +42,7 @@ export async function acquireRelayLock(
           async release() {
             // Ending the session releases the lock even if the unlock below fails.
             // Bounded: on a connection that died without a reset the query would never return.
-            const unlocked = held.query(`select pg_advisory_unlock_all()`).catch(() => undefined);
-            await Promise.race([unlocked, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+            await settlesWithin(held.query(`select pg_advisory_unlock_all()`), CLOSE_TIMEOUT_MS);
             held.release(true);
           },
         };

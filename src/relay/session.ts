@@ -5,6 +5,7 @@ import { OUTBOX_MESSAGE_PREFIX } from '../outbox/types';
 import { AckTracker, type TransactionHandle } from './ack-tracker';
 import { kafkaEncoder, type CloudEventOptions, type KafkaContentMode, type KafkaRecord } from './cloudevent';
 import { formatLsn, parseLsn } from './lsn';
+import { CLOSE_TIMEOUT_MS, settlesWithin } from './settle';
 import type { RelayMetrics } from './metrics';
 import type { Publisher, TopicMessages } from './publisher';
 import type { TopicRouter } from './routing';
@@ -55,24 +56,6 @@ interface Queued {
 type Pausable = {
   _connection?: { stream?: { pause?: () => void; resume?: () => void; destroy?: () => void } };
 };
-
-/**
- * How long ending a session may wait for the replication connection to close. A connection reset at the wrong
- * moment can leave the client's end() waiting for an event that never comes; the socket is then destroyed.
- */
-const TEARDOWN_MS = 5_000;
-
-/** Resolves with true when `promise` settles within `ms`, false otherwise; never rejects. */
-function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    const settled = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    promise.then(settled, settled);
-  });
-}
 
 /**
  * Runs until `stop` is aborted (then finishes the batch in flight, acknowledges it and resolves) or until an
@@ -172,13 +155,10 @@ export async function runSession(
   );
   const onStop = () => wake();
   stop.addEventListener('abort', onStop);
+  // While paused the relay does not read, so silence is expected; the clock restarts when it reads again.
   const watchdog = receiveWatchdog(
     settings.receiveTimeoutMs,
-    () => {
-      // While paused the relay does not read, so silence is expected; the clock restarts when it reads again.
-      if (paused) lastReceived = Date.now();
-      return Date.now() - lastReceived;
-    },
+    () => (paused ? 0 : Date.now() - lastReceived),
     fail,
   );
   logger.info({ slot: settings.slot, startLsn: settings.startLsn }, 'replication session started');
@@ -219,6 +199,7 @@ export async function runSession(
       metrics.inFlight.set(queuedEntries);
       if (paused && queuedEntries < settings.bufferMaxEvents / 2) {
         paused = false;
+        lastReceived = Date.now();
         stream()?.resume?.();
       }
     }
@@ -228,12 +209,15 @@ export async function runSession(
     clearInterval(watchdog);
     stop.removeEventListener('abort', onStop);
     stopping = true;
+    // A connection reset at the wrong moment can leave the client's end() waiting for an event that never
+    // comes; the socket is then destroyed.
     const socket = stream();
     const closed =
-      (await settlesWithin(service.stop(), TEARDOWN_MS)) && (await settlesWithin(streaming, TEARDOWN_MS));
+      (await settlesWithin(service.stop(), CLOSE_TIMEOUT_MS)) &&
+      (await settlesWithin(streaming, CLOSE_TIMEOUT_MS));
     if (!closed) {
       logger.warn(
-        { afterMs: TEARDOWN_MS },
+        { afterMs: CLOSE_TIMEOUT_MS },
         'the replication connection did not close; destroying its socket',
       );
       socket?.destroy?.();
