@@ -6,6 +6,7 @@ import { Executor, pgExecutor, withTransaction } from '../db/executor';
 import { toTributaryError } from '../errors';
 import { appendToStream, AppendInput } from './append';
 import { appendWithOutbox, fitsOneStatement } from './append-with-outbox';
+import { createGroupAppender } from './group-append';
 import { loadState, Loaded, LoadOptions, Reducer } from './load';
 import { Checkpoint, readAll, ReadAllResult } from './read-all';
 import { readStream, ReadStreamOptions } from './read-stream';
@@ -66,8 +67,15 @@ export function createEventStore(options: {
   pool: Pool;
   upcast: Upcast;
   outboxMode: OutboxMode;
+  /** Group commit of the appends the store owns: at most this many per statement (default 1: none). */
+  appendGroupMax?: number;
 }): EventStore {
   const { pool, upcast, outboxMode } = options;
+  const groupMax = options.appendGroupMax ?? 1;
+  const group =
+    groupMax > 1 && outboxMode !== 'table-transient'
+      ? createGroupAppender(pgExecutor(pool), outboxMode, groupMax)
+      : undefined;
   const inTransaction = <T>(executor: Executor | undefined, work: (executor: Executor) => Promise<T>) =>
     executor ? work(executor) : withTransaction(pool, work);
 
@@ -84,6 +92,7 @@ export function createEventStore(options: {
       const entries = opts.outbox ?? oneToOneOutbox;
       // Owning the transaction, the store can make it a single autocommitted statement (one round trip).
       if (!opts.executor && fitsOneStatement(input.expected, outboxMode)) {
+        if (group) return group.append(input, entries);
         return appendWithOutbox(pgExecutor(pool), outboxMode, input, entries).catch((error: unknown) => {
           throw toTributaryError(error);
         });

@@ -1,0 +1,321 @@
+import type { Executor } from '../db/executor';
+import { TributaryError, toTributaryError } from '../errors';
+import { OUTBOX_MESSAGE_PREFIX, type OutboxEntry } from '../outbox/types';
+import {
+  actualVersion,
+  AppendedRow,
+  AppendInput,
+  conflict,
+  knownVersion,
+  pendingEvents,
+  storedEvents,
+} from './append';
+import { appendWithOutbox, SingleStatementMode } from './append-with-outbox';
+import type { AppendResult, PendingEvent } from './types';
+
+/**
+ * Group commit of appends. Every append the store owns is one autocommitted statement (append-with-outbox.ts),
+ * so every command pays a statement, a commit and a WAL flush of its own. The group appender sends one append
+ * at a time per process: appends that arrive while a statement is in flight wait for it, then all go together
+ * as ONE statement (`appendGroupSql`) that moves every stream it can and writes their events and outbox
+ * entries. One commit, one WAL flush, one round trip for the group.
+ *
+ * Nothing changes for one append:
+ *  - Optimistic concurrency stays per stream: a stream not at its expected version is simply not moved, its
+ *    events and entries are not written, and only that append fails with 'store.conflict'. The others commit.
+ *  - A group is one transaction, so each append's events and entries still commit together or not at all.
+ *  - An append alone (no load) goes at once, by the single-append statement: no added latency when idle.
+ *  - Two appends to the same stream never share a statement; the later one waits for the next group.
+ *  - A group never waits for another transaction's stream lock (a CRUD app's long transaction, say): it locks
+ *    its streams in stream-id order with SKIP LOCKED, and an append whose stream is held goes on its own,
+ *    outside the group, to wait for it there. Groups cannot deadlock with each other either.
+ *  - When the server rejects a group's statement (a duplicate event id, a deadlock with another transaction),
+ *    nothing of it was committed, and each append is tried again on its own, so only the append at fault
+ *    fails. When the connection fails instead, the outcome is unknown and every append of the group gets the
+ *    (retriable) error, as a single append would.
+ */
+
+/**
+ * Parameters: $1–$4 the streams (id, type, expected version, event count); $5–$13 the events (stream id,
+ * stream type, version, event id, event type, schema version, data and metadata as JSON arrays, occurred_at);
+ * then
+ * the outbox. `locked` holds the existing streams this statement could lock; `moved` the streams that were at
+ * their expected version (new streams: expected 0, created here); only their events and entries are written.
+ * The result has one row per written event, and one row with a null version per stream that was busy
+ * (expected to exist but not locked; a missing stream shows up there too, and fails on its own). The explicit
+ * `order by` keeps each stream's events (and entries) in version order: PostgreSQL evaluates the sequence
+ * default after the sort, so positions follow versions.
+ */
+const STREAMS_AND_EVENTS = `req as (
+  select * from unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) as r(stream_id, stream_type, expected, n)
+), locked as (
+  select stream_id from streams where stream_id = any($1::text[])
+  order by stream_id
+  for update skip locked
+), created as (
+  insert into streams (stream_id, stream_type, version)
+  select stream_id, stream_type, n from req where expected = 0
+  on conflict (stream_id) do nothing
+  returning stream_id
+), updated as (
+  update streams s set version = s.version + r.n, updated_at = now()
+  from req r
+  where r.expected > 0 and s.stream_id = r.stream_id and s.version = r.expected
+    and s.stream_id = any(array(select stream_id from locked))
+  returning s.stream_id
+), moved as (
+  select stream_id from created union all select stream_id from updated
+), inserted as (
+  insert into events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data,
+                      metadata, occurred_at)
+  select e.stream_id, e.stream_type, e.stream_version, e.event_id, e.event_type, e.schema_version, e.data,
+         e.metadata, e.occurred_at
+  from rows from (unnest($5::text[]), unnest($6::text[]), unnest($7::bigint[]), unnest($8::uuid[]),
+                  unnest($9::text[]), unnest($10::int[]), jsonb_array_elements($11::jsonb),
+                  jsonb_array_elements($12::jsonb), unnest($13::timestamptz[]))
+         with ordinality as e(stream_id, stream_type, stream_version, event_id, event_type, schema_version, data,
+                              metadata, occurred_at, ord)
+  where e.stream_id = any(array(select stream_id from moved))
+  order by e.ord
+  returning stream_id, stream_version, global_position, transaction_id, recorded_at
+)`;
+
+const RESULT = `
+select stream_id, stream_version::int as stream_version, global_position::text as position,
+       transaction_id::text as transaction_id, recorded_at
+from inserted
+union all
+select stream_id, null, null, null, null
+from req
+where expected > 0 and stream_id <> all(array(select stream_id from locked))`;
+
+/** Outbox rows: $14 the stream of each entry, then the eight columns of write-table.ts. */
+const GROUP_WITH_ROWS_SQL = `with ${STREAMS_AND_EVENTS}, outboxed as (
+  insert into outbox (id, aggregate_type, aggregate_id, stream_version, event_type, schema_version, payload,
+                      headers)
+  select o.id, o.aggregate_type, o.aggregate_id, o.stream_version, o.event_type, o.schema_version, o.payload,
+         o.headers
+  from rows from (unnest($14::text[]), unnest($15::uuid[]), unnest($16::text[]), unnest($17::text[]),
+                  unnest($18::bigint[]), unnest($19::text[]), unnest($20::int[]), jsonb_array_elements($21::jsonb),
+                  jsonb_array_elements($22::jsonb))
+         with ordinality as o(stream_id, id, aggregate_type, aggregate_id, stream_version, event_type,
+                              schema_version, payload, headers, ord)
+  where o.stream_id = any(array(select stream_id from moved))
+  order by o.ord
+)${RESULT}`;
+
+/**
+ * Outbox messages: $14 the stream of each entry, $15 the prefix, $16 the contents. The emit is a select, so
+ * the result joins its one row to make PostgreSQL run it; the ordered subquery emits in entry order.
+ */
+const GROUP_WITH_MESSAGES_SQL = `with ${STREAMS_AND_EVENTS}, emitted as (
+  select count(*) as emitted from (
+    select pg_logical_emit_message(true, $15, o.content)
+    from unnest($14::text[], $16::text[]) with ordinality as o(stream_id, content, ord)
+    where o.stream_id = any(array(select stream_id from moved))
+    order by o.ord
+  ) as messages
+)${RESULT.replace('from inserted', 'from inserted, emitted')}`;
+
+export const APPEND_GROUP_SQL: Record<SingleStatementMode, string> = {
+  table: GROUP_WITH_ROWS_SQL,
+  message: GROUP_WITH_MESSAGES_SQL,
+};
+
+/** One append waiting for its group. */
+interface Waiting {
+  input: AppendInput;
+  from: number;
+  outboxOf: (events: PendingEvent[]) => OutboxEntry[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+/** A waiting append with its events and entries built. */
+interface Grouped extends Waiting {
+  events: PendingEvent[];
+  entries: OutboxEntry[];
+}
+
+/** A written event of the group, or (stream_version null) a stream another transaction holds locked. */
+type GroupRow = AppendedRow & { stream_id: string; stream_version: number | null };
+
+/** The parameters of `APPEND_GROUP_SQL[mode]` for appends to distinct streams. */
+export function appendGroupParams(
+  mode: SingleStatementMode,
+  appends: readonly { input: AppendInput; from: number; events: PendingEvent[]; entries: OutboxEntry[] }[],
+): unknown[] {
+  const events = appends.flatMap((a) => a.events);
+  const entries = appends.flatMap((a) => a.entries.map((entry) => ({ streamId: a.input.streamId, entry })));
+  const streamParams = [
+    appends.map((a) => a.input.streamId),
+    appends.map((a) => a.input.streamType),
+    appends.map((a) => a.from),
+    appends.map((a) => a.events.length),
+  ];
+  const eventParams = [
+    events.map((e) => e.streamId),
+    events.map((e) => e.streamType),
+    events.map((e) => e.version),
+    events.map((e) => e.eventId),
+    events.map((e) => e.type),
+    events.map((e) => e.schemaVersion),
+    JSON.stringify(events.map((e) => e.data)),
+    JSON.stringify(events.map((e) => e.metadata)),
+    events.map((e) => e.occurredAt),
+  ];
+  const outboxParams =
+    mode === 'table'
+      ? [
+          entries.map((e) => e.streamId),
+          entries.map((e) => e.entry.id),
+          entries.map((e) => e.entry.aggregateType),
+          entries.map((e) => e.entry.aggregateId),
+          entries.map((e) => e.entry.streamVersion),
+          entries.map((e) => e.entry.eventType),
+          entries.map((e) => e.entry.schemaVersion),
+          JSON.stringify(entries.map((e) => e.entry.payload)),
+          JSON.stringify(entries.map((e) => e.entry.headers)),
+        ]
+      : [entries.map((e) => e.streamId), OUTBOX_MESSAGE_PREFIX, entries.map((e) => JSON.stringify(e.entry))];
+  return [...streamParams, ...eventParams, ...outboxParams];
+}
+
+/**
+ * Whether a failed statement certainly committed nothing: the server answered it with an error (a SQLSTATE),
+ * and not one about the connection or the server going away, after which the outcome is unknown.
+ */
+function rejectedByServer(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  const severity = (error as { severity?: unknown } | null)?.severity;
+  return (
+    typeof code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    severity === 'ERROR' &&
+    !code.startsWith('08') &&
+    !code.startsWith('57')
+  );
+}
+
+export interface GroupAppender {
+  /** Appends like `appendWithOutbox` (exact expected version), grouped with concurrent appends. */
+  append(input: AppendInput, outboxOf: (events: PendingEvent[]) => OutboxEntry[]): Promise<AppendResult>;
+}
+
+/**
+ * A group appender writing through `executor`, an autocommit executor (a pool): each statement is its own
+ * transaction. `maxGroup` bounds the appends of one statement.
+ */
+export function createGroupAppender(
+  executor: Executor,
+  mode: SingleStatementMode,
+  maxGroup: number,
+): GroupAppender {
+  const queue: Waiting[] = [];
+  let inFlight = false;
+
+  /** Takes up to `maxGroup` waiting appends to distinct streams, in arrival order. */
+  function takeGroup(): Waiting[] {
+    const group: Waiting[] = [];
+    const streams = new Set<string>();
+    for (let i = 0; i < queue.length && group.length < maxGroup;) {
+      const waiting = queue[i]!;
+      if (streams.has(waiting.input.streamId)) {
+        i++;
+        continue;
+      }
+      streams.add(waiting.input.streamId);
+      group.push(waiting);
+      queue.splice(i, 1);
+    }
+    return group;
+  }
+
+  /** One append on its own, settling its promise. */
+  const alone = (waiting: Waiting) =>
+    appendWithOutbox(executor, mode, waiting.input, waiting.outboxOf).then(waiting.resolve, (error) =>
+      waiting.reject(toTributaryError(error)),
+    );
+
+  /** Sends one group; resolves when its statement has answered (follow-ups of single appends run on). */
+  async function writeGroup(group: Waiting[]): Promise<void> {
+    const appends: Grouped[] = [];
+    for (const waiting of group) {
+      try {
+        const events = pendingEvents(waiting.input, waiting.from);
+        appends.push({ ...waiting, events, entries: waiting.outboxOf(events) });
+      } catch (error) {
+        waiting.reject(toTributaryError(error)); // bad input fails its own append only
+      }
+    }
+    if (appends.length === 0) return;
+    let rows: GroupRow[];
+    try {
+      rows = await executor.query<GroupRow>(APPEND_GROUP_SQL[mode], appendGroupParams(mode, appends));
+    } catch (error) {
+      if (!rejectedByServer(error)) {
+        const failure = toTributaryError(error);
+        for (const append of appends) append.reject(failure);
+        return;
+      }
+      // Nothing committed: each append again on its own, so only the one at fault fails.
+      for (const append of appends) void alone(append);
+      return;
+    }
+    const written = new Map<string, GroupRow[]>();
+    for (const row of rows) {
+      const list = written.get(row.stream_id);
+      if (list) list.push(row);
+      else written.set(row.stream_id, [row]);
+    }
+    for (const append of appends) {
+      const { input, from, events } = append;
+      const mine = written.get(input.streamId);
+      if (mine === undefined) {
+        void actualVersion(executor, input.streamId)
+          .catch(() => undefined)
+          .then((actual) => append.reject(conflict(input.streamId, input.expected, actual)));
+      } else if (mine[0]!.stream_version === null) {
+        void alone(append); // its stream is locked by another transaction: wait for it outside the group
+      } else {
+        mine.sort((x, y) => x.stream_version! - y.stream_version!);
+        append.resolve({
+          streamId: input.streamId,
+          nextVersion: from + mine.length,
+          events: storedEvents(events, mine),
+        });
+      }
+    }
+  }
+
+  function pump(): void {
+    if (inFlight || queue.length === 0) return;
+    const group = takeGroup();
+    inFlight = true;
+    const done = group.length === 1 ? alone(group[0]!) : writeGroup(group);
+    void done
+      .catch((error: unknown) => {
+        for (const waiting of group) waiting.reject(toTributaryError(error));
+      })
+      .finally(() => {
+        inFlight = false;
+        pump();
+      });
+  }
+
+  return {
+    append(input, outboxOf) {
+      return new Promise<AppendResult>((resolve, reject) => {
+        const from = knownVersion(input.expected); // throws on a bad version: rejects this append only
+        if (from === undefined) {
+          throw new TributaryError(
+            'internal',
+            `group append needs an exact expected version, got ${input.expected}`,
+          );
+        }
+        queue.push({ input, from, outboxOf, resolve, reject });
+        pump();
+      });
+    },
+  };
+}
