@@ -54,7 +54,7 @@ export function createEventStoreFor(config: Config, pool: Pool): EventStore {
     pool,
     upcast: upcaster(upcasters, currentSchemaVersions),
     outboxMode: config.outboxMode,
-    appendGroupMax: config.appendGroupMax,
+    groupMax: config.storeGroupMax,
   });
 }
 

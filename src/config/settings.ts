@@ -70,11 +70,11 @@ export const settings = {
     p.oneOf('table', 'table-transient', 'message'),
     'How integration events leave a transaction: outbox rows (pruned once published), rows inserted and deleted in the same transaction, or transactional logical messages.',
   ),
-  appendGroupMax: setting(
-    'APPEND_GROUP_MAX',
+  storeGroupMax: setting(
+    'STORE_GROUP_MAX',
     '64',
     p.integer(1, 1000),
-    'Group commit: appends that arrive while one is being written are sent together as one statement (one commit), up to this many (1 = each append commits alone).',
+    "Group commit: the event store's own appends (and loads of current state) that arrive while one is in flight go together as one statement, up to this many (1 = each alone).",
   ),
   snapshotEvery: setting(
     'SNAPSHOT_EVERY',

@@ -253,7 +253,7 @@ describe('group commit of appends', () => {
   });
 
   it('through the store, concurrent racing appends leave every stream without gaps or duplicates', async () => {
-    const store = fx.storeWith({ APPEND_GROUP_MAX: '64' });
+    const store = fx.storeWith({ STORE_GROUP_MAX: '64' });
     const streams = Array.from({ length: 20 }, stream);
     const versions = new Map(streams.map((id) => [id, 0]));
     const results: AppendResult[] = [];

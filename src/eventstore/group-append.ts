@@ -1,4 +1,5 @@
 import type { Executor } from '../db/executor';
+import { createGrouping } from '../db/grouping';
 import { TributaryError, toTributaryError } from '../errors';
 import { OUTBOX_MESSAGE_PREFIX, type OutboxEntry } from '../outbox/types';
 import {
@@ -24,7 +25,8 @@ import type { AppendResult, PendingEvent } from './types';
  *  - Optimistic concurrency stays per stream: a stream not at its expected version is simply not moved, its
  *    events and entries are not written, and only that append fails with 'store.conflict'. The others commit.
  *  - A group is one transaction, so each append's events and entries still commit together or not at all.
- *  - An append alone (no load) goes at once, by the single-append statement: no added latency when idle.
+ *  - An append that finds nothing in flight goes at once, by the single-append statement: no added latency
+ *    when idle.
  *  - Two appends to the same stream never share a statement; the later one waits for the next group.
  *  - A group never waits for another transaction's stream lock (a CRUD app's long transaction, say): it locks
  *    its streams in stream-id order with SKIP LOCKED, and an append whose stream is held goes on its own,
@@ -211,26 +213,6 @@ export function createGroupAppender(
   mode: SingleStatementMode,
   maxGroup: number,
 ): GroupAppender {
-  const queue: Waiting[] = [];
-  let inFlight = false;
-
-  /** Takes up to `maxGroup` waiting appends to distinct streams, in arrival order. */
-  function takeGroup(): Waiting[] {
-    const group: Waiting[] = [];
-    const streams = new Set<string>();
-    for (let i = 0; i < queue.length && group.length < maxGroup;) {
-      const waiting = queue[i]!;
-      if (streams.has(waiting.input.streamId)) {
-        i++;
-        continue;
-      }
-      streams.add(waiting.input.streamId);
-      group.push(waiting);
-      queue.splice(i, 1);
-    }
-    return group;
-  }
-
   /** One append on its own, settling its promise. */
   const alone = (waiting: Waiting) =>
     appendWithOutbox(executor, mode, waiting.input, waiting.outboxOf).then(waiting.resolve, (error) =>
@@ -288,20 +270,12 @@ export function createGroupAppender(
     }
   }
 
-  function pump(): void {
-    if (inFlight || queue.length === 0) return;
-    const group = takeGroup();
-    inFlight = true;
-    const done = group.length === 1 ? alone(group[0]!) : writeGroup(group);
-    void done
-      .catch((error: unknown) => {
-        for (const waiting of group) waiting.reject(toTributaryError(error));
-      })
-      .finally(() => {
-        inFlight = false;
-        pump();
-      });
-  }
+  const grouping = createGrouping<Waiting>({
+    max: maxGroup,
+    keyOf: (waiting) => waiting.input.streamId,
+    send: (group) => (group.length === 1 ? alone(group[0]!) : writeGroup(group)),
+    fail: (waiting, error) => waiting.reject(toTributaryError(error)),
+  });
 
   return {
     append(input, outboxOf) {
@@ -313,8 +287,7 @@ export function createGroupAppender(
             `group append needs an exact expected version, got ${input.expected}`,
           );
         }
-        queue.push({ input, from, outboxOf, resolve, reject });
-        pump();
+        grouping.add({ input, from, outboxOf, resolve, reject });
       });
     },
   };

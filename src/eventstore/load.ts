@@ -1,5 +1,5 @@
 import type { Executor } from '../db/executor';
-import { readStateRows } from './read-state';
+import { readStateRows, type StateRow } from './read-state';
 import { toStoredEvent } from './rows';
 import type { StoredEvent } from './types';
 import type { Upcast } from './upcast';
@@ -48,11 +48,16 @@ export async function loadState<State>(
     options.useSnapshots === false ? -1 : reducer.snapshotVersion,
     options,
   );
-  const snapshot = rows[0]?.kind === 0 ? rows.shift() : undefined;
+  return foldState(rows, upcast, reducer);
+}
+
+/** Folds a stream's state rows (`readStateRows`: the snapshot, if any, first, then the events in order). */
+export function foldState<State>(rows: StateRow[], upcast: Upcast, reducer: Reducer<State>): Loaded<State> {
+  const snapshot = rows[0]?.kind === 0 ? rows[0] : undefined;
   let state = snapshot ? (snapshot.data as State) : reducer.initialState();
   let version = snapshot ? Number(snapshot.stream_version) : 0;
   let maxOccurredAt = snapshot ? snapshot.occurred_at.toISOString() : '';
-  const events = rows.map((row) => upcast(toStoredEvent(row)));
+  const events = (snapshot ? rows.slice(1) : rows).map((row) => upcast(toStoredEvent(row)));
   for (const event of events) {
     state = reducer.evolve(state, event);
     version = event.version;

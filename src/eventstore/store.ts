@@ -7,6 +7,7 @@ import { toTributaryError } from '../errors';
 import { appendToStream, AppendInput } from './append';
 import { appendWithOutbox, fitsOneStatement } from './append-with-outbox';
 import { createGroupAppender } from './group-append';
+import { createGroupLoader } from './group-load';
 import { loadState, Loaded, LoadOptions, Reducer } from './load';
 import { Checkpoint, readAll, ReadAllResult } from './read-all';
 import { readStream, ReadStreamOptions } from './read-stream';
@@ -67,15 +68,19 @@ export function createEventStore(options: {
   pool: Pool;
   upcast: Upcast;
   outboxMode: OutboxMode;
-  /** Group commit of the appends the store owns: at most this many per statement (default 1: none). */
-  appendGroupMax?: number;
+  /**
+   * Group commit: appends the store owns, and loads of current state, that arrive while one is in flight go
+   * together as one statement, at most this many (default 1: each alone). group-append.ts, group-load.ts.
+   */
+  groupMax?: number;
 }): EventStore {
   const { pool, upcast, outboxMode } = options;
-  const groupMax = options.appendGroupMax ?? 1;
+  const groupMax = options.groupMax ?? 1;
   const group =
     groupMax > 1 && outboxMode !== 'table-transient'
       ? createGroupAppender(pgExecutor(pool), outboxMode, groupMax)
       : undefined;
+  const groupLoads = groupMax > 1 ? createGroupLoader(pgExecutor(pool), upcast, groupMax) : undefined;
   const inTransaction = <T>(executor: Executor | undefined, work: (executor: Executor) => Promise<T>) =>
     executor ? work(executor) : withTransaction(pool, work);
 
@@ -109,8 +114,11 @@ export function createEventStore(options: {
     readStream: (streamId, opts, executor) =>
       readStream(executor ?? pgExecutor(pool), upcast, streamId, opts),
     readAll: (after, limit) => readAll(pgExecutor(pool), upcast, after, limit),
-    load: (streamId, reducer, opts, executor) =>
-      loadState(executor ?? pgExecutor(pool), upcast, streamId, reducer, opts),
+    load: (streamId, reducer, opts = {}, executor) => {
+      const current = opts.toVersion === undefined && opts.asOf === undefined && opts.useSnapshots !== false;
+      if (groupLoads && !executor && current) return groupLoads.load(streamId, reducer);
+      return loadState(executor ?? pgExecutor(pool), upcast, streamId, reducer, opts);
+    },
     writeSnapshot: (streamId, snapshotVersion, snapshot, executor) =>
       writeSnapshot(executor ?? pgExecutor(pool), streamId, snapshotVersion, snapshot),
     transaction: (work) => withTransaction(pool, work),
