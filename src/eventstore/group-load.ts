@@ -17,32 +17,38 @@ import type { Upcast } from './upcast';
 /**
  * `READ_STATE_SQL` for many streams: $1 the stream ids, $2 the snapshot version usable for each. Rows carry
  * `i`, the 1-based index of the request they answer (a stream may be asked for twice), in request order, each
- * request's rows as `readStateRows` returns them.
+ * request's rows as `readStateRows` returns them. Each request reads its stream through LATERAL lookups
+ * keyed by its stream id, so the plan is index lookups per request whatever the tables' size was when the
+ * prepared statement was planned (a join here once got a hash join over a sequential scan of `events`,
+ * planned while the table was empty and kept as the connection's generic plan).
  */
+const LATEST_SNAPSHOT = `(
+  select stream_version, state, max_occurred_at from snapshots
+  where stream_id = r.stream_id and snapshot_version = r.snapshot_version
+  order by stream_version desc
+  limit 1
+)`;
+
 export const READ_STATES_SQL = `
 with req as (
   select * from unnest($1::text[], $2::int[]) with ordinality as r(stream_id, snapshot_version, i)
-), snapshot as (
-  select r.i, r.stream_id, s.stream_version, s.state, s.max_occurred_at
-  from req r
-  cross join lateral (
-    select stream_version, state, max_occurred_at from snapshots
-    where stream_id = r.stream_id and snapshot_version = r.snapshot_version
-    order by stream_version desc
-    limit 1
-  ) s
 )
-select i::int as i, 0 as kind, null::text as position, null::text as transaction_id, stream_id,
-       null::text as stream_type, stream_version, null::uuid as event_id, null::text as event_type,
-       null::int as schema_version, state as data, null::jsonb as metadata, max_occurred_at as occurred_at,
+select r.i::int as i, 0 as kind, null::text as position, null::text as transaction_id, r.stream_id,
+       null::text as stream_type, s.stream_version, null::uuid as event_id, null::text as event_type,
+       null::int as schema_version, s.state as data, null::jsonb as metadata, s.max_occurred_at as occurred_at,
        null::timestamptz as recorded_at
-from snapshot
+from req r
+cross join lateral ${LATEST_SNAPSHOT} s
 union all
 select r.i::int, 1, e.global_position::text, e.transaction_id::text, e.stream_id, e.stream_type, e.stream_version,
        e.event_id, e.event_type, e.schema_version, e.data, e.metadata, e.occurred_at, e.recorded_at
 from req r
-left join snapshot s on s.i = r.i
-join events e on e.stream_id = r.stream_id and e.stream_version > coalesce(s.stream_version, 0)
+left join lateral ${LATEST_SNAPSHOT} s on true
+cross join lateral (
+  select * from events
+  where stream_id = r.stream_id and stream_version > coalesce(s.stream_version, 0)
+  offset 0
+) e
 order by i, kind, stream_version`;
 
 interface Waiting {
