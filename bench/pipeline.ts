@@ -26,6 +26,7 @@ import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, ms, table } from './lib/markdown';
 import { runOpenLoop } from './lib/open-loop';
 import { givenOptions, numberOption } from './lib/options';
+import { coresByKind, cpuSnapshot } from './lib/process-cpu';
 import { summarize, type Summary } from './lib/stats';
 
 const RATE = numberOption('rate', 'BENCH_RATE', 1_000);
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
     }
 
     log(`load: ${RATE} commands/s for ${DURATION_S} s`);
+    const cpuBefore = cpuSnapshot();
+    const loadStarted = performance.now();
     const result = await runOpenLoop({
       ratePerSecond: RATE,
       durationMs: DURATION_S * 1000,
@@ -200,6 +203,7 @@ async function main(): Promise<void> {
         return createNew ? 'create' : 'add-line';
       },
     });
+    const cores = coresByKind(cpuBefore, cpuSnapshot(), (performance.now() - loadStarted) / 1000);
     log(
       `load done: ${int(result.succeeded)} accepted at ${int(result.achievedPerSecond)}/s; waiting for the followed orders`,
     );
@@ -229,6 +233,9 @@ async function main(): Promise<void> {
         `Commands: ${int(result.scheduled)} scheduled at ${int(RATE)}/s, ${int(result.succeeded)} accepted (${int(result.achievedPerSecond)}/s), ` +
           `${int(result.failed)} failed, ${int(result.dropped)} dropped; command latency p99 ${ms(summarize(result.latenciesMs).p99)} ms. ` +
           `${lost} followed orders never became visible within 120 s.`,
+        '',
+        `Cores used during the load, by process (2 cores = the whole machine; "bench" is the command side and the ` +
+          `poller, in this process): ${cores.map(([kind, n]) => `${kind} ${n.toFixed(2)}`).join(', ')}.`,
         '',
         table(
           ['measured', 'samples', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
