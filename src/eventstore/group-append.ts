@@ -16,10 +16,10 @@ import type { AppendResult, PendingEvent } from './types';
 
 /**
  * Group commit of appends. Every append the store owns is one autocommitted statement (append-with-outbox.ts),
- * so every command pays a statement, a commit and a WAL flush of its own. The group appender sends one append
- * at a time per process: appends that arrive while a statement is in flight wait for it, then all go together
- * as ONE statement (`appendGroupSql`) that moves every stream it can and writes their events and outbox
- * entries. One commit, one WAL flush, one round trip for the group.
+ * so every command pays a statement, a commit and a WAL flush of its own. The group appender sends one
+ * statement at a time per process: appends that arrive while one is in flight wait for it, then all go
+ * together as ONE statement (`APPEND_GROUP_SQL`) that moves every stream it can and writes their events and
+ * outbox entries. One commit, one WAL flush, one round trip for the group.
  *
  * Nothing changes for one append:
  *  - Optimistic concurrency stays per stream: a stream not at its expected version is simply not moved, its
@@ -40,9 +40,9 @@ import type { AppendResult, PendingEvent } from './types';
 /**
  * Parameters: $1–$4 the streams (id, type, expected version, event count); $5–$13 the events (stream id,
  * stream type, version, event id, event type, schema version, data and metadata as JSON arrays, occurred_at);
- * then
- * the outbox. `locked` holds the existing streams this statement could lock; `moved` the streams that were at
- * their expected version (new streams: expected 0, created here); only their events and entries are written.
+ * then the outbox. `locked` holds the existing streams this statement could lock; `moved` the streams that
+ * were at their expected version (new streams: expected 0, created here); only their events and entries are
+ * written.
  * The result has one row per written event, and one row with a null version per stream that was busy
  * (expected to exist but not locked; a missing stream shows up there too, and fails on its own). The explicit
  * `order by` keeps each stream's events (and entries) in version order: PostgreSQL evaluates the sequence
