@@ -223,6 +223,11 @@ export async function runSession(
       socket?.destroy?.();
     }
     service.removeAllListeners();
+    // The connection may still report its end after this (a destroyed socket: "Connection terminated
+    // unexpectedly"). An 'error' without a listener would throw and end the process; this session is over.
+    service.on('error', (error: unknown) =>
+      logger.debug({ err: String(error) }, 'the closed replication connection reported an error'),
+    );
   }
   if (failure) throw failure;
   logger.info({ confirmedLsn: formatLsn(acknowledged) }, 'replication session stopped');
