@@ -1,7 +1,9 @@
 import type { Executor } from '../db/executor';
 import { createGrouping } from '../db/grouping';
 import { TributaryError, toTributaryError } from '../errors';
-import { OUTBOX_MESSAGE_PREFIX, type OutboxEntry } from '../outbox/types';
+import { outboxMessageParams } from '../outbox/emit-messages';
+import type { OutboxEntry } from '../outbox/types';
+import { outboxRowParams } from '../outbox/write-table';
 import {
   actualVersion,
   AppendedRow,
@@ -148,7 +150,9 @@ export function appendGroupParams(
   appends: readonly { input: AppendInput; from: number; events: PendingEvent[]; entries: OutboxEntry[] }[],
 ): unknown[] {
   const events = appends.flatMap((a) => a.events);
-  const entries = appends.flatMap((a) => a.entries.map((entry) => ({ streamId: a.input.streamId, entry })));
+  const entries = appends.flatMap((a) => a.entries);
+  // The stream of each entry, so the statement writes only the entries of streams it moved.
+  const entryStreams = appends.flatMap((a) => a.entries.map(() => a.input.streamId));
   const streamParams = [
     appends.map((a) => a.input.streamId),
     appends.map((a) => a.input.streamType),
@@ -166,21 +170,8 @@ export function appendGroupParams(
     JSON.stringify(events.map((e) => e.metadata)),
     events.map((e) => e.occurredAt),
   ];
-  const outboxParams =
-    mode === 'table'
-      ? [
-          entries.map((e) => e.streamId),
-          entries.map((e) => e.entry.id),
-          entries.map((e) => e.entry.aggregateType),
-          entries.map((e) => e.entry.aggregateId),
-          entries.map((e) => e.entry.streamVersion),
-          entries.map((e) => e.entry.eventType),
-          entries.map((e) => e.entry.schemaVersion),
-          JSON.stringify(entries.map((e) => e.entry.payload)),
-          JSON.stringify(entries.map((e) => e.entry.headers)),
-        ]
-      : [entries.map((e) => e.streamId), OUTBOX_MESSAGE_PREFIX, entries.map((e) => JSON.stringify(e.entry))];
-  return [...streamParams, ...eventParams, ...outboxParams];
+  const outboxParams = mode === 'table' ? outboxRowParams(entries) : outboxMessageParams(entries);
+  return [...streamParams, ...eventParams, entryStreams, ...outboxParams];
 }
 
 /**

@@ -76,7 +76,7 @@ export function createEventStore(options: {
 }): EventStore {
   const { pool, upcast, outboxMode } = options;
   const groupMax = options.groupMax ?? 1;
-  const group =
+  const groupAppends =
     groupMax > 1 && outboxMode !== 'table-transient'
       ? createGroupAppender(pgExecutor(pool), outboxMode, groupMax)
       : undefined;
@@ -97,7 +97,7 @@ export function createEventStore(options: {
       const entries = opts.outbox ?? oneToOneOutbox;
       // Owning the transaction, the store can make it a single autocommitted statement (one round trip).
       if (!opts.executor && fitsOneStatement(input.expected, outboxMode)) {
-        if (group) return group.append(input, entries);
+        if (groupAppends) return groupAppends.append(input, entries);
         return appendWithOutbox(pgExecutor(pool), outboxMode, input, entries).catch((error: unknown) => {
           throw toTributaryError(error);
         });
