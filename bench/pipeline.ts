@@ -7,9 +7,14 @@
  * commands is followed: a poller searches the index every 50 ms for its order at (at least) its new version,
  * and the latency is from the command's answer (its commit) to the first search that finds it.
  * Baseline in the same run: a document written straight to the index (no pipeline) and followed by the same
- * poller — the floor set by the index refresh interval (1 s) and the poll period.
+ * poller — the floor set by the index refresh interval (SEARCH_REFRESH_INTERVAL_MS, 1 s) and the poll period.
  *
- * Run: npx tsx bench/pipeline.ts [--rate=1000] [--duration=30] [--sample=10]
+ * Before the measured window, the same load runs for `--warmup` seconds, not measured: a just-started
+ * Elasticsearch spends a large share of its CPU compiling its hot code (its JIT) for minutes, which is a
+ * cost of starting, not of running. The report gives the JVMs' compiler CPU during the measured window, so
+ * a run that was still warming up says so.
+ *
+ * Run: npx tsx bench/pipeline.ts [--rate=1000] [--duration=30] [--warmup=60] [--sample=10]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -31,6 +36,7 @@ import { summarize, type Summary } from './lib/stats';
 
 const RATE = numberOption('rate', 'BENCH_RATE', 1_000);
 const DURATION_S = numberOption('duration', 'BENCH_DURATION', 30);
+const WARMUP_S = numberOption('warmup', 'BENCH_WARMUP_S', 60);
 const SAMPLE = numberOption('sample', 'BENCH_SAMPLE', 10);
 const TARGET_P99_MS = 2_000;
 const POLL_MS = 50;
@@ -108,7 +114,11 @@ async function main(): Promise<void> {
   });
   await freshDatabase(config);
   const facts = await collectFacts(config, [
-    ['bench', `pipeline: ${RATE} commands/s for ${DURATION_S} s, 1 in ${SAMPLE} followed`],
+    [
+      'bench',
+      `pipeline: ${RATE} commands/s for ${DURATION_S} s after ${WARMUP_S} s of warm-up, 1 in ${SAMPLE} followed`,
+    ],
+    ['index refresh interval', `${config.searchRefreshIntervalMs} ms (SEARCH_REFRESH_INTERVAL_MS)`],
   ]);
   const pool = new Pool({ connectionString: config.databaseUrl, max: 20 });
   const executor = pgExecutor(pool);
@@ -118,7 +128,7 @@ async function main(): Promise<void> {
   await ensurePublication(executor, config.relayPublication, 'outbox');
   await ensureSlot(executor, SLOT);
   const es = new ElasticClient({ node: config.elasticsearchUrl });
-  await ensureOrdersIndex(es, config.indexPrefix);
+  await ensureOrdersIndex(es, config.indexPrefix, { refreshIntervalMs: config.searchRefreshIntervalMs });
   const index = ordersAlias(config.indexPrefix);
   const children = [startCli(config, ['relay']), startCli(config, ['project', 'search'])];
   const poller = visibilityPoller(es, index);
@@ -156,54 +166,73 @@ async function main(): Promise<void> {
       await sleep(10);
     }
 
+    // One command: a new order, or (every other one, once there are orders) a line added to an idle order.
+    const order = async (i: number, measured: boolean): Promise<string> => {
+      // One command per order at a time: a concurrent second one would be a conflict, not a measurement.
+      const idle =
+        created.length >= 100 && i % 2 === 1
+          ? created[Math.floor(Math.random() * created.length)]!
+          : undefined;
+      const createNew = idle === undefined || busy.has(idle);
+      const orderId = createNew ? randomUUID() : idle;
+      busy.add(orderId);
+      const answer = await (
+        createNew
+          ? service.executeOrder({
+              type: 'CreateOrder',
+              orderId,
+              customer: {
+                id: `c-${i % 500}`,
+                name: `Customer ${i % 500}`,
+                email: `c${i % 500}@example.com`,
+              },
+              lines: [
+                { sku: `sku-${i % 50}`, name: `item ${i % 50}`, quantity: 1, unitPrice: 100 + (i % 900) },
+              ],
+              currency: 'EUR',
+              at: at(),
+            })
+          : service.executeOrder({
+              type: 'AddOrderLine',
+              orderId,
+              line: { sku: `sku-x${i}`, name: 'extra', quantity: 1, unitPrice: 250 },
+              at: at(),
+            })
+      ).finally(() => busy.delete(orderId));
+      const committed = performance.now();
+      if (createNew) created.push(orderId);
+      if (measured && i % SAMPLE === 0)
+        void poller.follow(orderId, answer.version).then((seen) => latencies.push(seen - committed));
+      return createNew ? 'create' : 'add-line';
+    };
+    // Numbered on across both phases: a line's SKU names its command, so it is never added to an order twice.
+    let numbered = 0;
+    const load = async (durationS: number, measured: boolean) => {
+      const first = numbered;
+      const result = await runOpenLoop({
+        ratePerSecond: RATE,
+        durationMs: durationS * 1000,
+        drainTimeoutMs: 30_000,
+        maxInFlight: 2_000,
+        operation: (i) => order(first + i, measured),
+      });
+      numbered += result.scheduled;
+      return result;
+    };
+
+    if (WARMUP_S > 0) {
+      log(`warm-up: ${RATE} commands/s for ${WARMUP_S} s, not measured`);
+      const warmup = await load(WARMUP_S, false);
+      log(`warm-up done: ${int(warmup.succeeded)} accepted at ${int(warmup.achievedPerSecond)}/s`);
+    }
     log(`load: ${RATE} commands/s for ${DURATION_S} s`);
     const cpuBefore = cpuSnapshot();
     const loadStarted = performance.now();
-    const result = await runOpenLoop({
-      ratePerSecond: RATE,
-      durationMs: DURATION_S * 1000,
-      drainTimeoutMs: 30_000,
-      maxInFlight: 2_000,
-      operation: async (i) => {
-        // One command per order at a time: a concurrent second one would be a conflict, not a measurement.
-        const idle =
-          created.length >= 100 && i % 2 === 1
-            ? created[Math.floor(Math.random() * created.length)]!
-            : undefined;
-        const createNew = idle === undefined || busy.has(idle);
-        const orderId = createNew ? randomUUID() : idle;
-        busy.add(orderId);
-        const answer = await (
-          createNew
-            ? service.executeOrder({
-                type: 'CreateOrder',
-                orderId,
-                customer: {
-                  id: `c-${i % 500}`,
-                  name: `Customer ${i % 500}`,
-                  email: `c${i % 500}@example.com`,
-                },
-                lines: [
-                  { sku: `sku-${i % 50}`, name: `item ${i % 50}`, quantity: 1, unitPrice: 100 + (i % 900) },
-                ],
-                currency: 'EUR',
-                at: at(),
-              })
-            : service.executeOrder({
-                type: 'AddOrderLine',
-                orderId,
-                line: { sku: `sku-x${i}`, name: 'extra', quantity: 1, unitPrice: 250 },
-                at: at(),
-              })
-        ).finally(() => busy.delete(orderId));
-        const committed = performance.now();
-        if (createNew) created.push(orderId);
-        if (i % SAMPLE === 0)
-          void poller.follow(orderId, answer.version).then((seen) => latencies.push(seen - committed));
-        return createNew ? 'create' : 'add-line';
-      },
-    });
-    const cores = coresByKind(cpuBefore, cpuSnapshot(), (performance.now() - loadStarted) / 1000);
+    const result = await load(DURATION_S, true);
+    const elapsedS = (performance.now() - loadStarted) / 1000;
+    const cpuAfter = cpuSnapshot();
+    const cores = coresByKind(cpuBefore, cpuAfter, elapsedS);
+    const jit = coresByKind(cpuBefore, cpuAfter, elapsedS, { jit: true });
     log(
       `load done: ${int(result.succeeded)} accepted at ${int(result.achievedPerSecond)}/s; waiting for the followed orders`,
     );
@@ -231,11 +260,12 @@ async function main(): Promise<void> {
         factsMarkdown(facts),
         '',
         `Commands: ${int(result.scheduled)} scheduled at ${int(RATE)}/s, ${int(result.succeeded)} accepted (${int(result.achievedPerSecond)}/s), ` +
-          `${int(result.failed)} failed, ${int(result.dropped)} dropped; command latency p99 ${ms(summarize(result.latenciesMs).p99)} ms. ` +
+          `${int(result.failed)} failed${result.errors.size > 0 ? ` (${[...result.errors].map(([error, n]) => `${n} × ${error}`).join('; ')})` : ''}, ${int(result.dropped)} dropped; command latency p99 ${ms(summarize(result.latenciesMs).p99)} ms. ` +
           `${lost} followed orders never became visible within 120 s.`,
         '',
         `Cores used during the load, by process (2 cores = the whole machine; "bench" is the command side and the ` +
-          `poller, in this process): ${cores.map(([kind, n]) => `${kind} ${n.toFixed(2)}`).join(', ')}.`,
+          `poller, in this process): ${cores.map(([kind, n]) => `${kind} ${n.toFixed(2)}`).join(', ')}. ` +
+          `Of which the JVMs' JIT compilers: ${jit.length > 0 ? jit.map(([kind, n]) => `${kind} ${n.toFixed(2)}`).join(', ') : 'none'}.`,
         '',
         table(
           ['measured', 'samples', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { processCpuSeconds } from './cpu';
+import { processCpuSeconds, TICKS_PER_SECOND } from './cpu';
 
 /**
  * Where the machine's CPU went during a window, by kind of process: every process is read from /proc at the
@@ -9,7 +9,7 @@ import { processCpuSeconds } from './cpu';
  * process that exits inside the window is missed (the report says so through `other` being small, not zero).
  */
 
-export type CpuSnapshot = Map<number, { kind: string; seconds: number }>;
+export type CpuSnapshot = Map<number, { kind: string; seconds: number; jitSeconds: number }>;
 
 function commandLine(pid: number): string {
   try {
@@ -17,6 +17,34 @@ function commandLine(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * CPU seconds of a JVM's just-in-time compiler threads (`C1 CompilerThre…`, `C2 CompilerThre…`), 0 for a
+ * process that is not a JVM. A JVM compiles the code it runs hot during its first minutes of load, so a
+ * high share here says the JVM (Kafka, Elasticsearch) was still warming up, not that its work got dearer.
+ */
+function jitSeconds(pid: number, cmdline: string): number {
+  if (!/(^|\/)java /.test(cmdline)) return 0;
+  let total = 0;
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const task of tasks) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!/^C\d CompilerThre/.test(name)) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return total;
 }
 
 /** The usual kinds of a Tributary machine; `own` names this process. */
@@ -43,21 +71,27 @@ export function cpuSnapshot(kindOf: (pid: number, cmdline: string) => string = t
     const pid = Number(entry);
     const seconds = processCpuSeconds(pid);
     if (seconds === undefined) continue;
-    snapshot.set(pid, { kind: kindOf(pid, commandLine(pid)), seconds });
+    const cmdline = commandLine(pid);
+    snapshot.set(pid, { kind: kindOf(pid, cmdline), seconds, jitSeconds: jitSeconds(pid, cmdline) });
   }
   return snapshot;
 }
 
-/** Cores used per kind between two snapshots `elapsedSeconds` apart, busiest first. */
+/**
+ * Cores used per kind between two snapshots `elapsedSeconds` apart, busiest first; with `jit`, only the
+ * JVMs' just-in-time compiler threads (a part of their kind's total).
+ */
 export function coresByKind(
   before: CpuSnapshot,
   after: CpuSnapshot,
   elapsedSeconds: number,
+  { jit = false }: { jit?: boolean } = {},
 ): [string, number][] {
   const seconds = new Map<string, number>();
-  for (const [pid, { kind, seconds: end }] of after) {
-    const start = before.get(pid)?.seconds ?? 0; // started inside the window: from zero
-    seconds.set(kind, (seconds.get(kind) ?? 0) + Math.max(0, end - start));
+  const field = jit ? 'jitSeconds' : 'seconds';
+  for (const [pid, entry] of after) {
+    const start = before.get(pid)?.[field] ?? 0; // started inside the window: from zero
+    seconds.set(entry.kind, (seconds.get(entry.kind) ?? 0) + Math.max(0, entry[field] - start));
   }
   return [...seconds]
     .map(([kind, s]): [string, number] => [kind, s / elapsedSeconds])

@@ -47,10 +47,11 @@ async function open(config: Config, name: ProjectorName, logger: Logger): Promis
     logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
   );
   const es = new ElasticClient({ node: config.elasticsearchUrl });
-  if (name === 'search') await ensureOrdersIndex(es, config.indexPrefix);
+  const index = { refreshIntervalMs: config.searchRefreshIntervalMs };
+  if (name === 'search') await ensureOrdersIndex(es, config.indexPrefix, index);
   const projection =
     name === 'search'
-      ? createSearchProjection({ es, prefix: config.indexPrefix })
+      ? createSearchProjection({ es, prefix: config.indexPrefix, index })
       : createReportingProjection({ pool });
   return {
     pool,
@@ -119,7 +120,12 @@ export async function rebuildCommand(
     const deps = { pool: resources.pool, projection: resources.projection, logger };
     const result =
       name === 'search'
-        ? await rebuildSearch({ ...deps, es: resources.es, prefix: config.indexPrefix })
+        ? await rebuildSearch({
+            ...deps,
+            es: resources.es,
+            prefix: config.indexPrefix,
+            index: { refreshIntervalMs: config.searchRefreshIntervalMs },
+          })
         : await rebuildReporting(deps);
     say(
       `rebuild ${name}: ${result.built} orders built, ${result.caughtUp} caught up after the swap, in ${(result.durationMs / 1000).toFixed(1)} s`,

@@ -34,7 +34,9 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   const es = new ElasticClient({ node: config.elasticsearchUrl });
   // The API serves commands without Elasticsearch; search answers once the index exists (the search
   // projector creates it too).
-  await ensureOrdersIndex(es, config.indexPrefix).catch((error: Error) =>
+  await ensureOrdersIndex(es, config.indexPrefix, {
+    refreshIntervalMs: config.searchRefreshIntervalMs,
+  }).catch((error: Error) =>
     logger.warn({ err: error.message }, 'search index not ready; /search answers once Elasticsearch is'),
   );
   const app = buildApp({

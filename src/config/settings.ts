@@ -210,6 +210,12 @@ export const settings = {
     p.integer(65_536, 100 * 1024 * 1024),
     'Largest fetch per partition, which bounds a batch (and the memory it takes).',
   ),
+  searchRefreshIntervalMs: setting(
+    'SEARCH_REFRESH_INTERVAL_MS',
+    '500',
+    p.integer(100, 3_600_000),
+    "How often Elasticsearch makes the orders index's new writes searchable (its refresh interval): the floor of search freshness. Shorter costs Elasticsearch more CPU. Applied to the index when a projector, the API or a rebuild starts.",
+  ),
   searchMetricsPort: setting(
     'SEARCH_METRICS_PORT',
     '9465',

@@ -48,7 +48,9 @@ export async function prepareStore(config: Config, executor: Executor): Promise<
   await ensurePublication(executor, config.relayPublication, 'outbox');
   await ensureSlot(executor, config.relaySlot);
   const es = new ElasticClient({ node: config.elasticsearchUrl });
-  await ensureOrdersIndex(es, config.indexPrefix).finally(() => es.close());
+  await ensureOrdersIndex(es, config.indexPrefix, {
+    refreshIntervalMs: config.searchRefreshIntervalMs,
+  }).finally(() => es.close());
   const migrations = ran.length > 0 ? `ran ${ran.length} migrations` : 'migrations up to date';
   return `${migrations} · slot ${config.relaySlot} · index ${ordersAlias(config.indexPrefix)}`;
 }

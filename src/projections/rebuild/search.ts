@@ -8,6 +8,7 @@ import {
   ensureOrdersIndex,
   swapOrdersAlias,
   writeOrderDocuments,
+  type OrdersIndexOptions,
 } from '../search';
 import type { Projection } from '../types';
 import { allOrderEvents, currentSnapshot, latestOrderEvents, orderStreamsChangedSince } from './order-states';
@@ -32,14 +33,22 @@ export interface RebuildResult {
  * sees it. Queries are answered from a complete index throughout; the old index is dropped at the end.
  */
 export async function rebuildSearch(
-  deps: { pool: Pool; es: Client; prefix: string; projection: Projection; logger?: Logger },
+  deps: {
+    pool: Pool;
+    es: Client;
+    prefix: string;
+    projection: Projection;
+    logger?: Logger;
+    /** Settings of the new index (config `searchRefreshIntervalMs`). */
+    index?: OrdersIndexOptions;
+  },
   options: { pageSize?: number } = {},
 ): Promise<RebuildResult> {
   const started = Date.now();
   const executor = pgExecutor(deps.pool);
-  await ensureOrdersIndex(deps.es, deps.prefix);
+  await ensureOrdersIndex(deps.es, deps.prefix, deps.index);
   const snapshot = await currentSnapshot(executor);
-  const index = await createOrdersIndex(deps.es, deps.prefix);
+  const index = await createOrdersIndex(deps.es, deps.prefix, deps.index);
   deps.logger?.info({ index, snapshot }, 'rebuild search: building a new index from the event store');
   let built = 0;
   for await (const events of allOrderEvents(executor, options.pageSize)) {

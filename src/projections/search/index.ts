@@ -15,9 +15,11 @@ export {
   swapOrdersAlias,
 } from './indices';
 export {
+  DEFAULT_REFRESH_INTERVAL_MS,
   FULL_TEXT_FIELD,
-  ORDERS_INDEX_SETTINGS,
+  ordersIndexSettings,
   ORDERS_MAPPING,
+  type OrdersIndexOptions,
   toSearchDocument,
   type OrderDocument,
 } from './mapping';

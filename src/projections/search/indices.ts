@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { errors, type Client } from '@elastic/elasticsearch';
 import { TributaryError } from '../../errors';
 import { toSearchError } from './failures';
-import { ORDERS_INDEX_SETTINGS, ORDERS_MAPPING } from './mapping';
+import { ordersIndexSettings, ORDERS_MAPPING, type OrdersIndexOptions } from './mapping';
 
 /**
  * The `orders` indices and their alias. Readers and the projector only ever use the alias; the concrete
@@ -53,16 +53,25 @@ export async function currentOrdersIndices(es: Client, prefix: string): Promise<
  * Makes sure the alias exists, creating the first index with the alias when it does not. Idempotent, and
  * safe when several processes start at once: creating an index together with its alias is one atomic step,
  * and the loser of the race gets `resource_already_exists_exception`, which means the work is done.
+ * When `options` names a refresh interval, the indices behind an existing alias are set to it (a dynamic
+ * setting), so a changed configuration takes effect when a process starts.
  * @returns the concrete indices behind the alias.
  */
-export async function ensureOrdersIndex(es: Client, prefix: string): Promise<string[]> {
+export async function ensureOrdersIndex(
+  es: Client,
+  prefix: string,
+  options: OrdersIndexOptions = {},
+): Promise<string[]> {
   const existing = await currentOrdersIndices(es, prefix);
-  if (existing.length > 0) return existing;
+  if (existing.length > 0) {
+    if (options.refreshIntervalMs !== undefined) await applyRefreshInterval(es, existing, options);
+    return existing;
+  }
   const index = initialOrdersIndex(prefix);
   try {
     await es.indices.create({
       index,
-      settings: ORDERS_INDEX_SETTINGS,
+      settings: ordersIndexSettings(options),
       mappings: ORDERS_MAPPING,
       aliases: { [ordersAlias(prefix)]: {} },
     });
@@ -84,11 +93,24 @@ export async function ensureOrdersIndex(es: Client, prefix: string): Promise<str
   return now;
 }
 
+async function applyRefreshInterval(es: Client, indices: string[], options: OrdersIndexOptions) {
+  const { refresh_interval } = ordersIndexSettings(options);
+  try {
+    await es.indices.putSettings({ index: indices, settings: { refresh_interval } });
+  } catch (error) {
+    throw toSearchError(error, `setting the refresh interval of ${indices.join(', ')}`);
+  }
+}
+
 /** Creates a new, empty concrete index with the current settings and mapping, not behind the alias. */
-export async function createOrdersIndex(es: Client, prefix: string): Promise<string> {
+export async function createOrdersIndex(
+  es: Client,
+  prefix: string,
+  options: OrdersIndexOptions = {},
+): Promise<string> {
   const index = newOrdersIndexName(prefix);
   try {
-    await es.indices.create({ index, settings: ORDERS_INDEX_SETTINGS, mappings: ORDERS_MAPPING });
+    await es.indices.create({ index, settings: ordersIndexSettings(options), mappings: ORDERS_MAPPING });
   } catch (error) {
     throw toSearchError(error, `creating index ${index}`);
   }

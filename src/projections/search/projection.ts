@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { TributaryError } from '../../errors';
 import type { Projection, ProjectionEvent } from '../types';
 import { ensureOrdersIndex, ordersAlias } from './indices';
+import type { OrdersIndexOptions } from './mapping';
 import { writeOrderDocuments } from './write';
 
 /** What the search projection needs. */
@@ -9,6 +10,8 @@ export interface SearchProjectionOptions {
   es: Client;
   /** Prefix of the alias and indices (config `indexPrefix`). */
   prefix: string;
+  /** Settings of the index the projection creates when the alias is missing (config `searchRefreshIntervalMs`). */
+  index?: OrdersIndexOptions;
 }
 
 /**
@@ -32,7 +35,7 @@ function setupFailure(alias: string, error: unknown): TributaryError {
  * The alias and its first index are created on the first `apply`, and checked again after any retriable
  * failure, since that failure may have been a missing alias.
  */
-export function createSearchProjection({ es, prefix }: SearchProjectionOptions): Projection {
+export function createSearchProjection({ es, prefix, index }: SearchProjectionOptions): Projection {
   const alias = ordersAlias(prefix);
   let ready: Promise<unknown> | undefined;
 
@@ -41,7 +44,7 @@ export function createSearchProjection({ es, prefix }: SearchProjectionOptions):
     async apply(events: readonly ProjectionEvent[]): Promise<void> {
       if (events.length === 0) return;
       try {
-        await (ready ??= ensureOrdersIndex(es, prefix).catch((error: unknown) => {
+        await (ready ??= ensureOrdersIndex(es, prefix, index).catch((error: unknown) => {
           throw setupFailure(alias, error);
         }));
         // Through the alias only, and never auto-creating it (see WriteOptions.requireAlias).

@@ -81,7 +81,21 @@ describe('indices and alias', () => {
     const settings = (await es.indices.getSettings({ index }))[index]!.settings!.index!;
     expect(settings.number_of_shards).toBe('1');
     expect(settings.number_of_replicas).toBe('0');
-    expect(settings.refresh_interval).toBe('1s');
+    expect(settings.refresh_interval).toBe('500ms');
+  });
+
+  it('the refresh interval is configurable: new indices get it, and the indices behind an existing alias are set to it', async () => {
+    const prefix = freshPrefix();
+    const refreshOf = async (index: string) =>
+      (await es.indices.getSettings({ index }))[index]!.settings!.index!.refresh_interval;
+    const [live] = await ensureOrdersIndex(es, prefix, { refreshIntervalMs: 700 });
+    expect(await refreshOf(live!)).toBe('700ms');
+    expect(await ensureOrdersIndex(es, prefix)).toEqual([live]); // without options: left as it is
+    expect(await refreshOf(live!)).toBe('700ms');
+    expect(await ensureOrdersIndex(es, prefix, { refreshIntervalMs: 2_000 })).toEqual([live]);
+    expect(await refreshOf(live!)).toBe('2000ms');
+    const next = await createOrdersIndex(es, prefix, { refreshIntervalMs: 250 });
+    expect(await refreshOf(next)).toBe('250ms');
   });
 
   it('the index behind the alias cannot be dropped by mistake; a replaced one can', async () => {
