@@ -7,7 +7,7 @@
  * commands is followed: a poller searches the index every 50 ms for its order at (at least) its new version,
  * and the latency is from the command's answer (its commit) to the first search that finds it.
  * Baseline in the same run: a document written straight to the index (no pipeline) and followed by the same
- * poller — the floor set by the index refresh interval (SEARCH_REFRESH_INTERVAL_MS, 1 s) and the poll period.
+ * poller — the floor set by the index refresh interval (SEARCH_REFRESH_INTERVAL_MS, 500 ms by default) and the poll period.
  *
  * Before the measured window, the same load runs for `--warmup` seconds, not measured: a just-started
  * Elasticsearch spends a large share of its CPU compiling its hot code (its JIT) for minutes, which is a
@@ -24,7 +24,7 @@ import { Pool } from 'pg';
 import { createEventStoreFor, createOrderService } from '../src/commands';
 import type { Config } from '../src/config';
 import { pgExecutor } from '../src/db/executor';
-import { ensureOrdersIndex, ordersAlias } from '../src/projections/search';
+import { ensureOrdersIndex, ordersAlias, ordersIndexOptions } from '../src/projections/search';
 import { ensurePublication, ensureSlot } from '../src/relay';
 import { benchConfig, freshDatabase } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   await ensurePublication(executor, config.relayPublication, 'outbox');
   await ensureSlot(executor, SLOT);
   const es = new ElasticClient({ node: config.elasticsearchUrl });
-  await ensureOrdersIndex(es, config.indexPrefix, { refreshIntervalMs: config.searchRefreshIntervalMs });
+  await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config));
   const index = ordersAlias(config.indexPrefix);
   const children = [startCli(config, ['relay']), startCli(config, ['project', 'search'])];
   const poller = visibilityPoller(es, index);

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { processCpuSeconds, TICKS_PER_SECOND } from './cpu';
+import { processCpuSeconds, statCpuSeconds } from './cpu';
 
 /**
  * Where the machine's CPU went during a window, by kind of process: every process is read from /proc at the
@@ -37,9 +37,7 @@ function jitSeconds(pid: number, cmdline: string): number {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (!/^C\d CompilerThre/.test(name)) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      if (/^C\d CompilerThre/.test(name)) total += statCpuSeconds(stat);
     } catch {
       // the thread ended between the listing and the read
     }

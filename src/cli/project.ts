@@ -11,7 +11,7 @@ import { orderContracts } from '../projections/contracts';
 import { rebuildReporting, rebuildSearch } from '../projections/rebuild';
 import { createReportingProjection } from '../projections/reporting';
 import { listDeadLetters, projectorMetrics, replayDeadLetters, runProjector } from '../projections/runtime';
-import { createSearchProjection, ensureOrdersIndex } from '../projections/search';
+import { createSearchProjection, ensureOrdersIndex, ordersIndexOptions } from '../projections/search';
 import type { Projection } from '../projections/types';
 import { orderTopic } from '../projections/topics';
 
@@ -47,7 +47,7 @@ async function open(config: Config, name: ProjectorName, logger: Logger): Promis
     logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
   );
   const es = new ElasticClient({ node: config.elasticsearchUrl });
-  const index = { refreshIntervalMs: config.searchRefreshIntervalMs };
+  const index = ordersIndexOptions(config);
   if (name === 'search') await ensureOrdersIndex(es, config.indexPrefix, index);
   const projection =
     name === 'search'
@@ -124,7 +124,7 @@ export async function rebuildCommand(
             ...deps,
             es: resources.es,
             prefix: config.indexPrefix,
-            index: { refreshIntervalMs: config.searchRefreshIntervalMs },
+            index: ordersIndexOptions(config),
           })
         : await rebuildReporting(deps);
     say(

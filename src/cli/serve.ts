@@ -10,7 +10,7 @@ import { ensurePublication, ensureSlot } from '../relay';
 import { createLogger } from '../observability';
 import { createReportQueries } from '../projections/reporting';
 import { readFreshness } from '../projections/runtime';
-import { ensureOrdersIndex, searchOrders } from '../projections/search';
+import { ensureOrdersIndex, ordersIndexOptions, searchOrders } from '../projections/search';
 
 /**
  * Runs the HTTP API until SIGINT/SIGTERM: migrations and the relay's slot first (idempotent), then the server. On a signal it stops
@@ -34,9 +34,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   const es = new ElasticClient({ node: config.elasticsearchUrl });
   // The API serves commands without Elasticsearch; search answers once the index exists (the search
   // projector creates it too).
-  await ensureOrdersIndex(es, config.indexPrefix, {
-    refreshIntervalMs: config.searchRefreshIntervalMs,
-  }).catch((error: Error) =>
+  await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config)).catch((error: Error) =>
     logger.warn({ err: error.message }, 'search index not ready; /search answers once Elasticsearch is'),
   );
   const app = buildApp({

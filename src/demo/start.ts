@@ -3,7 +3,7 @@ import type { Admin } from 'kafkajs';
 import type { Config, Environment } from '../config';
 import { migrate } from '../db/data-source';
 import type { Executor } from '../db/executor';
-import { ensureOrdersIndex, ordersAlias } from '../projections/search';
+import { ensureOrdersIndex, ordersAlias, ordersIndexOptions } from '../projections/search';
 import { orderTopic } from '../projections/topics';
 import { ensurePublication, ensureSlot } from '../relay';
 import { requirePortFree } from '../stack/preflight';
@@ -48,9 +48,7 @@ export async function prepareStore(config: Config, executor: Executor): Promise<
   await ensurePublication(executor, config.relayPublication, 'outbox');
   await ensureSlot(executor, config.relaySlot);
   const es = new ElasticClient({ node: config.elasticsearchUrl });
-  await ensureOrdersIndex(es, config.indexPrefix, {
-    refreshIntervalMs: config.searchRefreshIntervalMs,
-  }).finally(() => es.close());
+  await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config)).finally(() => es.close());
   const migrations = ran.length > 0 ? `ran ${ran.length} migrations` : 'migrations up to date';
   return `${migrations} · slot ${config.relaySlot} · index ${ordersAlias(config.indexPrefix)}`;
 }

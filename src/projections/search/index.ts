@@ -17,6 +17,7 @@ export {
 export {
   DEFAULT_REFRESH_INTERVAL_MS,
   FULL_TEXT_FIELD,
+  ordersIndexOptions,
   ordersIndexSettings,
   ORDERS_MAPPING,
   type OrdersIndexOptions,

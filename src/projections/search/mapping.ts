@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import type { Config } from '../../config';
 import type { OrderView } from '../../domain/orders/view';
 
 /**
@@ -28,6 +29,11 @@ export interface OrdersIndexOptions {
 // Half of Elasticsearch's own default (1 s): with 1 s, the refresh alone took 1.1 s of the 2 s budget from
 // command commit to search at p99 (docs/benchmarks.md section 5), for about the same indexing CPU.
 export const DEFAULT_REFRESH_INTERVAL_MS = 500;
+
+/** The index options a deployment configured. */
+export function ordersIndexOptions(config: Pick<Config, 'searchRefreshIntervalMs'>): OrdersIndexOptions {
+  return { refreshIntervalMs: config.searchRefreshIntervalMs };
+}
 
 // Sized for one node: one shard keeps search_after sorting and facet counts exact and cheap; replicas would
 // have nowhere to go.
