@@ -31,8 +31,8 @@ import type { AppendResult, PendingEvent } from './types';
  *    when idle.
  *  - Two appends to the same stream never share a statement; the later one waits for the next group.
  *  - A group never waits for another transaction's stream lock (a CRUD app's long transaction, say): it locks
- *    its streams in stream-id order with SKIP LOCKED, and an append whose stream is held goes on its own,
- *    outside the group, to wait for it there. Groups cannot deadlock with each other either.
+ *    its streams with SKIP LOCKED, and an append whose stream is held goes on its own, outside the group, to
+ *    wait for it there. Taking a lock never waits, so groups cannot deadlock with each other either.
  *  - When the server rejects a group's statement (a duplicate event id, a deadlock with another transaction),
  *    nothing of it was committed, and each append is tried again on its own, so only the append at fault
  *    fails. When the connection fails instead, the outcome is unknown and every append of the group gets the
@@ -42,9 +42,13 @@ import type { AppendResult, PendingEvent } from './types';
 /**
  * Parameters: $1–$4 the streams (id, type, expected version, event count); $5–$13 the events (stream id,
  * stream type, version, event id, event type, schema version, data and metadata as JSON arrays, occurred_at);
- * then the outbox. `locked` holds the existing streams this statement could lock; `moved` the streams that
- * were at their expected version (new streams: expected 0, created here); only their events and entries are
- * written.
+ * then the outbox. `locked` holds the existing streams this statement could lock, with their version as
+ * locked (the latest, which no one can change until this commits); `moved` the streams that were at their
+ * expected version (new streams: expected 0, created here); only their events and entries are written.
+ * `streams` is only ever reached by its key, one stream at a time (a LATERAL lookup, an upsert's arbiter
+ * index), so every plan of this prepared statement is index lookups, whatever the table's size was when it
+ * was planned. A `stream_id = any($1)` filter or an update joined to the request got a generic plan that
+ * scanned all of `streams` on every group, planned while the table was small (docs/benchmarks.md §2).
  * The result has one row per written event, and one row with a null version per stream that was busy
  * (expected to exist but not locked; a missing stream shows up there too, and fails on its own). The explicit
  * `order by` keeps each stream's events (and entries) in version order: PostgreSQL evaluates the sequence
@@ -53,20 +57,23 @@ import type { AppendResult, PendingEvent } from './types';
 const STREAMS_AND_EVENTS = `req as (
   select * from unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) as r(stream_id, stream_type, expected, n)
 ), locked as (
-  select stream_id from streams where stream_id = any($1::text[])
-  order by stream_id
-  for update skip locked
+  select r.stream_id, r.stream_type, r.expected, r.n, s.version
+  from req r
+  cross join lateral (
+    select version from streams where stream_id = r.stream_id
+    for update skip locked
+  ) s
+  where r.expected > 0
 ), created as (
   insert into streams (stream_id, stream_type, version)
   select stream_id, stream_type, n from req where expected = 0
   on conflict (stream_id) do nothing
   returning stream_id
 ), updated as (
-  update streams s set version = s.version + r.n, updated_at = now()
-  from req r
-  where r.expected > 0 and s.stream_id = r.stream_id and s.version = r.expected
-    and s.stream_id = any(array(select stream_id from locked))
-  returning s.stream_id
+  insert into streams (stream_id, stream_type, version)
+  select stream_id, stream_type, expected + n from locked where version = expected
+  on conflict (stream_id) do update set version = excluded.version, updated_at = now()
+  returning stream_id
 ), moved as (
   select stream_id from created union all select stream_id from updated
 ), inserted as (
