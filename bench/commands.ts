@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Config } from '../src/config';
 import { createEventStoreFor, createOrderService } from '../src/commands';
+import { withSessionOptions } from '../src/db/pool';
 import { Server, startServer, stopServer } from './lib/api-server';
 import { CpuReport, watchCpu } from './lib/cpu';
 import { benchConfig, checkpoint, freshDatabase, openBackendLister } from './lib/db';
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
   const config = benchConfig(DATABASE, { OUTBOX_MODE: 'table', PG_POOL_SIZE: String(poolSize) });
   await freshDatabase(config);
   await checkpoint(config);
-  const pool = new Pool({ connectionString: config.databaseUrl, max: poolSize });
+  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: poolSize });
   const lister = await openBackendLister(config);
   const { transport, server, why } = await chooseTransport(config, pool);
   log(`transport: ${transport.name} (${why})`);

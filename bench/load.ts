@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { createEventStoreFor, orders, reducerOf } from '../src/commands';
 import { pgExecutor } from '../src/db/executor';
+import { withSessionOptions } from '../src/db/pool';
 import type { OrderCommand } from '../src/domain/orders/commands';
 import type { OrderState } from '../src/domain/orders/state';
 import { EventStore, writeSnapshot } from '../src/eventstore';
@@ -128,7 +129,7 @@ async function measure(pool: Pool, store: EventStore, length: number): Promise<M
 async function main(): Promise<void> {
   const config = benchConfig(DATABASE);
   await freshDatabase(config);
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
+  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 2 });
   const store = createEventStoreFor(config, pool);
   const facts = await collectFacts(config, [
     ['bench', `load: lengths ${lengths.join(', ')}, snapshot every ${snapshotEvery}, ${loads} loads each`],

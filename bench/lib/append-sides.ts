@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool, PoolClient } from 'pg';
 import type { Config } from '../../src/config';
 import { createEventStoreFor } from '../../src/commands';
+import { withSessionOptions } from '../../src/db/pool';
 import { TributaryError } from '../../src/errors';
 import type { ExpectedVersion } from '../../src/eventstore';
 import { CpuReport, watchCpu } from './cpu';
@@ -248,7 +249,9 @@ export async function runSide(
   settings: SideSettings,
 ): Promise<SideResult> {
   const lister = await openBackendLister(config);
-  const pool = new Pool({ connectionString: config.databaseUrl, max: settings.clients });
+  // Tributary's side connects as Tributary's pools do (src/db/pool.ts); the baselines as plain clients.
+  const connectionString = side === 'tributary' ? withSessionOptions(config.databaseUrl) : config.databaseUrl;
+  const pool = new Pool({ connectionString, max: settings.clients });
   // pool.end() resolves before its connections close on the server; the next side force-drops the database.
   pool.on('error', () => undefined);
   const serverPids = () => lister.list();

@@ -1,6 +1,6 @@
-import { Pool } from 'pg';
 import { loadConfig } from '../../src/config';
 import { createEventStoreFor, createOrderService } from '../../src/commands';
+import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/observability';
 
 /**
@@ -22,7 +22,9 @@ async function main(): Promise<void> {
       close(): Promise<void>;
     };
   };
-  const pool = new Pool({ connectionString: config.databaseUrl, max: config.pgPoolSize });
+  const pool = createPool(config.databaseUrl, config.pgPoolSize, (error) =>
+    process.stderr.write(`[serve] a PostgreSQL connection failed: ${error.message}\n`),
+  );
   const service = createOrderService(config, createEventStoreFor(config, pool));
   const logger = config.logLevel === 'silent' ? undefined : createLogger(config, 'api');
   const app = api.buildApp({

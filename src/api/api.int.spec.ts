@@ -3,6 +3,7 @@ import { isolate, Isolated } from '../../test/harness';
 import { createEventStoreFor, createOrderService } from '../commands';
 import { migrate } from '../db/data-source';
 import { describeOrderApiContract } from './testing';
+import { withSessionOptions } from '../db/pool';
 
 /**
  * The same HTTP contract the unit tests run against the in-memory fake, here against the real command side on
@@ -20,7 +21,7 @@ describe('the HTTP API over the PostgreSQL event store', () => {
   describeOrderApiContract(async () => {
     env = await isolate(__filename);
     await migrate(env.config);
-    pool = new Pool({ connectionString: env.config.databaseUrl, max: 10 });
+    pool = new Pool({ connectionString: withSessionOptions(env.config.databaseUrl), max: 10 });
     return createOrderService(env.config, createEventStoreFor(env.config, pool));
   });
 });

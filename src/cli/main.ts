@@ -11,6 +11,7 @@ import { relayCommand } from './relay';
 import { verifyCommand } from './verify';
 import { demoCommand } from './demo';
 import { serve } from './serve';
+import { withSessionOptions } from '../db/pool';
 
 /**
  * The one entry point: a subcommand per job. Errors end the program with one readable line on stderr
@@ -85,7 +86,7 @@ async function stackCommand(args: string[]): Promise<number> {
 async function outboxCommand(args: string[]): Promise<number> {
   if (args[0] !== 'prune') throw usageError(`unknown outbox command '${args[0] ?? ''}'`);
   const config = loadConfig();
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 1 });
+  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 1 });
   try {
     const result = await pruneOutbox(pgExecutor(pool), {
       slotName: config.relaySlot,

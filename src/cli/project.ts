@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import type { Config } from '../config';
 import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
-import { createPool } from '../db/pool';
+import { createPool, withSessionOptions } from '../db/pool';
 import { TributaryError } from '../errors';
 import { stopOnSignal } from './stop-signal';
 import { createLogger, serveMetrics, type Logger } from '../observability';
@@ -157,7 +157,7 @@ export async function deadLettersCommand(
     }
     const projector = flag('--projector');
     if (projector !== undefined) projectorName(projector);
-    const pool = new Pool({ connectionString: config.databaseUrl, max: 1 });
+    const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 1 });
     try {
       const letters = await listDeadLetters(pgExecutor(pool), {
         ...(projector ? { projector } : {}),

@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import type { Config } from '../config';
 import { TributaryError } from '../errors';
 import { CHECKS, formatReport, verifyPipeline, type CheckName } from '../verify';
+import { withSessionOptions } from '../db/pool';
 
 /**
  * `verify [--since <ISO time>] [--checks kafka,search,reporting]`: compares Kafka and both read models with
@@ -46,7 +47,7 @@ export async function verifyCommand(
       );
     }
   }
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 3 });
+  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 3 });
   const es = new ElasticClient({ node: config.elasticsearchUrl });
   const kafka = new Kafka({
     clientId: 'tributary-verify',

@@ -10,6 +10,7 @@ import { OUTBOX_MESSAGE_PREFIX } from '../outbox';
 import { appendWithin } from './append-within';
 import { Customer } from './example/customer.entity';
 import { createCustomerService, customerStreamId } from './example/customer-service';
+import { withSessionOptions } from '../db/pool';
 
 /**
  * The CRUD adoption guarantee on the real PostgreSQL: an entity change and the events (with their outbox
@@ -25,7 +26,7 @@ let db: Client;
 beforeAll(async () => {
   env = await isolate(__filename);
   await migrate(env.config, [Customer]);
-  pool = new Pool({ connectionString: env.config.databaseUrl, max: 4 });
+  pool = new Pool({ connectionString: withSessionOptions(env.config.databaseUrl), max: 4 });
   store = createEventStoreFor({ ...env.config, outboxMode: 'table' }, pool);
   dataSource = createDataSource(env.config, [Customer]);
   await dataSource.initialize();

@@ -13,8 +13,9 @@ export interface Executor {
 
 /**
  * Statement names by SQL text. Every statement of Tributary is a constant, so naming it prepares it once per
- * connection and spares PostgreSQL from planning it again on every call (node-postgres otherwise sends each
- * parameterised query as an unnamed statement). Measured in bench/append.ts.
+ * connection (node-postgres otherwise sends each parameterised query as an unnamed statement, parsed and
+ * planned on every call). Measured in bench/append.ts. Tributary's pools also keep PostgreSQL from planning a
+ * prepared statement again per call (plan_cache_mode, src/db/pool.ts).
  */
 const statementNames = new Map<string, string>();
 

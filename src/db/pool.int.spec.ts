@@ -48,3 +48,29 @@ describe('a pool with a query timeout', () => {
     }
   });
 });
+
+describe("a pool's session settings", () => {
+  const base = loadConfig(process.env).databaseUrl;
+  const settingsOf = async (url: string) => {
+    const pool = createPool(url, 1, () => undefined);
+    try {
+      return (
+        await pool.query<{ plan_cache_mode: string; work_mem: string }>(
+          `select current_setting('plan_cache_mode') as plan_cache_mode, current_setting('work_mem') as work_mem`,
+        )
+      ).rows[0]!;
+    } finally {
+      await pool.end();
+    }
+  };
+
+  it('plans each prepared statement once per connection (generic plans)', async () => {
+    expect((await settingsOf(base)).plan_cache_mode).toBe('force_generic_plan');
+  });
+
+  it("keeps the connection string's own options, which win over Tributary's", async () => {
+    const url = new URL(base);
+    url.searchParams.set('options', '-c work_mem=7MB -c plan_cache_mode=auto');
+    expect(await settingsOf(url.toString())).toEqual({ plan_cache_mode: 'auto', work_mem: '7MB' });
+  });
+});

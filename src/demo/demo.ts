@@ -3,6 +3,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Pool } from 'pg';
 import { loadConfig, type Config, type Environment } from '../config';
 import { pgExecutor } from '../db/executor';
+import { withSessionOptions } from '../db/pool';
 import { TributaryError } from '../errors';
 import { orderTopic } from '../projections/topics';
 import * as stack from '../stack';
@@ -75,7 +76,7 @@ export async function runDemo(
       interrupted.signal,
     );
     await requirePortsFree(config);
-    held.pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
+    held.pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 4 });
     const executor = pgExecutor(held.pool);
     out.line(`   database   ${await prepareStore(config, executor)}`);
 

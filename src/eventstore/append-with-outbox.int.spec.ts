@@ -16,6 +16,7 @@ import type { OutboxMode } from '../outbox/types';
 import { appendWithOutbox } from './append-with-outbox';
 import { oneToOneOutbox, type OutboxEntries } from './store';
 import type { PendingEvent } from './types';
+import { withSessionOptions } from '../db/pool';
 
 /**
  * The single-statement append: when the store owns the transaction and knows the expected version up front,
@@ -77,7 +78,7 @@ describe('appending with the outbox in one statement', () => {
 
   /** A pool of its own that records every SQL text its connections are sent. */
   function recordingPool(): { pool: Pool; sent: string[] } {
-    const pool = new Pool({ connectionString: fx.config.databaseUrl, max: 2 });
+    const pool = new Pool({ connectionString: withSessionOptions(fx.config.databaseUrl), max: 2 });
     const sent: string[] = [];
     pool.on('connect', (client) => {
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;

@@ -12,6 +12,7 @@ import { dropSlot, ensurePublication, ensureSlot } from '../../src/relay';
 import { verifyPipeline, type VerifyReport } from '../../src/verify';
 import { supervise, type ProcessName, type SupervisedProcess } from './processes';
 import { PORTS, type ChaosStack } from './stack';
+import { withSessionOptions } from '../../src/db/pool';
 
 /**
  * One scenario's pipeline on the chaos stack: its own database, relay slot, topic prefix and index prefix
@@ -98,7 +99,7 @@ export async function openPipeline(
   // Schema and slot before any process starts, so the four can start at once (and no event is committed
   // before the slot exists). `serve` and the projectors would do the same; for them it is then a no-op.
   await migrate(directConfig);
-  const pool = new Pool({ connectionString: directConfig.databaseUrl, max: 4 });
+  const pool = new Pool({ connectionString: withSessionOptions(directConfig.databaseUrl), max: 4 });
   pool.on('error', () => undefined); // the harness outlives PostgreSQL restarts
   await ensurePublication(pgExecutor(pool), config.relayPublication, 'outbox');
   await ensureSlot(pgExecutor(pool), config.relaySlot);

@@ -5,6 +5,7 @@ import type { Config } from '../../src/config';
 import type { OrderCommand } from '../../src/domain/orders/commands';
 import type { EventStore } from '../../src/eventstore';
 import { pick } from '../fixtures/random';
+import { withSessionOptions } from '../../src/db/pool';
 
 /**
  * Commands that fail mid-transaction, after their events and outbox entries were inserted. No HTTP request
@@ -42,7 +43,7 @@ export function startRollbackWriter(options: {
   random: () => number;
 }): RollbackWriter {
   const { config, random } = options;
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
+  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 4 });
   pool.on('error', () => undefined);
   const store = createEventStoreFor(config, pool);
   const result: RollbackResult = { commands: 0, eventIds: [], otherFailures: 0 };

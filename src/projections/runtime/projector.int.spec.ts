@@ -28,6 +28,7 @@ import { ensureTopics } from './consumer';
 import { listDeadLetters } from './store/dead-letters';
 import { replayDeadLetters } from './replay';
 import { DLQ_HEADERS } from './dead-letter';
+import { withSessionOptions } from '../../db/pool';
 
 /**
  * The projector runtime against the real Kafka, Elasticsearch and PostgreSQL, feeding the search read model
@@ -46,7 +47,7 @@ beforeAll(async () => {
   env = await isolate(__filename);
   config = env.config;
   await migrate(config);
-  pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
+  pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 4 });
   es = env.elasticsearch();
   await ensureOrdersIndex(es, config.indexPrefix);
   topic = orderTopic(config);
