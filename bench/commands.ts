@@ -122,6 +122,17 @@ function phaseRow(p: Phase, what: string): (string | number)[] {
   ];
 }
 
+/** How much of a phase missed the target: the commands slower than it, and the seconds whose p99 was. */
+function overTarget(result: OpenLoopResult): string {
+  const slow = result.latenciesMs.filter((latency) => latency >= TARGET_P99_MS).length;
+  const seconds = result.latenciesBySecond.filter((samples) => (samples?.length ?? 0) > 0);
+  const slowSeconds = seconds.filter((samples) => summarize(samples).p99 >= TARGET_P99_MS).length;
+  return (
+    `${pct(slow / Math.max(1, result.latenciesMs.length))} of commands took ${TARGET_P99_MS} ms or more; ` +
+    `${slowSeconds} of ${seconds.length} seconds had a p99 of ${TARGET_P99_MS} ms or more`
+  );
+}
+
 /** The three seconds of a phase with the highest p99, in schedule order; shows whether a tail is one stall. */
 function slowestSeconds(result: OpenLoopResult): string {
   const seconds = result.latenciesBySecond
@@ -143,7 +154,8 @@ function report(phases: Phase[], transport: Transport, why: string, facts: strin
   const command = ['npx tsx bench/commands.ts', ...givenOptions()].join(' ');
   const baselineP99 = summarize(baseline.result.latenciesMs).p99;
   const perKind = measured.flatMap((p) => [
-    `Slowest seconds at ${int(p.rate)}/s (second of the schedule: p99 / max ms): ${slowestSeconds(p.result)}.`,
+    `Over the target at ${int(p.rate)}/s: ${overTarget(p.result)}. ` +
+      `Slowest seconds (second of the schedule: p99 / max ms): ${slowestSeconds(p.result)}.`,
     '',
     `Per command at ${int(p.rate)}/s (errors: ${errorsOf(p.result)}; dropped ${p.result.dropped}, timed out ${p.result.timedOut}; ` +
       `generator send lag p99 ${ms(summarize(p.result.sendLagMs).p99)} ms):`,

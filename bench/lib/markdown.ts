@@ -14,4 +14,6 @@ export const ms = (n: number): string =>
   !Number.isFinite(n) ? String(n) : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 
 export const pct = (fraction: number): string =>
-  Number.isFinite(fraction) ? `${(fraction * 100).toFixed(0)}%` : String(fraction);
+  Number.isFinite(fraction)
+    ? `${(fraction * 100).toFixed(fraction < 0.1 && fraction > 0 ? 1 : 0)}%`
+    : String(fraction);
