@@ -4,12 +4,14 @@ import { TributaryError } from '../errors';
 import type { Executor } from '../db/executor';
 import type { EventStore, PendingEvent, Reducer } from '../eventstore';
 import { toOutboxEntry, withStateAfter } from '../outbox/mapping';
+import type { CachedState, StateCache } from './state-cache';
 import type { CommandOptions, CommandResult } from './types';
 
 /**
  * The command handler: load the aggregate, decide (pure), append the events with their outbox entries, all
  * in one transaction. Integration events carry the aggregate's public view after each event (event-carried
- * state transfer).
+ * state transfer). With a state cache (state-cache.ts) the load is skipped when the stream's state can be
+ * guessed; the append, conditional on the guessed version, checks the guess.
  */
 
 /** One kind of aggregate as the handler needs it. */
@@ -77,7 +79,16 @@ async function replayed<View>(
 export interface HandlerSettings {
   store: EventStore;
   snapshotEvery: number;
+  /** Guesses of streams' states; without one, every command loads its stream. */
+  cache?: StateCache;
 }
+
+/** A guessed state did not lead to a successful append: forget it and decide on the stream as loaded. */
+class GuessFailed extends Error {}
+
+/** Thrown as is, or wrapped by the store's transaction on its way out. */
+const guessFailed = (error: unknown) =>
+  error instanceof GuessFailed || (error instanceof TributaryError && error.cause instanceof GuessFailed);
 
 /**
  * Executes `command` against the aggregate `aggregateId`. `request` is what identifies a retry of the same
@@ -91,28 +102,48 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
   request: unknown,
   options: CommandOptions = {},
 ): Promise<CommandResult<View>> {
-  const { store, snapshotEvery } = settings;
+  const { store, snapshotEvery, cache } = settings;
   const streamId = kind.streamId(aggregateId);
   const reducer = reducerOf(kind);
-  const requestHash = hashOf({ streamId, request });
+
+  /** This process's state of the stream after its last append to it; a stream it never saw is new. */
+  const guess = (): CachedState<State> =>
+    cache?.get<State>(streamId, kind.snapshotVersion) ?? {
+      state: kind.decider.initialState(),
+      version: 0,
+      maxOccurredAt: '',
+    };
 
   /**
    * Load → decide → append. Without an executor nothing here needs a transaction: the append is conditional
    * on the loaded version (optimistic concurrency) and is one statement; the snapshot is written afterwards
    * (it is only a shortcut, and rebuilding it is always possible). With an idempotency key, the key's lookup,
    * the append and the stored result must commit together, so all of it runs in one transaction.
+   * From a guessed state (`guessed`), anything but a successful append throws GuessFailed instead.
    */
-  const decideAndAppend = async (executor: Executor | undefined): Promise<CommandResult<View>> => {
-    const loaded = await store.load(streamId, reducer, {}, executor);
+  const decideAndAppend = async (
+    executor: Executor | undefined,
+    guessed: CachedState<State> | undefined,
+  ): Promise<{ result: CommandResult<View>; after: CachedState<State> }> => {
+    const loaded = guessed ?? (await store.load(streamId, reducer, {}, executor));
     if (options.expectedVersion !== undefined && options.expectedVersion !== loaded.version) {
+      if (guessed) throw new GuessFailed();
       throw new TributaryError(
         'store.conflict',
         `${kind.streamType} ${aggregateId} is at version ${loaded.version}, the request expected ${options.expectedVersion}`,
         { details: { expected: options.expectedVersion, actual: loaded.version } },
       );
     }
-    const decided = kind.decider.decide(command, loaded.state);
+    let decided: Event[];
+    try {
+      decided = kind.decider.decide(command, loaded.state);
+    } catch (error) {
+      if (guessed) throw new GuessFailed();
+      throw error;
+    }
+    if (guessed && decided.length === 0) throw new GuessFailed(); // a no-op is an answer: from the stream
     let state = loaded.state;
+    let maxOccurredAt = loaded.maxOccurredAt;
     let version = loaded.version;
     if (decided.length > 0) {
       const views: unknown[] = [];
@@ -120,34 +151,41 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
         state = kind.decider.evolve(state, event);
         views.push(kind.view(state));
       }
-      const result = await store.append(
-        {
-          streamId,
-          streamType: kind.streamType,
-          expected: loaded.version,
-          events: decided.map((event) => ({
-            type: event.type,
-            schemaVersion: event.schemaVersion,
-            data: event.data,
-            occurredAt: kind.occurredAt(command),
-          })),
-          ...(options.metadata ? { metadata: options.metadata } : {}),
-        },
-        {
-          ...(executor ? { executor } : {}),
-          outbox: (pending: PendingEvent[]) =>
-            pending.map((event, i) => toOutboxEntry(event, aggregateId, withStateAfter(event, views[i])!)),
-        },
+      const appended = await store
+        .append(
+          {
+            streamId,
+            streamType: kind.streamType,
+            expected: loaded.version,
+            events: decided.map((event) => ({
+              type: event.type,
+              schemaVersion: event.schemaVersion,
+              data: event.data,
+              occurredAt: kind.occurredAt(command),
+            })),
+            ...(options.metadata ? { metadata: options.metadata } : {}),
+          },
+          {
+            ...(executor ? { executor } : {}),
+            outbox: (pending: PendingEvent[]) =>
+              pending.map((event, i) => toOutboxEntry(event, aggregateId, withStateAfter(event, views[i])!)),
+          },
+        )
+        .catch((error: unknown) => {
+          if (guessed && error instanceof TributaryError && error.code === 'store.conflict') {
+            throw new GuessFailed();
+          }
+          throw error;
+        });
+      version = appended.nextVersion;
+      maxOccurredAt = appended.events.reduce(
+        (max, e) => (e.occurredAt > max ? e.occurredAt : max),
+        loaded.maxOccurredAt,
       );
-      version = result.nextVersion;
       if (
         snapshotEvery > 0 &&
         Math.floor(version / snapshotEvery) > Math.floor(loaded.version / snapshotEvery)
       ) {
-        const maxOccurredAt = result.events.reduce(
-          (max, e) => (e.occurredAt > max ? e.occurredAt : max),
-          loaded.maxOccurredAt,
-        );
         await store.writeSnapshot(
           streamId,
           kind.snapshotVersion,
@@ -159,31 +197,52 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
     const view = kind.view(state);
     if (view === undefined)
       throw new TributaryError('internal', `${streamId} has no state after the command`);
-    return { streamId: aggregateId, version, view, replayed: false };
+    return {
+      result: { streamId: aggregateId, version, view, replayed: false },
+      after: { state, version, maxOccurredAt },
+    };
   };
 
   const idempotencyKey = options.idempotencyKey;
-  const attempt = (): Promise<CommandResult<View>> =>
-    idempotencyKey === undefined
-      ? decideAndAppend(undefined)
-      : store.transaction(async (executor) => {
-          await executor.query(LOCK_IDEMPOTENT_SQL, [idempotencyKey]);
-          const earlier = await replayed<View>(executor, idempotencyKey, requestHash);
-          if (earlier) return earlier;
-          const response = await decideAndAppend(executor);
-          await executor.query(SAVE_IDEMPOTENT_SQL, [
-            idempotencyKey,
-            requestHash,
-            streamId,
-            JSON.stringify(response),
-          ]);
-          return response;
-        });
+  /** One try; the state it leaves is remembered once it has committed. */
+  const attempt = async (guessed: CachedState<State> | undefined): Promise<CommandResult<View>> => {
+    if (idempotencyKey === undefined) {
+      const { result, after } = await decideAndAppend(undefined, guessed);
+      cache?.set(streamId, kind.snapshotVersion, after);
+      return result;
+    }
+    const requestHash = hashOf({ streamId, request });
+    let after: CachedState<State> | undefined;
+    const result = await store.transaction(async (executor) => {
+      await executor.query(LOCK_IDEMPOTENT_SQL, [idempotencyKey]);
+      const earlier = await replayed<View>(executor, idempotencyKey, requestHash);
+      if (earlier) return earlier;
+      const decided = await decideAndAppend(executor, guessed);
+      after = decided.after;
+      await executor.query(SAVE_IDEMPOTENT_SQL, [
+        idempotencyKey,
+        requestHash,
+        streamId,
+        JSON.stringify(decided.result),
+      ]);
+      return decided.result;
+    });
+    if (after) cache?.set(streamId, kind.snapshotVersion, after);
+    return result;
+  };
 
+  let guessed = cache ? guess() : undefined;
   for (let tries = 1; ; tries++) {
     try {
-      return await attempt();
+      return await attempt(guessed);
     } catch (error) {
+      cache?.forget(streamId); // the stream may have moved, or be in an unknown state now
+      if (guessFailed(error)) {
+        guessed = undefined;
+        tries--; // a wrong guess is not a lost race
+        continue;
+      }
+      guessed = undefined;
       const lostRace =
         error instanceof TributaryError &&
         error.code === 'store.conflict' &&

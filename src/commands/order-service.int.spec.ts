@@ -5,6 +5,7 @@ import { between, seededRandom } from '../../test/fixtures/random';
 import { openStoreFixture, StoreFixture } from '../../test/fixtures/store';
 import type { OrderCommand } from '../domain/orders/commands';
 import type { OrderView } from '../domain/orders/view';
+import type { EventStore } from '../eventstore';
 import { TributaryError } from '../errors';
 import { reducerOf } from './handle';
 import { createOrderService, orders } from './order-service';
@@ -419,6 +420,125 @@ describe('the order service', () => {
       );
       expect(codes).toEqual(Array(skus.length - 1).fill('store.conflict'));
       expect(await eventCount(id)).toBe(2);
+    });
+  });
+
+  describe('remembered states (COMMAND_CACHE_SIZE)', () => {
+    /** A service as another process runs it: its own memory of streams, the same database. */
+    function process_(cacheSize = 10_000): { service: OrderService; loads: () => number } {
+      let loads = 0;
+      const store: EventStore = {
+        ...fx.store,
+        load: ((...args: Parameters<EventStore['load']>) => {
+          loads++;
+          return fx.store.load(...args);
+        }) as EventStore['load'],
+      };
+      return {
+        service: createOrderService({ ...fx.config, commandCacheSize: cacheSize }, store),
+        loads: () => loads,
+      };
+    }
+    const at = (minute: number) => iso(Date.parse('2025-07-01T10:00:00Z') + minute * 60_000);
+    const add = (orderId: string, sku: string, minute: number): OrderCommand => ({
+      type: 'AddOrderLine',
+      orderId,
+      line: line(sku),
+      at: at(minute),
+    });
+
+    it('decides on the state it wrote last without loading; a stream another process moved is loaded', async () => {
+      const a = process_();
+      const b = process_();
+      const id = 'cache-1';
+      await a.service.executeOrder(createOrder(id, at(0)));
+      await a.service.executeOrder(add(id, 'sku-b', 1));
+      await a.service.executeOrder(add(id, 'sku-c', 2));
+      expect(a.loads()).toBe(0); // a new stream is guessed new, the others were remembered
+
+      await b.service.executeOrder(add(id, 'sku-d', 3)); // unknown to b: guessed new, rejected, loaded
+      expect(b.loads()).toBe(1);
+
+      const result = await a.service.executeOrder(add(id, 'sku-e', 4)); // a's memory is one version behind
+      expect(a.loads()).toBe(1);
+      expect(result.version).toBe(5);
+      expect(result.view.lines.map((l) => l.sku)).toEqual(['sku-a', 'sku-b', 'sku-c', 'sku-d', 'sku-e']);
+      expect(result.view).toEqual(await replayed(id));
+      expect(await eventCount(id)).toBe(5);
+    });
+
+    it('never answers from a guess: a rule the guess breaks or an If-Match it lacks is checked on the stream', async () => {
+      const a = process_();
+      const b = process_();
+      const id = 'cache-2';
+      await a.service.executeOrder(createOrder(id, at(0)));
+      await b.service.executeOrder(add(id, 'sku-x', 1));
+      // In a's memory there is no line sku-x to remove; on the stream there is.
+      const removed = await a.service.executeOrder({
+        type: 'RemoveOrderLine',
+        orderId: id,
+        sku: 'sku-x',
+        at: at(2),
+      });
+      expect(removed.version).toBe(3);
+      expect(removed.view.lines.map((l) => l.sku)).toEqual(['sku-a']);
+
+      await b.service.executeOrder(add(id, 'sku-y', 3)); // b's memory: version 2; the stream: 4
+      const confirmed = await b.service.executeOrder(
+        { type: 'ConfirmOrder', orderId: id, at: at(4) },
+        { expectedVersion: 4 },
+      );
+      expect(confirmed.version).toBe(5);
+
+      // a remembers version 3, not confirmed: adding a line is allowed there, not on the stream.
+      expect(await errorCodeOf(a.service.executeOrder(add(id, 'sku-z', 5)))).toBe('domain.rule');
+      expect(await eventCount(id)).toBe(5);
+    });
+
+    it('a creation guessed new for an order that exists fails as it does without a memory, appending nothing', async () => {
+      const id = 'cache-3';
+      await process_().service.executeOrder(createOrder(id, at(0)));
+      const guessing = await errorCodeOf(process_().service.executeOrder(createOrder(id, at(1))));
+      const loading = await errorCodeOf(process_(0).service.executeOrder(createOrder(id, at(1))));
+      expect(guessing).toBe(loading);
+      expect(guessing).not.toBe('ok');
+      expect(await eventCount(id)).toBe(1);
+    });
+
+    it('gives the answers a service without memory gives, over randomized commands spread across three processes (seeded)', async () => {
+      const ORDERS = 8;
+      const COMMANDS = 30;
+      const writers = [process_(), process_(), process_(2)]; // the last forgets almost everything
+      const reference = process_(0);
+      const outcome = async (run: Promise<{ version: number; view: OrderView }>) => {
+        try {
+          const { version, view } = await run;
+          return { version, view: { ...view, id: '' } };
+        } catch (error) {
+          if (!(error instanceof TributaryError)) throw error;
+          return { error: error.code };
+        }
+      };
+      let moved = 0;
+      await Promise.all(
+        Array.from({ length: ORDERS }, async (_, o) => {
+          const random = seededRandom(104_729 * (o + 1));
+          const [id, ref] = [`cache-rand-${o}`, `cache-ref-${o}`];
+          for (let c = 0; c < COMMANDS; c++) {
+            const command = c === 0 ? createOrder(id, at(c)) : randomOrderCommand(random, id, at(c));
+            const writer = writers[Math.floor(random() * writers.length)]!;
+            const got = await outcome(writer.service.executeOrder(command));
+            const expected = await outcome(reference.service.executeOrder({ ...command, orderId: ref }));
+            expect({ c, ...got }).toEqual({ c, ...expected });
+            if ('version' in got) moved++;
+          }
+          expect({ ...(await replayed(id))!, id: '' }).toEqual({ ...(await replayed(ref))!, id: '' });
+        }),
+      );
+      expect(moved).toBeGreaterThan(ORDERS * 5);
+      // Memory did save loads: fewer than one per command across the writers.
+      const loads = writers.reduce((sum, w) => sum + w.loads(), 0);
+      expect(loads).toBeLessThan(reference.loads());
     });
   });
 

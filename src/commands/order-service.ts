@@ -13,6 +13,7 @@ import type { PaymentEvent } from '../domain/payments/events';
 import { TributaryError } from '../errors';
 import { createEventStore, EventStore, upcaster } from '../eventstore';
 import { AggregateKind, handleCommand, reducerOf } from './handle';
+import { createStateCache } from './state-cache';
 import type { AsOf, HistoryEntry, OrderService, PaymentView } from './types';
 
 /** The Order aggregate as the handler sees it. Bump `snapshotVersion` when evolve or OrderState changes. */
@@ -60,7 +61,8 @@ export function createEventStoreFor(config: Config, pool: Pool): EventStore {
 
 /** The command side over PostgreSQL. */
 export function createOrderService(config: Config, store: EventStore): OrderService {
-  const settings = { store, snapshotEvery: config.snapshotEvery };
+  const cache = createStateCache(config.commandCacheSize);
+  const settings = { store, snapshotEvery: config.snapshotEvery, cache };
   const orderReducer = reducerOf(orders);
 
   return {
@@ -69,7 +71,11 @@ export function createOrderService(config: Config, store: EventStore): OrderServ
 
     async executePayment(command, options) {
       if (command.type === 'RecordPayment') {
-        const order = await store.load(orders.streamId(command.orderId), orderReducer);
+        // An order this process wrote exists: orders are never removed, so a remembered one needs no load.
+        const orderStream = orders.streamId(command.orderId);
+        const order =
+          cache.get<OrderState>(orderStream, orders.snapshotVersion) ??
+          (await store.load(orderStream, orderReducer));
         if (!isOrder(order.state)) {
           throw new TributaryError('store.not_found', `order ${command.orderId} does not exist`);
         }

@@ -76,6 +76,12 @@ export const settings = {
     p.integer(1, 1000),
     "Group commit: the event store's own appends (and loads of current state) that arrive while one is in flight go together as one statement, up to this many (1 = each alone).",
   ),
+  commandCacheSize: setting(
+    'COMMAND_CACHE_SIZE',
+    '10000',
+    p.integer(0, 10_000_000),
+    'The command side remembers the state of this many streams it wrote last and decides the next command on one of them without loading it; the conditional append checks every such guess, and a wrong one is loaded and decided again (0 = always load).',
+  ),
   snapshotEvery: setting(
     'SNAPSHOT_EVERY',
     '100',
