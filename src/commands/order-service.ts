@@ -56,6 +56,7 @@ export function createEventStoreFor(config: Config, pool: Pool): EventStore {
     upcast: upcaster(upcasters, currentSchemaVersions),
     outboxMode: config.outboxMode,
     groupMax: config.storeGroupMax,
+    groupInFlight: config.storeGroupInFlight,
   });
 }
 

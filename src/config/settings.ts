@@ -76,6 +76,12 @@ export const settings = {
     p.integer(1, 1000),
     "Group commit: the event store's own appends (and loads of current state) that arrive while one is in flight go together as one statement, up to this many (1 = each alone).",
   ),
+  storeGroupInFlight: setting(
+    'STORE_GROUP_IN_FLIGHT',
+    '2',
+    p.integer(1, 64),
+    'Group commit: grouped statements of each kind (appends, loads) a process has in flight at a time; what arrives meanwhile waits for one of them to answer. Two appends to one stream are never in flight together.',
+  ),
   commandCacheSize: setting(
     'COMMAND_CACHE_SIZE',
     '10000',

@@ -1,12 +1,13 @@
 import { createGrouping } from './grouping';
 
 /** A grouping whose sends the test answers by hand, recording every group sent. */
-function manual(options: { max: number; keyed?: boolean }) {
+function manual(options: { max: number; keyed?: boolean; inFlight?: number }) {
   const sent: string[][] = [];
   const failed: Array<[string, unknown]> = [];
   const answers: Array<{ resolve(): void; reject(error: unknown): void }> = [];
   const grouping = createGrouping<string>({
     max: options.max,
+    ...(options.inFlight ? { inFlight: options.inFlight } : {}),
     ...(options.keyed ? { keyOf: (item: string) => item.split(':')[0]! } : {}),
     send: (group) => {
       sent.push(group);
@@ -68,5 +69,34 @@ describe('grouping (natural batching)', () => {
     expect(sent.at(-1)).toEqual(['b', 'c']);
     await answer();
     expect(failed).toHaveLength(1);
+  });
+
+  it('with two in flight, sends the second item at once too, and groups what arrives while both are out', async () => {
+    const { grouping, sent, answer } = manual({ max: 10, inFlight: 2 });
+    grouping.add('a');
+    grouping.add('b');
+    grouping.add('c');
+    grouping.add('d');
+    expect(sent).toEqual([['a'], ['b']]);
+    await answer(); // a answers: c and d go together while b is still out
+    expect(sent).toEqual([['a'], ['b'], ['c', 'd']]);
+    grouping.add('e');
+    expect(sent).toHaveLength(3);
+    await answer();
+    expect(sent.at(-1)).toEqual(['e']);
+  });
+
+  it('with two in flight, never has two items of one key out at once', async () => {
+    const { grouping, sent, answer } = manual({ max: 10, keyed: true, inFlight: 2 });
+    grouping.add('s:1');
+    grouping.add('s:2'); // s is out: waits although a second group could go
+    grouping.add('t:1'); // goes at once, as the second group in flight
+    expect(sent).toEqual([['s:1'], ['t:1']]);
+    grouping.add('s:3');
+    await answer(); // s:1 answered: s:2 goes, s:3 still waits for it
+    expect(sent).toEqual([['s:1'], ['t:1'], ['s:2']]);
+    await answer();
+    await answer();
+    expect(sent).toEqual([['s:1'], ['t:1'], ['s:2'], ['s:3']]);
   });
 });

@@ -204,12 +204,13 @@ export interface GroupAppender {
 
 /**
  * A group appender writing through `executor`, an autocommit executor (a pool): each statement is its own
- * transaction. `maxGroup` bounds the appends of one statement.
+ * transaction. `maxGroup` bounds the appends of one statement, `inFlight` the statements sent at a time.
  */
 export function createGroupAppender(
   executor: Executor,
   mode: SingleStatementMode,
   maxGroup: number,
+  inFlight = 1,
 ): GroupAppender {
   /** One append on its own, settling its promise. */
   const alone = (waiting: Waiting) =>
@@ -270,6 +271,7 @@ export function createGroupAppender(
 
   const grouping = createGrouping<Waiting>({
     max: maxGroup,
+    inFlight,
     keyOf: (waiting) => waiting.input.streamId,
     send: (group) => (group.length === 1 ? alone(group[0]!) : writeGroup(group)),
     fail: (waiting, error) => waiting.reject(toTributaryError(error)),

@@ -63,8 +63,16 @@ export interface GroupLoader {
   load<State>(streamId: string, reducer: Reducer<State>): Promise<Loaded<State>>;
 }
 
-/** A group loader reading through `executor`; `maxGroup` bounds the loads of one statement. */
-export function createGroupLoader(executor: Executor, upcast: Upcast, maxGroup: number): GroupLoader {
+/**
+ * A group loader reading through `executor`; `maxGroup` bounds the loads of one statement, `inFlight` the
+ * statements sent at a time.
+ */
+export function createGroupLoader(
+  executor: Executor,
+  upcast: Upcast,
+  maxGroup: number,
+  inFlight = 1,
+): GroupLoader {
   const alone = (waiting: Waiting) =>
     loadState(executor, upcast, waiting.streamId, waiting.reducer).then(waiting.resolve, (error) =>
       waiting.reject(toTributaryError(error)),
@@ -88,6 +96,7 @@ export function createGroupLoader(executor: Executor, upcast: Upcast, maxGroup: 
 
   const grouping = createGrouping<Waiting>({
     max: maxGroup,
+    inFlight,
     send: (group) => (group.length === 1 ? alone(group[0]!) : readGroup(group)),
     fail: (waiting, error) => waiting.reject(toTributaryError(error)),
   });

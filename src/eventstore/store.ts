@@ -73,14 +73,18 @@ export function createEventStore(options: {
    * together as one statement, at most this many (default 1: each alone). group-append.ts, group-load.ts.
    */
   groupMax?: number;
+  /** Grouped statements of each kind (appends, loads) in flight at a time (default 1). */
+  groupInFlight?: number;
 }): EventStore {
   const { pool, upcast, outboxMode } = options;
   const groupMax = options.groupMax ?? 1;
+  const inFlight = options.groupInFlight ?? 1;
   const groupAppends =
     groupMax > 1 && outboxMode !== 'table-transient'
-      ? createGroupAppender(pgExecutor(pool), outboxMode, groupMax)
+      ? createGroupAppender(pgExecutor(pool), outboxMode, groupMax, inFlight)
       : undefined;
-  const groupLoads = groupMax > 1 ? createGroupLoader(pgExecutor(pool), upcast, groupMax) : undefined;
+  const groupLoads =
+    groupMax > 1 ? createGroupLoader(pgExecutor(pool), upcast, groupMax, inFlight) : undefined;
   const inTransaction = <T>(executor: Executor | undefined, work: (executor: Executor) => Promise<T>) =>
     executor ? work(executor) : withTransaction(pool, work);
 
