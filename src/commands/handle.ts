@@ -106,14 +106,6 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
   const streamId = kind.streamId(aggregateId);
   const reducer = reducerOf(kind);
 
-  /** This process's state of the stream after its last append to it; a stream it never saw is new. */
-  const guess = (): CachedState<State> =>
-    cache?.get<State>(streamId, kind.snapshotVersion) ?? {
-      state: kind.decider.initialState(),
-      version: 0,
-      maxOccurredAt: '',
-    };
-
   /**
    * Load → decide → append. Without an executor nothing here needs a transaction: the append is conditional
    * on the loaded version (optimistic concurrency) and is one statement; the snapshot is written afterwards
@@ -231,18 +223,24 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
     return result;
   };
 
-  let guessed = cache ? guess() : undefined;
+  /** This process's state of the stream after its last append to it; a stream it never saw is new. */
+  let guessed: CachedState<State> | undefined = cache
+    ? (cache.get<State>(streamId, kind.snapshotVersion) ?? {
+        state: kind.decider.initialState(),
+        version: 0,
+        maxOccurredAt: '',
+      })
+    : undefined;
   for (let tries = 1; ; tries++) {
     try {
       return await attempt(guessed);
     } catch (error) {
       cache?.forget(streamId); // the stream may have moved, or be in an unknown state now
+      guessed = undefined; // every further try decides on the stream as loaded
       if (guessFailed(error)) {
-        guessed = undefined;
         tries--; // a wrong guess is not a lost race
         continue;
       }
-      guessed = undefined;
       const lostRace =
         error instanceof TributaryError &&
         error.code === 'store.conflict' &&

@@ -1,14 +1,6 @@
 import { Pool } from 'pg';
 
 /**
- * A node-postgres pool for a long-running process. node-postgres emits `'error'` on a connection that fails
- * outside a query — an idle one in the pool, or one checked out between two statements (a lock held for the
- * process's life, a batch transaction) — and Node ends the process on an `'error'` event nobody listens to.
- * Here every connection gets a listener for its whole life, so a PostgreSQL restart or a network reset is
- * reported and then seen as a failed query by whoever uses the connection next, which retries (the error
- * table in src/errors counts these as retriable).
- */
-/**
  * Session settings of every Tributary connection, ahead of any the connection string sets (those win).
  *
  * plan_cache_mode=force_generic_plan: every statement of Tributary is a constant, prepared once per connection
@@ -35,6 +27,14 @@ export function withSessionOptions(connectionString: string): string {
   return url.toString();
 }
 
+/**
+ * A node-postgres pool for a long-running process. node-postgres emits `'error'` on a connection that fails
+ * outside a query — an idle one in the pool, or one checked out between two statements (a lock held for the
+ * process's life, a batch transaction) — and Node ends the process on an `'error'` event nobody listens to.
+ * Here every connection gets a listener for its whole life, so a PostgreSQL restart or a network reset is
+ * reported and then seen as a failed query by whoever uses the connection next, which retries (the error
+ * table in src/errors counts these as retriable).
+ */
 export function createPool(
   connectionString: string,
   max: number,
