@@ -467,6 +467,15 @@ describe('the order service', () => {
       expect(await eventCount(id)).toBe(5);
     });
 
+    it('with COMMAND_CACHE_SIZE=0 loads every stream it writes, a new one too', async () => {
+      const none = process_(0);
+      const id = 'cache-0';
+      await none.service.executeOrder(createOrder(id, at(0)));
+      await none.service.executeOrder(add(id, 'sku-b', 1));
+      expect(none.loads()).toBe(2);
+      expect(await eventCount(id)).toBe(2);
+    });
+
     it('never answers from a guess: a rule the guess breaks or an If-Match it lacks is checked on the stream', async () => {
       const a = process_();
       const b = process_();

@@ -62,7 +62,8 @@ export function createEventStoreFor(config: Config, pool: Pool): EventStore {
 
 /** The command side over PostgreSQL. */
 export function createOrderService(config: Config, store: EventStore): OrderService {
-  const cache = createStateCache(config.commandCacheSize);
+  // Without a cache (size 0) every command loads its stream; with one, a new stream is guessed new too.
+  const cache = config.commandCacheSize > 0 ? createStateCache(config.commandCacheSize) : undefined;
   const settings = { store, snapshotEvery: config.snapshotEvery, cache };
   const orderReducer = reducerOf(orders);
 
@@ -75,7 +76,7 @@ export function createOrderService(config: Config, store: EventStore): OrderServ
         // An order this process wrote exists: orders are never removed, so a remembered one needs no load.
         const orderStream = orders.streamId(command.orderId);
         const order =
-          cache.get<OrderState>(orderStream, orders.snapshotVersion) ??
+          cache?.get<OrderState>(orderStream, orders.snapshotVersion) ??
           (await store.load(orderStream, orderReducer));
         if (!isOrder(order.state)) {
           throw new TributaryError('store.not_found', `order ${command.orderId} does not exist`);

@@ -32,7 +32,8 @@ import type { AppendResult, PendingEvent } from './types';
  *  - Two appends to the same stream never share a statement; the later one waits for the next group.
  *  - A group never waits for another transaction's stream lock (a CRUD app's long transaction, say): it locks
  *    its streams with SKIP LOCKED, and an append whose stream is held goes on its own, outside the group, to
- *    wait for it there. Taking a lock never waits, so groups cannot deadlock with each other either.
+ *    wait for it there. Locking an existing stream never waits. Creating a stream can wait for another
+ *    transaction creating the same one, and a deadlock there is the server rejecting the statement (below).
  *  - When the server rejects a group's statement (a duplicate event id, a deadlock with another transaction),
  *    nothing of it was committed, and each append is tried again on its own, so only the append at fault
  *    fails. When the connection fails instead, the outcome is unknown and every append of the group gets the
