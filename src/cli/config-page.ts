@@ -42,14 +42,15 @@ export function withConfigurationTable(page: string, table: string): string {
  * Formats with the repository's Prettier settings when Prettier is installed (a development checkout), so
  * the written page passes `prettier --check`; without it the table is written as generated.
  */
-async function formatted(path: string, text: string): Promise<{ text: string; formatted: boolean }> {
+async function formatted(path: string, text: string): Promise<{ text: string; unformatted?: string }> {
   try {
     const prettier = await import('prettier');
     const options = (await prettier.resolveConfig(path)) ?? {};
-    return { text: await prettier.format(text, { ...options, filepath: path }), formatted: true };
-  } catch {
+    return { text: await prettier.format(text, { ...options, filepath: path }) };
+  } catch (error) {
     // Prettier is a development dependency: a production install has none, and the table is valid as is.
-    return { text, formatted: false };
+    // The reason is reported, not dropped.
+    return { text, unformatted: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -74,6 +75,10 @@ export async function configCommand(args: string[], say: (line: string) => void)
   }
   const result = await formatted(path, withConfigurationTable(page, settingsMarkdown()));
   writeFileSync(path, result.text);
-  say(`wrote ${CONFIGURATION_PAGE}${result.formatted ? '' : ' (Prettier not installed: not formatted)'}`);
+  say(
+    result.unformatted === undefined
+      ? `wrote ${CONFIGURATION_PAGE}`
+      : `wrote ${CONFIGURATION_PAGE} unformatted (Prettier: ${result.unformatted})`,
+  );
   return 0;
 }
