@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Three tiers, chosen by file name (see STYLE.md):
+ * Three tiers, chosen by file name:
  *  - unit: pure logic, no services;
  *  - int:  talks to the real PostgreSQL/Kafka/Elasticsearch of the local stack, one isolated database,
  *          topic prefix and index prefix per file (test/harness.ts);

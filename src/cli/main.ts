@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadConfig, settingsMarkdown } from '../config';
+import { loadConfig } from '../config';
 import { TributaryError, toTributaryError } from '../errors';
 import { Pool } from 'pg';
 import { migrate } from '../db/data-source';
@@ -9,6 +9,7 @@ import * as stack from '../stack';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
 import { verifyCommand } from './verify';
+import { configCommand } from './config-page';
 import { demoCommand } from './demo';
 import { serve } from './serve';
 import { withSessionOptions } from '../db/pool';
@@ -44,7 +45,7 @@ commands:
   verify [--since T] [--checks kafka,search,reporting]
                                  compare Kafka and the read models with the event store; exit 5 when anything is off
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
-  config                         the configuration table (Markdown)
+  config [--write]               the configuration table (Markdown); --write updates docs/configuration.md
 
 services: postgres, kafka, elasticsearch`;
 
@@ -117,8 +118,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'stack':
       return stackCommand(args);
     case 'config':
-      say(settingsMarkdown());
-      return 0;
+      return configCommand(args, say);
     case 'migrate': {
       const ran = await migrate(loadConfig());
       say(ran.length === 0 ? 'migrations: up to date' : `migrations: ran ${ran.join(', ')}`);

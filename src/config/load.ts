@@ -81,7 +81,7 @@ export function describeSettings(): { env: string; default: string; description:
   }));
 }
 
-/** The configuration table in Markdown, as the README carries it. */
+/** The configuration table in Markdown, as docs/configuration.md carries it. */
 export function settingsMarkdown(): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
   const rows = describeSettings().map(

@@ -1,8 +1,8 @@
 import * as p from './parsers';
 
 /**
- * One table of settings: environment name, default, parser, description. The README's configuration
- * table is checked against this table by a unit test (src/config/readme.unit.spec.ts).
+ * One table of settings: environment name, default, parser, description. docs/configuration.md is generated
+ * from it (`tributary config --write`) and a unit test keeps the two equal (src/cli/config-page.unit.spec.ts).
  *
  * A default may refer to other settings as `${NAME}`; they are resolved before parsing, so changing
  * STACK_PG_PORT also moves the default DATABASE_URL.

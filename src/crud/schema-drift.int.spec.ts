@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { openCrudFixture, type CrudFixture } from '../../test/fixtures/crud';
 import type { Isolated } from '../../test/harness';
 
-/** STYLE 10: the reviewed migrations and the entities describe the same schema, or CI fails. */
+/** The reviewed migrations and the entities describe the same schema, or CI fails. */
 
 let fixture: CrudFixture;
 let dataSource: DataSource;

@@ -7,7 +7,8 @@ import { Pool } from 'pg';
  * (executor.ts) and written to reach its rows by key whatever the parameters are (see group-append.ts and
  * group-load.ts). Left to choose, PostgreSQL kept planning the hottest of them again on every call, because a
  * custom plan knows the length of an array parameter or that an optional bound is null and so looks cheaper:
- * on the command path, planning took more time than executing (bench/commands.ts, docs/benchmarks.md §2).
+ * on the command path, planning took more time than executing (bench/commands.ts,
+ * docs/benchmarks-history.md §2).
  */
 export const SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan';
 

@@ -49,7 +49,7 @@ import type { AppendResult, PendingEvent } from './types';
  * `streams` is only ever reached by its key, one stream at a time (a LATERAL lookup, an upsert's arbiter
  * index), so every plan of this prepared statement is index lookups, whatever the table's size was when it
  * was planned. A `stream_id = any($1)` filter or an update joined to the request got a generic plan that
- * scanned all of `streams` on every group, planned while the table was small (docs/benchmarks.md §2).
+ * scanned all of `streams` on every group, planned while the table was small (docs/benchmarks-history.md §2).
  * The result has one row per written event, and one row with a null version per stream that was busy
  * (expected to exist but not locked; a missing stream shows up there too, and fails on its own). The explicit
  * `order by` keeps each stream's events (and entries) in version order: PostgreSQL evaluates the sequence

@@ -6,7 +6,7 @@ import type { OutboxEntry } from '../outbox/types';
 import { withParsedPayload, type RelayEntry } from './transaction-buffer';
 
 /**
- * Outbox entry → CloudEvent (spec 1.0) → Kafka message, per the attribute table in DESIGN.md.
+ * Outbox entry → CloudEvent (spec 1.0) → Kafka message, per the attribute table in docs/relay.md.
  *
  * The id is the event id, so it stays the same across redeliveries and is the consumers' deduplication key.
  * The message key is the aggregate id, so all events of an aggregate land in one partition, in order.
@@ -176,9 +176,10 @@ export function toKafkaMessage(event: CloudEvent<unknown>, mode: KafkaContentMod
  * Structured mode goes through the SDK (`toCloudEvent`, `toKafkaMessage`). Binary mode, the default and the
  * hot path, writes the record directly: the same key and headers as the SDK's binding, and the payload's
  * stored JSON text as the value (equal data; the jsonb text may differ from `JSON.stringify` in whitespace).
- * Measured on the relay (docs/benchmarks.md §4): building, validating and copying an SDK CloudEvent per event
- * took about a fifth of the relay's CPU. So that the two can never drift apart, the first event of each shape
- * (type and set of extensions) is also encoded by the SDK and compared; a difference stops the relay.
+ * Measured on the relay (docs/benchmarks-history.md §4): building, validating and copying an SDK CloudEvent
+ * per event took about a fifth of the relay's CPU. So that the two can never drift apart, the first event of
+ * each shape (type and set of extensions) is also encoded by the SDK and compared; a difference stops the
+ * relay.
  */
 export function kafkaEncoder(
   options: CloudEventOptions,

@@ -4,11 +4,11 @@ import { createRequire } from 'node:module';
  * kafkajs's record encoder (protocol `recordBatch/record/v0`), written to use one buffer per record.
  *
  * kafkajs encodes each header of a record with its own encoder, and every encoder starts with a zero-filled
- * 512-byte buffer: a CloudEvent in binary mode has 11–15 headers, so about 7 KB is allocated, zeroed and copied
- * for each record of well under 1 KB. On the relay that was the largest single cost left after its own
- * encoding (docs/benchmarks.md §4). This encoder computes the record's size exactly as kafkajs does, allocates
- * it once and writes the same fields in the same order with kafkajs's own `Encoder`: the bytes are identical (a
- * unit test compares them with kafkajs's module over records of every shape).
+ * 512-byte buffer: a CloudEvent in binary mode has 11–15 headers, so about 7 KB is allocated, zeroed and
+ * copied for each record of well under 1 KB. On the relay that was the largest single cost left after its own
+ * encoding (docs/benchmarks-history.md §4). This encoder computes the record's size exactly as kafkajs does,
+ * allocates it once and writes the same fields in the same order with kafkajs's own `Encoder`: the bytes are
+ * identical (a unit test compares them with kafkajs's module over records of every shape).
  *
  * It is installed in Node's module cache under the path of kafkajs's module, before kafkajs first loads it
  * (kafkajs loads its produce request, and with it this module, at the first send). Installed too late, kafkajs

@@ -2,7 +2,7 @@ import { TributaryError } from '../errors';
 import type { OutboxEntry } from '../outbox/types';
 
 /**
- * Which Kafka topic an outbox entry goes to: an extension point as a plain function (STYLE 8).
+ * Which Kafka topic an outbox entry goes to: an extension point as a plain function, not a set of flags.
  *
  * Whatever the router, the message key stays the aggregate id: a router must send all events of one aggregate
  * to the same topic, or their order across topics is lost.

@@ -27,7 +27,7 @@ export interface OrdersIndexOptions {
 }
 
 // Half of Elasticsearch's own default (1 s): with 1 s, the refresh alone took 1.1 s of the 2 s budget from
-// command commit to search at p99 (docs/benchmarks.md section 5), for about the same indexing CPU.
+// command commit to search at p99 (docs/benchmarks-history.md section 5), for about the same indexing CPU.
 export const DEFAULT_REFRESH_INTERVAL_MS = 500;
 
 /** The index options a deployment configured. */
