@@ -1,13 +1,9 @@
 import { TributaryError } from '../errors';
-import type { OutboxEntry } from '../outbox/types';
 
 /**
- * Which Kafka topic an outbox entry goes to: an extension point as a plain function (STYLE 8).
- *
- * Whatever the router, the message key stays the aggregate id: a router must send all events of one aggregate
- * to the same topic, or their order across topics is lost.
+ * Topic names: where the relay publishes and what consumers subscribe to. Both sides name topics through
+ * these functions, so a deployment's prefix is the only thing that distinguishes its topics.
  */
-export type TopicRouter = (entry: Omit<OutboxEntry, 'payload'>) => string;
 
 /** Kafka's limit on topic names (longer names break its on-disk directory names). */
 export const MAX_TOPIC_LENGTH = 249;
@@ -41,7 +37,7 @@ export function validTopicName(topic: string): string {
  * that a deployment's prefix setting, possibly empty, is the only thing that distinguishes its topics.
  * One topic per aggregate type keeps one aggregate's events in one topic, and consumers subscribe by type.
  */
-export function topicPerAggregateType(prefix = ''): (entry: Pick<OutboxEntry, 'aggregateType'>) => string {
+export function topicPerAggregateType(prefix = ''): (entry: { aggregateType: string }) => string {
   if (prefix !== '') validTopicName(prefix);
   return (entry) => validTopicName(`${prefix}${entry.aggregateType}`);
 }
