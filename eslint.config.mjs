@@ -1,6 +1,122 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { readdirSync } from 'node:fs';
+import { URL } from 'node:url';
+
+// ─── Module boundaries ────────────────────────────────────────────────────────────────────────────────────────
+// Which top-level folder of src/ may import which. The table below is the rule: a folder's non-test files may
+// import the folders listed for it and no other folder of src/ (specs may import anything to set up their
+// scenario). Lower layers first:
+//
+//   folder         may import                                               why the line is there
+//   errors         —                                                        the bottom: one error model
+//   config         errors                                                   one settings table
+//   domain         errors                                                   pure aggregates; no I/O libraries
+//   contracts      errors, domain                                           the wire contract; no I/O libraries
+//   observability  errors, config
+//   db             errors, config
+//   outbox         errors, config, db, domain                               below the event store, which writes it
+//   eventstore     errors, config, db, domain, outbox
+//   relay          errors, config, db, observability, outbox, contracts     never the store, projections or API
+//   projections    errors, config, db, domain, observability, contracts     consumes the contract, not the relay
+//     rebuild/       … and eventstore (its public index)                    a rebuild reads the source of truth
+//   commands       errors, config, db, domain, observability, eventstore, outbox
+//   crud           errors, config, db, domain, eventstore, outbox
+//   api            errors, config, domain, observability, contracts, commands, projections, auth
+//                                    (never the relay, nor the event store but through commands; auth is to come)
+//   verify         errors, config, db, domain, observability, contracts, eventstore, projections
+//   stack          errors, config, observability
+//   cli, demo      any folder                                               they wire everything together
+//
+// A folder without a row may import any folder; give a new folder its row. Nothing under src/ but specs
+// imports test/. Imports are matched as written (`../eventstore`, `../../eventstore/types`), so a subfolder
+// must not share its name with a top-level folder of src/. test/module-boundaries.unit.spec.ts proves the
+// rule rejects a wrong-way import.
+const MAY_IMPORT = {
+  errors: [],
+  config: ['errors'],
+  domain: ['errors'],
+  contracts: ['errors', 'domain'],
+  observability: ['errors', 'config'],
+  db: ['errors', 'config'],
+  outbox: ['errors', 'config', 'db', 'domain'],
+  eventstore: ['errors', 'config', 'db', 'domain', 'outbox'],
+  relay: ['errors', 'config', 'db', 'observability', 'outbox', 'contracts'],
+  projections: ['errors', 'config', 'db', 'domain', 'observability', 'contracts'],
+  'projections/rebuild': ['errors', 'config', 'db', 'domain', 'observability', 'contracts', 'eventstore'],
+  commands: ['errors', 'config', 'db', 'domain', 'observability', 'eventstore', 'outbox'],
+  crud: ['errors', 'config', 'db', 'domain', 'eventstore', 'outbox'],
+  api: ['errors', 'config', 'domain', 'observability', 'contracts', 'commands', 'projections', 'auth'],
+  verify: ['errors', 'config', 'db', 'domain', 'observability', 'contracts', 'eventstore', 'projections'],
+  stack: ['errors', 'config', 'observability'],
+};
+/** Folders that hold pure code: no database, broker, search, HTTP, logging or metrics library. */
+const PURE = ['domain', 'contracts'];
+const IO_LIBRARIES =
+  '^(pg|pg-logical-replication|kafkajs|@elastic/elasticsearch|cloudevents|typeorm|pino|prom-client|fastify|@fastify/[^/]+)(/.*)?$|^node:(fs|net|http|https|http2|child_process|dgram|dns|tls)(/.*)?$';
+
+const SRC_FOLDERS = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const NO_TEST_SUPPORT = {
+  regex: '^(\\.\\./)+test(/.*)?$',
+  message: 'Production code must not import test support (test/); move what both need into src/.',
+};
+const JEST_GLOBALS = [
+  'describe',
+  'it',
+  'test',
+  'expect',
+  'jest',
+  'beforeAll',
+  'beforeEach',
+  'afterAll',
+  'afterEach',
+];
+
+/** The `no-restricted-imports` options of one row of MAY_IMPORT. */
+function boundary(folder) {
+  const owner = folder.split('/')[0];
+  const allowed = MAY_IMPORT[folder];
+  const forbidden = SRC_FOLDERS.filter((other) => other !== owner && !allowed.includes(other));
+  const patterns = forbidden.map((other) => ({
+    regex: `^(\\.\\./)+${escape(other)}(/.*)?$`,
+    message: `src/${folder} may not import src/${other}: module boundaries (eslint.config.mjs) let it import ${allowed.join(', ') || 'nothing'}.`,
+  }));
+  if (PURE.includes(owner)) {
+    patterns.push({ regex: IO_LIBRARIES, message: `src/${owner} is pure: no I/O libraries.` });
+  }
+  return ['error', { patterns: [NO_TEST_SUPPORT, ...patterns] }];
+}
+
+const moduleBoundaries = [
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NO_TEST_SUPPORT] }],
+      'no-restricted-globals': [
+        'error',
+        ...JEST_GLOBALS.map((name) => ({
+          name,
+          message: 'Jest belongs in *.spec.ts files and test/, not in src/.',
+        })),
+      ],
+      '@typescript-eslint/triple-slash-reference': [
+        'error',
+        { lib: 'always', path: 'never', types: 'never' },
+      ],
+    },
+  },
+  // Object keys keep their order, so `projections/rebuild` comes after `projections` and wins for its files.
+  ...Object.keys(MAY_IMPORT).map((folder) => ({
+    files: [`src/${folder}/**/*.ts`],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': boundary(folder) },
+  })),
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.stack/', 'coverage/', '.scratch/'] },
@@ -23,4 +139,5 @@ export default tseslint.config(
     files: ['src/config/**', 'src/stack/**', 'test/**', 'bench/**', '**/*.spec.ts', 'jest.config.js'],
     rules: { 'no-restricted-properties': 'off' },
   },
+  ...moduleBoundaries,
 );

@@ -17,7 +17,7 @@ import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import pino from 'pino';
-import { orderContracts } from '../src/projections/contracts';
+import { orderContracts } from '../src/contracts';
 import { createReportingProjection } from '../src/projections/reporting';
 import { ensureTopics, projectorMetrics, runProjector } from '../src/projections/runtime';
 import { createSearchProjection, ensureOrdersIndex } from '../src/projections/search';

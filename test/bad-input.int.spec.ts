@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app';
 import { startServer } from '../src/api/server';
-import { ApiClient, errorPaths, expectProblem, newOrderBody } from '../src/api/testing';
-import type { ApiResponse } from '../src/api/testing/client';
+import { ApiClient, errorPaths, expectProblem, newOrderBody } from './api';
+import type { ApiResponse } from './api/client';
 import { deadLettersCommand } from '../src/cli/project';
 import { createOrderService } from '../src/commands';
 import type { Config } from '../src/config';
 import { pgExecutor } from '../src/db/executor';
 import type { OrderView } from '../src/domain/orders/view';
 import { DLQ_HEADERS, listDeadLetters } from '../src/projections/runtime';
-import { orderTopic } from '../src/projections/topics';
-import { dlqTopic } from '../src/relay';
+import { dlqTopic, orderTopic } from '../src/contracts';
 import type { VerifyReport } from '../src/verify';
 import { readModelsFor } from '../src/cli/serve';
 import { startPipeline, type InProcessPipeline } from './fixtures/pipeline';
@@ -26,7 +25,7 @@ import { orderWorkload } from './fixtures/workload';
  * affects nothing else: the store, the other orders' documents and the report rows stay as the good input made
  * them. Hostile-looking text is data: stored as given and found by search as plain words.
  *
- * The shapes the API rejects are stated once for every endpoint in src/api/testing/contract-invalid.ts; this
+ * The shapes the API rejects are stated once for every endpoint in test/api/contract-invalid.ts; this
  * file adds what needs the whole pipeline.
  */
 

@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { isolate, Isolated } from '../../test/harness';
 import { createEventStoreFor, createOrderService } from '../commands';
 import { migrate } from '../db/data-source';
-import { describeOrderApiContract } from './testing';
+import { describeOrderApiContract } from '../../test/api';
 import { withSessionOptions } from '../db/pool';
 
 /**

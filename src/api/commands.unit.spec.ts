@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { startServer } from './server';
-import { ApiClient, newOrderBody } from './testing/client';
-import { FakeOrderService } from './testing/fake-order-service';
+import { ApiClient, newOrderBody } from '../../test/api/client';
+import { FakeOrderService } from '../../test/api/fake-order-service';
 
 /** What the API hands the OrderService: the command it builds and the options taken from the headers. */
 describe('commands reaching the service', () => {

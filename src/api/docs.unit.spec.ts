@@ -9,7 +9,7 @@ describe('Swagger UI', () => {
   it('is served as HTML at /docs', async () => {
     const script = `
       const { buildApp } = require('./src/api');
-      const { FakeOrderService } = require('./src/api/testing/fake-order-service');
+      const { FakeOrderService } = require('./test/api/fake-order-service');
       const app = buildApp({ service: new FakeOrderService() });
       app.inject({ url: '/docs' })
         .then((r) => { process.stdout.write(JSON.stringify({ status: r.statusCode, type: r.headers['content-type'] })); })

@@ -6,8 +6,8 @@ import { ERROR_CODES, TributaryError } from '../errors';
 import { buildApp } from './app';
 import { PROBLEM_STATUSES, toProblem } from './problem';
 import { startServer } from './server';
-import { ApiClient, expectProblem } from './testing/client';
-import { FakeOrderService } from './testing/fake-order-service';
+import { ApiClient, expectProblem } from '../../test/api/client';
+import { FakeOrderService } from '../../test/api/fake-order-service';
 
 const options = { bodyLimitBytes: 1024 };
 

@@ -7,13 +7,12 @@ import { createPool, withSessionOptions } from '../db/pool';
 import { TributaryError } from '../errors';
 import { stopOnSignal } from './stop-signal';
 import { createLogger, serveMetrics, type Logger } from '../observability';
-import { orderContracts } from '../projections/contracts';
+import { orderContracts, orderTopic } from '../contracts';
 import { rebuildReporting, rebuildSearch } from '../projections/rebuild';
 import { createReportingProjection } from '../projections/reporting';
 import { listDeadLetters, projectorMetrics, replayDeadLetters, runProjector } from '../projections/runtime';
 import { createSearchProjection, ensureOrdersIndex, ordersIndexOptions } from '../projections/search';
 import type { Projection } from '../projections/types';
-import { orderTopic } from '../projections/topics';
 
 /**
  * `project <search|reporting>` runs a projector until SIGINT/SIGTERM; `rebuild <search|reporting>` rebuilds

@@ -5,7 +5,7 @@ import { loadConfig, type Config, type Environment } from '../config';
 import { pgExecutor } from '../db/executor';
 import { withSessionOptions } from '../db/pool';
 import { TributaryError } from '../errors';
-import { orderTopic } from '../projections/topics';
+import { orderTopic } from '../contracts';
 import * as stack from '../stack';
 import { DemoApi } from './http';
 import { pipelineLag, waitUntilCaughtUp } from './pipeline';

@@ -4,7 +4,7 @@ import type { Config, Environment } from '../config';
 import { migrate } from '../db/data-source';
 import type { Executor } from '../db/executor';
 import { ensureOrdersIndex, ordersAlias, ordersIndexOptions } from '../projections/search';
-import { orderTopic } from '../projections/topics';
+import { orderTopic } from '../contracts';
 import { ensurePublication, ensureSlot } from '../relay';
 import { requirePortFree } from '../stack/preflight';
 import { waitForApi, waitForGroup, waitForRelay } from './pipeline';

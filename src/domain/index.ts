@@ -7,6 +7,7 @@ export {
   type JsonObject,
   type JsonValue,
 } from './decider';
+export type { EventMetadata, PendingEvent } from './envelope';
 export {
   forbidden,
   invalid,

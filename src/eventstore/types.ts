@@ -1,11 +1,7 @@
-/** Who and what caused an event; stored with it (the audit trail) and carried to Kafka as CloudEvent extensions. */
-export interface EventMetadata {
-  correlationId?: string;
-  causationId?: string;
-  actor?: string;
-  /** W3C trace context, when present. */
-  traceparent?: string;
-}
+import type { PendingEvent } from '../domain/envelope';
+
+// The envelope types live in the domain, where the outbox can use them without importing the event store.
+export type { EventMetadata, PendingEvent } from '../domain/envelope';
 
 /** An event to append. `eventId` defaults to a random UUID, `occurredAt` to now. */
 export interface NewEvent {
@@ -18,23 +14,6 @@ export interface NewEvent {
    * with a zone; stored with millisecond precision.
    */
   occurredAt?: string;
-}
-
-/**
- * An event as an append is about to store it: everything but what the database assigns. An append knows all
- * of it before it writes, which is what lets it write the outbox entries in the same statement.
- */
-export interface PendingEvent {
-  streamId: string;
-  streamType: string;
-  version: number;
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-  metadata: EventMetadata;
-  /** ISO 8601 in UTC, millisecond precision. */
-  occurredAt: string;
 }
 
 /** A stored event as readers see it, after upcasting to the current schema version. */

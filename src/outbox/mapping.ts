@@ -1,4 +1,4 @@
-import type { PendingEvent } from '../eventstore/types';
+import type { PendingEvent } from '../domain/envelope';
 import type { IntegrationEvent, IntegrationMapping, OutboxEntry } from './types';
 
 /** The default mapping: the integration event is the domain event, carrying the state after it. */

@@ -1,4 +1,4 @@
-import type { PendingEvent } from '../eventstore/types';
+import type { PendingEvent } from '../domain/envelope';
 
 /** What leaves the service: the public contract of one event, which may differ from the domain event. */
 export interface IntegrationEvent {

@@ -1,12 +1,22 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CloudEvent, Kafka, ValidationError, type Headers } from 'cloudevents';
 import type { Message } from 'kafkajs';
+import {
+  cloudEventType,
+  DATA_CONTENT_TYPE,
+  dataschemaUri,
+  KAFKA_HEADER_PREFIX,
+  METADATA_EXTENSIONS,
+  sequenceOf,
+  SPEC_VERSION,
+} from '../contracts';
 import { TributaryError } from '../errors';
 import type { OutboxEntry } from '../outbox/types';
 import { withParsedPayload, type RelayEntry } from './transaction-buffer';
 
 /**
- * Outbox entry → CloudEvent (spec 1.0) → Kafka message, per the attribute table in docs/relay.md.
+ * Outbox entry → CloudEvent (spec 1.0) → Kafka message: the encoding of the wire contract whose names, types
+ * and attribute rules are in src/contracts.
  *
  * The id is the event id, so it stays the same across redeliveries and is the consumers' deduplication key.
  * The message key is the aggregate id, so all events of an aggregate land in one partition, in order.
@@ -21,99 +31,26 @@ export interface CloudEventOptions {
   dataschemaBase?: string;
 }
 
-/** Width of the `sequence` extension: the 20 digits of the largest unsigned 64-bit integer. */
-export const SEQUENCE_DIGITS = 20;
-
-/** Outbox header → CloudEvent extension (extension names must match `^[a-z0-9]+$`). */
-const HEADER_EXTENSIONS = [
-  ['correlationId', 'correlationid'],
-  ['causationId', 'causationid'],
-  ['actor', 'actor'],
-  ['traceparent', 'traceparent'],
-] as const;
-
-/** The Kafka header of each extension in binary mode. */
-const EXTENSION_HEADERS = HEADER_EXTENSIONS.map(([, extension]) => `ce_${extension}`);
-
-const TYPE_PREFIX = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
-/** Words of a PascalCase, camelCase, snake_case or kebab-case name; acronyms and digits stay in their word. */
-const WORD = /[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+/g;
-
-function words(name: string): string[] {
-  return (name.match(WORD) ?? []).map((word) => word.toLowerCase());
-}
-
-/**
- * The CloudEvent type of an entry: `<typePrefix>.<aggregate>.<event words>.v<schemaVersion>`.
- *
- * Rule: split both names into lowercase words; the aggregate words join with `_`; the event type's words,
- * after dropping a leading repetition of the aggregate's words, join with `.`. So with `io.tributary`:
- * order/OrderCreated/2 → `io.tributary.order.created.v2`, order/OrderLineAdded/1 →
- * `io.tributary.order.line.added.v1`, payment/PaymentRefunded/1 → `io.tributary.payment.refunded.v1`,
- * order/ItemAdded/1 → `io.tributary.order.item.added.v1`. An event type that is only the aggregate's name
- * keeps its words. Why: the type names the aggregate once, reads as a reverse-DNS name, and consumers can
- * subscribe by prefix (`io.tributary.order.`) or by exact version.
- */
-export function cloudEventType(
-  entry: Pick<OutboxEntry, 'aggregateType' | 'eventType' | 'schemaVersion'>,
-  typePrefix: string,
-): string {
-  // The relay asks for the same few types millions of times: remember them (the set of types is small).
-  const key = `${typePrefix}\u0000${entry.aggregateType}\u0000${entry.eventType}\u0000${entry.schemaVersion}`;
-  let type = knownTypes.get(key);
-  if (type === undefined) {
-    type = computeType(entry, typePrefix);
-    if (knownTypes.size < 10_000) knownTypes.set(key, type);
-  }
-  return type;
-}
-
-const knownTypes = new Map<string, string>();
-
-function computeType(
-  entry: Pick<OutboxEntry, 'aggregateType' | 'eventType' | 'schemaVersion'>,
-  typePrefix: string,
-): string {
-  if (!TYPE_PREFIX.test(typePrefix)) {
-    throw invalid(`type prefix '${typePrefix}' must be lowercase dotted words, e.g. 'io.tributary'`);
-  }
-  const aggregate = words(entry.aggregateType);
-  const event = words(entry.eventType);
-  if (aggregate.length === 0) throw invalid(`aggregate type '${entry.aggregateType}' has no words`);
-  if (event.length === 0) throw invalid(`event type '${entry.eventType}' has no words`);
-  const repeatsAggregate = event.length > aggregate.length && aggregate.every((word, i) => event[i] === word);
-  const action = repeatsAggregate ? event.slice(aggregate.length) : event;
-  return `${typePrefix}.${aggregate.join('_')}.${action.join('.')}.v${entry.schemaVersion}`;
-}
-
-/**
- * The `sequence` extension: the stream version, zero-padded. The extension is a string that consumers
- * compare lexically, so without padding version 10 would sort before version 9.
- */
-export function sequenceOf(streamVersion: number): string {
-  if (!Number.isSafeInteger(streamVersion) || streamVersion < 0) {
-    throw invalid(`stream version ${streamVersion} is not an integer >= 0`);
-  }
-  return String(streamVersion).padStart(SEQUENCE_DIGITS, '0');
-}
+/** The Kafka header of each metadata extension in binary mode. */
+const EXTENSION_HEADERS = METADATA_EXTENSIONS.map(([, extension]) => `${KAFKA_HEADER_PREFIX}${extension}`);
 
 /** Builds the CloudEvent of an outbox entry. Throws `input.invalid` when the entry cannot make a valid one. */
 export function toCloudEvent(entry: OutboxEntry, options: CloudEventOptions): CloudEvent<unknown> {
   const attributes: Record<string, unknown> = {
-    specversion: '1.0',
+    specversion: SPEC_VERSION,
     id: entry.id,
     source: options.source,
     type: cloudEventType(entry, options.typePrefix),
     subject: entry.aggregateId,
     time: timeOf(entry),
-    datacontenttype: 'application/json',
+    datacontenttype: DATA_CONTENT_TYPE,
     partitionkey: entry.aggregateId,
     sequence: sequenceOf(entry.streamVersion),
     data: entry.payload,
   };
   const dataschema = dataschemaOf(entry, options);
   if (dataschema !== undefined) attributes.dataschema = dataschema;
-  for (const [header, extension] of HEADER_EXTENSIONS) {
+  for (const [header, extension] of METADATA_EXTENSIONS) {
     const value = entry.headers[header];
     if (typeof value === 'string' && value !== '') attributes[extension] = value;
   }
@@ -139,10 +76,7 @@ function dataschemaOf(
   entry: Pick<OutboxEntry, 'aggregateType' | 'eventType' | 'schemaVersion'>,
   options: CloudEventOptions,
 ): string | undefined {
-  if (options.dataschemaBase === undefined) return undefined;
-  const base = options.dataschemaBase.replace(/\/+$/, '');
-  const path = [entry.aggregateType, entry.eventType].map(encodeURIComponent).join('/');
-  return `${base}/${path}/v${entry.schemaVersion}.json`;
+  return options.dataschemaBase === undefined ? undefined : dataschemaUri(entry, options.dataschemaBase);
 }
 
 /** Binary: attributes in `ce_*` headers, data as the value (the default). Structured: the whole event as JSON. */
@@ -221,20 +155,20 @@ export function kafkaEncoder(
 /** The binary-mode record, header for header in the order the SDK's binding writes them. */
 function binaryRecord(entry: RelayEntry, options: CloudEventOptions): KafkaRecord {
   const headers: Record<string, string> = {
-    'content-type': 'application/json',
+    'content-type': DATA_CONTENT_TYPE,
     ce_id: entry.id,
     ce_time: timeOf(entry),
     ce_type: cloudEventType(entry, options.typePrefix),
     ce_source: options.source,
-    ce_specversion: '1.0',
-    ce_datacontenttype: 'application/json',
+    ce_specversion: SPEC_VERSION,
+    ce_datacontenttype: DATA_CONTENT_TYPE,
     ce_subject: entry.aggregateId,
   };
   const dataschema = dataschemaOf(entry, options);
   if (dataschema !== undefined) headers.ce_dataschema = dataschema;
   headers.ce_partitionkey = entry.aggregateId;
   headers.ce_sequence = sequenceOf(entry.streamVersion);
-  HEADER_EXTENSIONS.forEach(([header], i) => {
+  METADATA_EXTENSIONS.forEach(([header], i) => {
     const value = entry.headers[header];
     if (typeof value === 'string' && value !== '') headers[EXTENSION_HEADERS[i]!] = value;
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { PoolClient } from 'pg';
-import { topicPerAggregateType } from '../relay/routing';
+import { topicPerAggregateType } from '../contracts';
 import { emptyCheck, MAX_PROBLEMS_LISTED, type CheckResult, type Problem, type VerifyWindow } from './types';
 
 /**

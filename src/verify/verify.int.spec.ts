@@ -2,7 +2,7 @@ import { createOrderService } from '../commands';
 import type { Config } from '../config';
 import { verifyCommand } from '../cli/verify';
 import { ordersAlias } from '../projections/search';
-import { orderTopic } from '../projections/topics';
+import { orderTopic } from '../contracts';
 import { openStoreFixture, type StoreFixture } from '../../test/fixtures/store';
 import { startPipeline, type InProcessPipeline } from '../../test/fixtures/pipeline';
 import { eventually } from '../../test/fixtures/relay';

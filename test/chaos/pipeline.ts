@@ -7,7 +7,7 @@ import { Client, Pool } from 'pg';
 import { loadConfig, type Config } from '../../src/config';
 import { migrate } from '../../src/db/data-source';
 import { pgExecutor } from '../../src/db/executor';
-import { orderTopic } from '../../src/projections/topics';
+import { orderTopic } from '../../src/contracts';
 import { dropSlot, ensurePublication, ensureSlot } from '../../src/relay';
 import { verifyPipeline, type VerifyReport } from '../../src/verify';
 import { supervise, type ProcessName, type SupervisedProcess } from './processes';

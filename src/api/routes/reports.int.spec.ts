@@ -3,11 +3,11 @@ import { interleave, randomOrderHistory } from '../../../test/fixtures/projectio
 import { seededRandom } from '../../../test/fixtures/random';
 import { openStoreFixture, type StoreFixture } from '../../../test/fixtures/store';
 import { createReportingProjection, createReportQueries } from '../../projections/reporting';
-import { expectedReports } from '../../projections/reporting/testing/report-rows';
+import { expectedReports } from '../../../test/fixtures/report-rows';
 import type { Freshness } from '../../projections/types';
 import { buildApp } from '../app';
 import { startServer } from '../server';
-import { ApiClient, FakeOrderService } from '../testing';
+import { ApiClient, FakeOrderService } from '../../../test/api';
 import { reportRoutes } from './reports';
 
 /** The report routes on the real report queries and PostgreSQL: what the projector wrote, over HTTP. */

@@ -11,7 +11,7 @@ import type {
 import type { Freshness } from '../../projections/types';
 import { buildApp } from '../app';
 import { startServer } from '../server';
-import { ApiClient, errorPaths, expectProblem, FakeOrderService } from '../testing';
+import { ApiClient, errorPaths, expectProblem, FakeOrderService } from '../../../test/api';
 import { reportRoutes } from './reports';
 
 /** The HTTP face of the reporting read model, with fake report queries behind it. */

@@ -11,7 +11,7 @@ import { randomOrderHistory } from '../../../test/fixtures/projection-events';
 import { seededRandom } from '../../../test/fixtures/random';
 import { buildApp } from '../app';
 import { startServer } from '../server';
-import { ApiClient, expectProblem, FakeOrderService } from '../testing';
+import { ApiClient, expectProblem, FakeOrderService } from '../../../test/api';
 import { searchRoutes } from './search';
 
 /** GET /search/orders over a real Elasticsearch read model, as the lead will wire it. */

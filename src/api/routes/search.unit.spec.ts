@@ -4,7 +4,7 @@ import { encodeCursor, type SearchParams, type SearchResult } from '../../projec
 import type { Freshness } from '../../projections/types';
 import { buildApp } from '../app';
 import { startServer } from '../server';
-import { ApiClient, errorPaths, expectProblem, FakeOrderService } from '../testing';
+import { ApiClient, errorPaths, expectProblem, FakeOrderService } from '../../../test/api';
 import { searchRoutes } from './search';
 
 /** The HTTP face of the search read model, with a fake search behind it. */

@@ -1,3 +1,3 @@
 export { rebuildSearch, type RebuildResult } from './search';
 export { rebuildReporting } from './reporting';
-export { allOrderEvents, latestOrderEvents, currentSnapshot, orderStreamsChangedSince } from './order-states';
+export { allOrderEvents, latestOrderEvents, orderStreamsChangedSince } from './order-states';

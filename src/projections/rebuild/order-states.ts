@@ -4,27 +4,18 @@ import type { OrderEvent } from '../../domain/orders/events';
 import { evolveOrder, initialOrderState, isOrder, type OrderState } from '../../domain/orders/state';
 import { toOrderView } from '../../domain/orders/view';
 import { currentSchemaVersions, upcasters } from '../../domain/registry';
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../eventstore/rows';
-import { upcaster } from '../../eventstore/upcast';
+import { listStreams, readStreams, streamsChangedSince, upcaster } from '../../eventstore';
 import type { ProjectionEvent } from '../types';
 
 /**
  * Orders folded from the event store, for rebuilding read models from the source of truth rather than from
  * Kafka (whose retention may not reach back to the first event). The fold is the one the command side uses,
- * so a rebuilt document equals the state the relay published with the same event.
+ * so a rebuilt document equals the state the relay published with the same event. The store is read through
+ * its public API (src/eventstore), never its tables.
  */
 
+const ORDER_STREAM_TYPE = 'order';
 const ORDER_STREAM_PREFIX = 'order-';
-
-export const ORDER_STREAM_PAGE_SQL = `
-  select stream_id from streams
-   where stream_type = 'order' and stream_id > $1
-   order by stream_id limit $2`;
-
-export const EVENTS_OF_STREAMS_SQL = `
-  select ${EVENT_COLUMNS} from events
-   where stream_id = any($1::text[])
-   order by stream_id, stream_version`;
 
 const upcast = upcaster(upcasters, currentSchemaVersions);
 
@@ -37,18 +28,17 @@ export async function latestOrderEvents(
   executor: Executor,
   streamIds: readonly string[],
 ): Promise<ProjectionEvent[]> {
-  if (streamIds.length === 0) return [];
-  const rows = await executor.query<EventRow>(EVENTS_OF_STREAMS_SQL, [streamIds]);
+  const events = await readStreams(executor, upcast, streamIds);
   const out: ProjectionEvent[] = [];
   let state: OrderState = initialOrderState();
-  for (let i = 0; i < rows.length; i++) {
-    const event = upcast(toStoredEvent(rows[i]!));
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
     state = evolveOrder(state, {
       type: event.type,
       schemaVersion: event.schemaVersion,
       data: event.data,
     } as OrderEvent);
-    const last = i === rows.length - 1 || rows[i + 1]!.stream_id !== event.streamId;
+    const last = i === events.length - 1 || events[i + 1]!.streamId !== event.streamId;
     if (!last) continue;
     if (isOrder(state)) {
       const view = toOrderView(state);
@@ -73,33 +63,18 @@ export async function latestOrderEvents(
 export async function* allOrderEvents(executor: Executor, pageSize = 500): AsyncGenerator<ProjectionEvent[]> {
   let after = '';
   for (;;) {
-    const page = await executor.query<{ stream_id: string }>(ORDER_STREAM_PAGE_SQL, [after, pageSize]);
+    const page = await listStreams(executor, ORDER_STREAM_TYPE, after, pageSize);
     if (page.length === 0) return;
-    after = page[page.length - 1]!.stream_id;
-    yield await latestOrderEvents(
-      executor,
-      page.map((row) => row.stream_id),
-    );
+    after = page[page.length - 1]!;
+    yield await latestOrderEvents(executor, page);
   }
 }
 
-/** A point in the store's history: the current snapshot (`xmin:xmax:xip`). */
-export async function currentSnapshot(executor: Executor): Promise<string> {
-  const [row] = await executor.query<{ snapshot: string }>(`select pg_current_snapshot()::text as snapshot`);
-  return row!.snapshot;
-}
-
 /**
- * Order streams with an event that the snapshot did not see: committed after it was taken, or in flight
- * then. Reads through the (transaction id, position) index from the snapshot's xmin.
+ * Order streams with an event that `snapshot` (the event store's `transactionSnapshot`) did not see:
+ * committed after it was taken, or in flight then.
  */
-export const ORDER_STREAMS_CHANGED_SINCE_SQL = `
-  select distinct stream_id from events
-   where transaction_id >= pg_snapshot_xmin($1::pg_snapshot)
-     and not pg_visible_in_snapshot(transaction_id, $1::pg_snapshot)
-     and stream_type = 'order'`;
-
 export async function orderStreamsChangedSince(executor: Executor, snapshot: string): Promise<string[]> {
-  const rows = await executor.query<{ stream_id: string }>(ORDER_STREAMS_CHANGED_SINCE_SQL, [snapshot]);
-  return rows.map((row) => row.stream_id).filter((id) => id.startsWith(ORDER_STREAM_PREFIX));
+  const changed = await streamsChangedSince(executor, snapshot, ORDER_STREAM_TYPE);
+  return changed.filter((id) => id.startsWith(ORDER_STREAM_PREFIX));
 }

@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Pool } from 'pg';
 import { pgExecutor } from '../../db/executor';
+import { transactionSnapshot } from '../../eventstore';
 import type { Logger } from '../../observability';
 import {
   createOrdersIndex,
@@ -11,7 +12,7 @@ import {
   type OrdersIndexOptions,
 } from '../search';
 import type { Projection } from '../types';
-import { allOrderEvents, currentSnapshot, latestOrderEvents, orderStreamsChangedSince } from './order-states';
+import { allOrderEvents, latestOrderEvents, orderStreamsChangedSince } from './order-states';
 
 export interface RebuildResult {
   /** Orders written by the full build. */
@@ -47,7 +48,7 @@ export async function rebuildSearch(
   const started = Date.now();
   const executor = pgExecutor(deps.pool);
   await ensureOrdersIndex(deps.es, deps.prefix, deps.index);
-  const snapshot = await currentSnapshot(executor);
+  const snapshot = await transactionSnapshot(executor);
   const index = await createOrdersIndex(deps.es, deps.prefix, deps.index);
   deps.logger?.info({ index, snapshot }, 'rebuild search: building a new index from the event store');
   let built = 0;

@@ -6,7 +6,12 @@ import { seededRandom } from '../../../test/fixtures/random';
 import { openStoreFixture, type StoreFixture } from '../../../test/fixtures/store';
 import type { ProjectionEvent } from '../types';
 import { createReportingProjection } from './projection';
-import { expectedReports, readReportRows, reportsOnly, resetReportTables } from './testing/report-rows';
+import {
+  expectedReports,
+  readReportRows,
+  reportsOnly,
+  resetReportTables,
+} from '../../../test/fixtures/report-rows';
 
 /**
  * The reporting projector against the real PostgreSQL: whatever Kafka delivers (duplicates, older copies

@@ -7,7 +7,7 @@ import { createReportingProjection } from './projection';
 import { customerReport } from './queries/customer-report';
 import { dailyReport } from './queries/daily-report';
 import { topSkus } from './queries/top-skus';
-import { resetReportTables } from './testing/report-rows';
+import { resetReportTables } from '../../../test/fixtures/report-rows';
 
 /** The report queries on tables the projector wrote from hand-made orders. */
 

@@ -17,7 +17,12 @@ import { createReportingShadow, dropReportingShadow } from './rebuild/create-sha
 import { fillReportingShadow } from './rebuild/fill-shadow';
 import { finishReportingShadow } from './rebuild/finish-shadow';
 import { swapReportingTables } from './rebuild/swap-tables';
-import { expectedReports, readReportRows, reportsOnly, resetReportTables } from './testing/report-rows';
+import {
+  expectedReports,
+  readReportRows,
+  reportsOnly,
+  resetReportTables,
+} from '../../../test/fixtures/report-rows';
 
 /**
  * Zero-downtime rebuild of the reports with shadow tables and a swap, against the real PostgreSQL: the

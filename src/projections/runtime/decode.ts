@@ -2,7 +2,7 @@ import { CloudEvent, Kafka, ValidationError } from 'cloudevents';
 import type { KafkaMessage } from 'kafkajs';
 import { TributaryError, toTributaryError } from '../../errors';
 import type { OrderView } from '../../domain/orders/view';
-import type { ConsumerContracts, IntegrationPayload } from '../contracts';
+import type { ConsumerContracts, IntegrationPayload } from '../../contracts';
 import type { KafkaPosition, ProjectionEvent } from '../types';
 
 /**

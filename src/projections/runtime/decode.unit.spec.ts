@@ -1,4 +1,4 @@
-import { orderContracts } from '../contracts';
+import { orderContracts } from '../../contracts';
 import { orderHistory, randomOrderHistory, toRelayMessage } from '../../../test/fixtures/projection-events';
 import { createOrder } from '../../../test/fixtures/orders';
 import { seededRandom } from '../../../test/fixtures/random';

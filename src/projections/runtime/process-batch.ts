@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { TributaryError } from '../../errors';
-import type { ConsumerContracts } from '../contracts';
+import type { ConsumerContracts } from '../../contracts';
 import type { Projection, ProjectionEvent } from '../types';
 import type { DeadLetter } from './dead-letter';
 import { decodeMessage, stringHeaders } from './decode';

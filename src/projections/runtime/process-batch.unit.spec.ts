@@ -1,5 +1,5 @@
 import { TributaryError } from '../../errors';
-import { orderContracts } from '../contracts';
+import { orderContracts } from '../../contracts';
 import type { Projection, ProjectionEvent } from '../types';
 import { randomOrderHistory, toRelayMessage } from '../../../test/fixtures/projection-events';
 import { seededRandom } from '../../../test/fixtures/random';

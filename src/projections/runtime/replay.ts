@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { pgExecutor, withTransaction } from '../../db/executor';
 import { toTributaryError } from '../../errors';
-import type { ConsumerContracts } from '../contracts';
+import type { ConsumerContracts } from '../../contracts';
 import type { Projection } from '../types';
 import { decodeMessage } from './decode';
 import {

@@ -62,7 +62,7 @@ function failureOf(id: string, status: number, error: { type?: string; reason?: 
   } satisfies ItemFailure;
 }
 
-function describe(failures: readonly ItemFailure[]): string {
+function describeFailures(failures: readonly ItemFailure[]): string {
   const shown = failures
     .slice(0, 3)
     .map((f) => `${f.id}: ${f.status} ${f.type}: ${f.reason}`)
@@ -136,13 +136,13 @@ export async function writeOrderDocuments(
     if (retriable.length > 0) {
       throw new TributaryError(
         'infra.unavailable',
-        `Elasticsearch refused ${retriable.length} of ${documents.length} documents for now: ${describe(retriable)}`,
+        `Elasticsearch refused ${retriable.length} of ${documents.length} documents for now: ${describeFailures(retriable)}`,
         { retriable: true, details: { target, failed: retriable.length, failures: listed(retriable) } },
       );
     }
     throw new TributaryError(
       'input.invalid',
-      `Elasticsearch rejected ${failures.length} of ${documents.length} documents: ${describe(failures)}`,
+      `Elasticsearch rejected ${failures.length} of ${documents.length} documents: ${describeFailures(failures)}`,
       { retriable: false, details: { target, failed: failures.length, failures: listed(failures) } },
     );
   }

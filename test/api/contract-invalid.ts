@@ -1,4 +1,3 @@
-/// <reference types="jest" />
 import { ApiClient, errorPaths, expectProblem, newOrderBody, secondLine } from './client';
 
 /** Bad input is a 4xx problem that says what is wrong; it never reaches the store and never becomes a 500. */

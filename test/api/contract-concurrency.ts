@@ -1,6 +1,5 @@
-/// <reference types="jest" />
 import { randomUUID } from 'node:crypto';
-import type { OrderView } from '../../domain/orders/view';
+import type { OrderView } from '../../src/domain/orders/view';
 import { ApiClient, errorPaths, expectProblem, newOrderBody, secondLine } from './client';
 
 /** Optimistic concurrency (ETag / If-Match) and idempotent retries (Idempotency-Key). */

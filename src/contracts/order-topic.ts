@@ -1,7 +1,16 @@
 import { orderCreatedV1ToV2 } from '../domain/orders/upcasters';
 import { orderSchemaVersions } from '../domain/orders/events';
 import { TributaryError } from '../errors';
-import { cloudEventType } from '../relay/cloudevent';
+import { cloudEventType } from './cloudevent';
+import { topicPerAggregateType } from './topics';
+
+/** The aggregate type of orders: the `order` of their topic and of their CloudEvent types. */
+export const ORDER_AGGREGATE_TYPE = 'order';
+
+/** The order topic, named as the relay routes order events by default: `${topicPrefix}order`. */
+export function orderTopic(settings: { topicPrefix: string }): string {
+  return topicPerAggregateType(settings.topicPrefix)({ aggregateType: ORDER_AGGREGATE_TYPE });
+}
 
 /**
  * What the consuming side knows of the integration events it reads: for each CloudEvent type of the order
@@ -66,7 +75,10 @@ export function orderContracts(
   const known = new Map<string, KnownType>();
   for (const [eventType, currentVersion] of Object.entries(currentVersions)) {
     for (let version = 1; version <= currentVersion; version++) {
-      const type = cloudEventType({ aggregateType: 'order', eventType, schemaVersion: version }, typePrefix);
+      const type = cloudEventType(
+        { aggregateType: ORDER_AGGREGATE_TYPE, eventType, schemaVersion: version },
+        typePrefix,
+      );
       known.set(type, { eventType, schemaVersion: version, currentVersion });
     }
   }

@@ -1,9 +1,8 @@
-/// <reference types="jest" />
 import type { FastifyInstance } from 'fastify';
-import type { OrderService } from '../../commands/types';
-import { buildApp } from '../app';
-import { DOCS_PATH } from '../docs';
-import { startServer } from '../server';
+import type { OrderService } from '../../src/commands/types';
+import { buildApp } from '../../src/api/app';
+import { DOCS_PATH } from '../../src/api/docs';
+import { startServer } from '../../src/api/server';
 import { ApiClient } from './client';
 import { commandContract } from './contract-commands';
 import { concurrencyContract } from './contract-concurrency';

@@ -1,5 +1,4 @@
-/// <reference types="jest" />
-import type { OrderView } from '../../domain/orders/view';
+import type { OrderView } from '../../src/domain/orders/view';
 import { ApiClient, expectProblem, newOrderBody, secondLine } from './client';
 
 /** Commands: status codes, bodies, ETag and Location, and the HTTP answer to each kind of rejection. */

@@ -1,6 +1,5 @@
-/// <reference types="jest" />
-import type { OrderView } from '../../domain/orders/view';
-import type { Problem } from '../problem';
+import type { OrderView } from '../../src/domain/orders/view';
+import type { Problem } from '../../src/api/problem';
 
 /**
  * Small helpers the API contract tests share: an HTTP client and assertions on problem details. Kept apart

@@ -1,18 +1,10 @@
 import { TributaryError } from '../errors';
-import type { OutboxEntry } from '../outbox/types';
-import { dlqTopic, MAX_TOPIC_LENGTH, topicPerAggregateType, validTopicName } from './routing';
+import { ORDER_AGGREGATE_TYPE, orderTopic } from './order-topic';
+import { dlqTopic, MAX_TOPIC_LENGTH, topicPerAggregateType, validTopicName } from './topics';
 
-function entry(aggregateType: string): OutboxEntry {
-  return {
-    id: '6f1c1a52-7a0e-4c43-9d0e-2b1f4c6c9a11',
-    aggregateType,
-    aggregateId: 'order-42',
-    streamVersion: 1,
-    eventType: 'OrderCreated',
-    schemaVersion: 1,
-    payload: {},
-    headers: {},
-  };
+/** The part of an outbox entry (or any event) that routing reads. */
+function entry(aggregateType: string): { aggregateType: string } {
+  return { aggregateType };
 }
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -71,4 +63,14 @@ describe('topic routing', () => {
       expect(codeOf(() => validTopicName(topic))).toBe('input.invalid');
     },
   );
+});
+
+describe('the order topic', () => {
+  it('is the topic the default routing gives order events, so consumers read where the relay writes', () => {
+    expect(orderTopic({ topicPrefix: 'tributary.' })).toBe('tributary.order');
+    expect(orderTopic({ topicPrefix: 'int-42-' })).toBe(
+      topicPerAggregateType('int-42-')({ aggregateType: ORDER_AGGREGATE_TYPE }),
+    );
+    expect(orderTopic({ topicPrefix: '' })).toBe('order');
+  });
 });

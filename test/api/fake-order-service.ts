@@ -7,16 +7,16 @@ import type {
   HistoryEntry,
   OrderService,
   PaymentView,
-} from '../../commands/types';
-import { fold, type Decider, type DomainEvent } from '../../domain/decider';
-import type { OrderCommand } from '../../domain/orders/commands';
-import { orderDecider } from '../../domain/orders/decider';
-import { isOrder, type OrderState } from '../../domain/orders/state';
-import { toOrderView, type OrderView } from '../../domain/orders/view';
-import type { PaymentCommand } from '../../domain/payments/commands';
-import { paymentDecider } from '../../domain/payments/decider';
-import { isPayment, type PaymentState } from '../../domain/payments/state';
-import { TributaryError } from '../../errors';
+} from '../../src/commands/types';
+import { fold, type Decider, type DomainEvent } from '../../src/domain/decider';
+import type { OrderCommand } from '../../src/domain/orders/commands';
+import { orderDecider } from '../../src/domain/orders/decider';
+import { isOrder, type OrderState } from '../../src/domain/orders/state';
+import { toOrderView, type OrderView } from '../../src/domain/orders/view';
+import type { PaymentCommand } from '../../src/domain/payments/commands';
+import { paymentDecider } from '../../src/domain/payments/decider';
+import { isPayment, type PaymentState } from '../../src/domain/payments/state';
+import { TributaryError } from '../../src/errors';
 
 /**
  * An in-memory OrderService for unit tests of the API. It keeps the promises of the real one where the API

@@ -1,5 +1,4 @@
-/// <reference types="jest" />
-import type { OrderView } from '../../domain/orders/view';
+import type { OrderView } from '../../src/domain/orders/view';
 import { ApiClient, errorPaths, expectProblem, secondLine } from './client';
 
 type History = {

@@ -1,6 +1,5 @@
-/// <reference types="jest" />
 import { randomUUID } from 'node:crypto';
-import type { PaymentView } from '../../commands/types';
+import type { PaymentView } from '../../src/commands/types';
 import { ApiClient, expectProblem } from './client';
 
 /** Payments: recorded under an order, refunded by their own id. */

@@ -1,0 +1,28 @@
+/**
+ * The wire contract between the relay, the projections and outside integrators: topic names, CloudEvent
+ * attribute and extension names, type names, and the payload shapes consumers rely on. Names, types and pure
+ * functions only, no I/O: the relay's encoding and the consumers' decoding both build on it.
+ */
+export { dlqTopic, MAX_TOPIC_LENGTH, topicPerAggregateType, validTopicName } from './topics';
+export {
+  cloudEventType,
+  DATA_CONTENT_TYPE,
+  dataschemaUri,
+  KAFKA_HEADER_PREFIX,
+  METADATA_EXTENSIONS,
+  SEQUENCE_DIGITS,
+  sequenceOf,
+  SPEC_VERSION,
+  type TypedEvent,
+} from './cloudevent';
+export {
+  ORDER_AGGREGATE_TYPE,
+  orderContracts,
+  orderPayloadUpcasters,
+  orderTopic,
+  type ConsumerContracts,
+  type IntegrationPayload,
+  type KnownType,
+  type PayloadUpcaster,
+  type PayloadUpcasters,
+} from './order-topic';
