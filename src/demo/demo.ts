@@ -12,7 +12,8 @@ import { pipelineLag, waitUntilCaughtUp } from './pipeline';
 import { Components } from './processes';
 import { prepareStore, requirePortsFree, startPipeline } from './start';
 import { runTour } from './tour';
-import { abortable, secondsSince, sleep } from './wait';
+import { abortable, secondsSince } from './wait';
+import { sleep } from '../util';
 import { Workload, describeProgress, describeTotals } from './workload';
 
 /**

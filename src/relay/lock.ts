@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './settle';
+import { sleep } from '../util';
 
 /**
  * Only one relay is active per slot. The active one holds a session-level advisory lock on a dedicated
@@ -55,7 +56,7 @@ export async function acquireRelayLock(
       options.onWait();
       waited = true;
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+    await sleep(options.pollMs, options.signal);
   }
   return undefined;
 }

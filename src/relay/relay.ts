@@ -10,6 +10,7 @@ import { topicPerAggregateType, type TopicRouter } from './routing';
 import { runSession } from './session';
 import { ensurePublication, ensureSlot, slotStatus, terminateStaleReader } from './slot';
 import { HEARTBEAT_PREFIX } from './transaction-buffer';
+import { sleep } from '../util';
 
 /**
  * The relay process: wait for the slot's lock (hot standby), make sure the slot and publication exist, then
@@ -33,18 +34,6 @@ const BACKOFF_START_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 const LAG_POLL_MS = 5_000;
 const HEALTHY_SESSION_MS = 30_000;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Runs until `stop` is aborted (resolves after a clean shutdown) or a non-retriable failure (rejects). */
 export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void> {

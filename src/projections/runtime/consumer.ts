@@ -9,6 +9,7 @@ import { toDlqMessage, type DeadLetter } from './dead-letter';
 import type { ProjectorMetrics } from './metrics';
 import { pgBatchSessions } from './pg-session';
 import { processBatch } from './process-batch';
+import { sleep } from '../../util';
 
 /**
  * A projector process: a member of the consumer group `groupId` on `topics`, feeding one projection.
@@ -59,16 +60,6 @@ export async function runProjector(options: ProjectorOptions, stop: AbortSignal)
   await producer.connect();
   await consumer.connect();
   const begin = pgBatchSessions(options.pool, projection.name);
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        stop.removeEventListener('abort', wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      stop.addEventListener('abort', wake, { once: true });
-    });
   const sendDeadLetters = (letters: readonly DeadLetter[]) => publishDeadLetters(producer, letters);
 
   try {
@@ -96,7 +87,7 @@ export async function runProjector(options: ProjectorOptions, stop: AbortSignal)
               retry: {
                 attempts: options.retryAttempts,
                 maxBackoffMs: options.retryMaxMs,
-                sleep,
+                sleep: (ms) => sleep(ms, stop),
                 beforeWait: async (failure, attempt, waitMs) => {
                   metrics.retries.inc({ code: failure.code });
                   logger.warn(
