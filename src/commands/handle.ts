@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Decider, DomainEvent } from '../domain/decider';
-import { TributaryError } from '../errors';
+import { isUniqueViolation, TributaryError } from '../errors';
 import type { Executor } from '../db/executor';
 import type { EventStore, PendingEvent, Reducer } from '../eventstore';
 import { toOutboxEntry, withStateAfter } from '../outbox/mapping';
@@ -245,10 +245,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
         error instanceof TributaryError &&
         error.code === 'store.conflict' &&
         options.expectedVersion === undefined;
-      const duplicateKey =
-        (error as TributaryError).cause !== undefined &&
-        ((error as TributaryError).cause as { code?: string }).code === '23505';
-      if ((lostRace || duplicateKey) && tries < RACE_RETRIES) continue;
+      if ((lostRace || isUniqueViolation(error)) && tries < RACE_RETRIES) continue;
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 import type { Executor } from '../db/executor';
 import { createGrouping } from '../db/grouping';
-import { TributaryError, toTributaryError } from '../errors';
+import { isRejectedByServer, TributaryError, toTributaryError } from '../errors';
 import { outboxMessageParams } from '../outbox/emit-messages';
 import type { OutboxEntry } from '../outbox/types';
 import { outboxRowParams } from '../outbox/write-table';
@@ -182,22 +182,6 @@ export function appendGroupParams(
   return [...streamParams, ...eventParams, entryStreams, ...outboxParams];
 }
 
-/**
- * Whether a failed statement certainly committed nothing: the server answered it with an error (a SQLSTATE),
- * and not one about the connection or the server going away, after which the outcome is unknown.
- */
-function rejectedByServer(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  const severity = (error as { severity?: unknown } | null)?.severity;
-  return (
-    typeof code === 'string' &&
-    /^[0-9A-Z]{5}$/.test(code) &&
-    severity === 'ERROR' &&
-    !code.startsWith('08') &&
-    !code.startsWith('57')
-  );
-}
-
 export interface GroupAppender {
   /** Appends like `appendWithOutbox` (exact expected version), grouped with concurrent appends. */
   append(input: AppendInput, outboxOf: (events: PendingEvent[]) => OutboxEntry[]): Promise<AppendResult>;
@@ -235,7 +219,7 @@ export function createGroupAppender(
     try {
       rows = await executor.query<GroupRow>(APPEND_GROUP_SQL[mode], appendGroupParams(mode, appends));
     } catch (error) {
-      if (!rejectedByServer(error)) {
+      if (!isRejectedByServer(error)) {
         const failure = toTributaryError(error);
         for (const append of appends) append.reject(failure);
         return;
