@@ -44,6 +44,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
       pollMs: config.relayStandbyPollMs,
       signal: stop,
       onWait: () => logger.info({ slot }, 'another relay is active on this slot; waiting as a hot standby'),
+      logger,
     });
     if (!lock) return;
     logger.info({ slot }, 'relay is active');
