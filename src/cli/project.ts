@@ -58,6 +58,7 @@ async function open(config: Config, name: ProjectorName, logger: Logger): Promis
     es,
     projection,
     async close() {
+      // On the way out: the command's outcome is already decided, and a failure to close changes nothing.
       await es.close().catch(() => undefined);
       await pool.end().catch(() => undefined);
     },

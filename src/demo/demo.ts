@@ -155,6 +155,7 @@ function adminOf(config: Config): Admin {
 async function release({ components, pool, admin, sending }: Held, out: DemoOutput): Promise<void> {
   // Commands still in flight first: the API finishes open requests before it stops, and a keep-alive
   // connection that goes idle after it began stopping would hold it up until the timeout.
+  // Only waited for here: a failure before the stop was thrown by run's await, one after it is the abort's.
   await Promise.race([sending?.catch(() => undefined), sleep(STOP_TIMEOUT_MS)]);
   if (components && components.all.length > 0) {
     const stopping = Date.now();
@@ -164,6 +165,7 @@ async function release({ components, pool, admin, sending }: Held, out: DemoOutp
       killed.length > 0 ? ` (killed after ${STOP_TIMEOUT_MS / 1000} s: ${killed.join(', ')})` : '';
     out.line(`stopped ${names} in ${secondsSince(stopping)}${kills}`);
   }
+  // The demo is over (or failing with the error being thrown); a failure to close must not replace that.
   await admin?.disconnect().catch(() => undefined);
   await pool?.end().catch(() => undefined);
 }

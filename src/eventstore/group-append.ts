@@ -238,6 +238,7 @@ export function createGroupAppender(
       const { input, from, events } = append;
       const mine = written.get(input.streamId);
       if (mine === undefined) {
+        // The append failed as a conflict either way; the actual version only makes the message precise.
         void actualVersion(executor, input.streamId)
           .catch(() => undefined)
           .then((actual) => append.reject(conflict(input.streamId, input.expected, actual)));

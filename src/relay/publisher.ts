@@ -118,6 +118,7 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
       }
     },
     async disconnect() {
+      // Called after a failed session, whose error is being handled: this producer is discarded either way.
       await producer?.disconnect().catch(() => undefined);
       producer = undefined;
     },

@@ -63,6 +63,7 @@ describe('the relay (outbox → logical replication → Kafka CloudEvents)', () 
       await relay.started();
       await body(relay);
     } finally {
+      // Cleanup: the body asserts on what the relay did; a relay that already failed rejects here again.
       await relay.stop().catch(() => undefined);
       await dropSlotWhenInactive(fx.pool, config.relaySlot);
     }
@@ -619,6 +620,7 @@ describe('the relay (outbox → logical replication → Kafka CloudEvents)', () 
           expect({ key, versions }).toEqual({ key, versions: versions.map((_, i) => i + 1) });
         }
       } finally {
+        // Cleanup after the assertions above (or after the error the test fails with).
         await first.stop().catch(() => undefined);
         await second?.stop().catch(() => undefined);
         await dropSlotWhenInactive(fx.pool, config.relaySlot);

@@ -213,6 +213,7 @@ async function scanTopic(
   } catch (error) {
     failure = error;
   } finally {
+    // Cleanup must not hide the scan's own failure; a group left behind holds no data and expires.
     await consumer.disconnect().catch(() => undefined);
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
