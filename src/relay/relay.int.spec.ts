@@ -553,7 +553,11 @@ describe('the relay (outbox → logical replication → Kafka CloudEvents)', () 
     it('never ends the process streaming the slot unless the given connection holds an advisory lock', async () => {
       const config = relayConfig('x');
       await withRelay(config, async () => {
-        const holder = (await slotPosition(fx.pool, config.relaySlot))?.activePid;
+        // The session logs that it started as it connects; the slot shows it active a moment later.
+        const holder = await eventually(
+          'the slot to show its reader',
+          async () => (await slotPosition(fx.pool, config.relaySlot))?.activePid ?? undefined,
+        );
         expect(holder).toEqual(expect.any(Number));
         const client = await fx.pool.connect();
         try {
