@@ -11,6 +11,7 @@ import { URL } from 'node:url';
 //
 //   folder         may import                                               why the line is there
 //   errors         —                                                        the bottom: one error model
+//   util           —                                                        tiny helpers (sleep); every folder may import it
 //   config         errors                                                   one settings table
 //   domain         errors                                                   pure aggregates; no I/O libraries
 //   contracts      errors, domain                                           the wire contract; no I/O libraries
@@ -35,21 +36,51 @@ import { URL } from 'node:url';
 // rule rejects a wrong-way import.
 const MAY_IMPORT = {
   errors: [],
-  config: ['errors'],
-  domain: ['errors'],
-  contracts: ['errors', 'domain'],
-  observability: ['errors', 'config'],
-  db: ['errors', 'config'],
-  outbox: ['errors', 'config', 'db', 'domain'],
-  eventstore: ['errors', 'config', 'db', 'domain', 'outbox'],
-  relay: ['errors', 'config', 'db', 'observability', 'outbox', 'contracts'],
-  projections: ['errors', 'config', 'db', 'domain', 'observability', 'contracts'],
-  'projections/rebuild': ['errors', 'config', 'db', 'domain', 'observability', 'contracts', 'eventstore'],
-  commands: ['errors', 'config', 'db', 'domain', 'observability', 'eventstore', 'outbox'],
-  crud: ['errors', 'config', 'db', 'domain', 'eventstore', 'outbox'],
-  api: ['errors', 'config', 'domain', 'observability', 'contracts', 'commands', 'projections', 'auth'],
-  verify: ['errors', 'config', 'db', 'domain', 'observability', 'contracts', 'eventstore', 'projections'],
-  stack: ['errors', 'config', 'observability'],
+  util: [],
+  config: ['errors', 'util'],
+  domain: ['errors', 'util'],
+  contracts: ['errors', 'domain', 'util'],
+  observability: ['errors', 'config', 'util'],
+  db: ['errors', 'config', 'util'],
+  outbox: ['errors', 'config', 'db', 'domain', 'util'],
+  eventstore: ['errors', 'config', 'db', 'domain', 'outbox', 'util'],
+  relay: ['errors', 'config', 'db', 'observability', 'outbox', 'contracts', 'util'],
+  projections: ['errors', 'config', 'db', 'domain', 'observability', 'contracts', 'util'],
+  'projections/rebuild': [
+    'errors',
+    'config',
+    'db',
+    'domain',
+    'observability',
+    'contracts',
+    'eventstore',
+    'util',
+  ],
+  commands: ['errors', 'config', 'db', 'domain', 'observability', 'eventstore', 'outbox', 'util'],
+  crud: ['errors', 'config', 'db', 'domain', 'eventstore', 'outbox', 'util'],
+  api: [
+    'errors',
+    'config',
+    'domain',
+    'observability',
+    'contracts',
+    'commands',
+    'projections',
+    'auth',
+    'util',
+  ],
+  verify: [
+    'errors',
+    'config',
+    'db',
+    'domain',
+    'observability',
+    'contracts',
+    'eventstore',
+    'projections',
+    'util',
+  ],
+  stack: ['errors', 'config', 'observability', 'util'],
 };
 /** Folders that hold pure code: no database, broker, search, HTTP, logging or metrics library. */
 const PURE = ['domain', 'contracts'];

@@ -33,6 +33,7 @@ import { runOpenLoop } from './lib/open-loop';
 import { givenOptions, numberOption } from './lib/options';
 import { coresByKind, cpuSnapshot } from './lib/process-cpu';
 import { summarize, type Summary } from './lib/stats';
+import { sleep } from '../src/util';
 
 const RATE = numberOption('rate', 'BENCH_RATE', 1_000);
 const DURATION_S = numberOption('duration', 'BENCH_DURATION', 30);
@@ -42,7 +43,6 @@ const TARGET_P99_MS = 2_000;
 const POLL_MS = 50;
 const SLOT = 'bench_pipeline';
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function startCli(config: Config, args: string[]): ChildProcess {
   const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');

@@ -29,6 +29,7 @@ import { benchConfig, freshDatabase } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, table } from './lib/markdown';
 import { givenOptions, listOption, numberOption } from './lib/options';
+import { sleep } from '../src/util';
 
 const EVENTS = numberOption('events', 'BENCH_EVENTS', 100_000);
 const PARTITIONS = numberOption('partitions', 'BENCH_PARTITIONS', 6);
@@ -43,7 +44,6 @@ const ONLY = listOption('projectors', 'BENCH_PROJECTORS', ['search', 'reporting'
 ]);
 const TARGET_EVENTS_PER_S = 10_000;
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Measured {
   name: string;

@@ -25,6 +25,7 @@ import { int, table } from './lib/markdown';
 import { givenOptions, numberOption } from './lib/options';
 import { processCpuSeconds } from './lib/cpu';
 import { BENCH_EVENT_DATA, BENCH_STREAM_TYPE } from './lib/payload';
+import { sleep } from '../src/util';
 
 const BACKLOG = numberOption('backlog', 'BENCH_BACKLOG', 200_000);
 const LATENCY_RATE = numberOption('latency-rate', 'BENCH_LATENCY_RATE', 5_000);
@@ -38,7 +39,6 @@ const EVENTS_PER_TX = numberOption('events-per-tx', 'BENCH_EVENTS_PER_TX', 20);
 const METRICS_PORT = 9471;
 const SLOT = 'bench_relay';
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function dropBenchSlot(config: Config): Promise<void> {
   const url = new URL(config.databaseUrl);

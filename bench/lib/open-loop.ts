@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { sleep } from '../../src/util';
 
 /**
  * An open-loop load generator: operation i is due at `start + i / rate`, whether or not earlier operations
@@ -125,7 +126,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const scheduleEnd = start + total * intervalMs;
   const drainDeadline = performance.now() + options.drainTimeoutMs;
   while (pending.size > 0 && performance.now() < drainDeadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
   const end = performance.now();
   for (const due of pending.values()) {

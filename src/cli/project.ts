@@ -57,6 +57,7 @@ async function open(config: Config, name: ProjectorName, logger: Logger): Promis
     es,
     projection,
     async close() {
+      // On the way out: the command's outcome is already decided, and a failure to close changes nothing.
       await es.close().catch(() => undefined);
       await pool.end().catch(() => undefined);
     },
@@ -141,82 +142,81 @@ export async function deadLettersCommand(
   say: (line: string) => void,
 ): Promise<number> {
   const [verb, ...rest] = args;
-  const flag = (name: string) => {
-    const at = rest.indexOf(name);
-    if (at < 0) return undefined;
-    const value = rest[at + 1];
-    if (value === undefined || value.startsWith('--'))
-      throw new TributaryError('input.invalid', `${name} needs a value`);
-    return value;
-  };
-  if (verb === 'list') {
-    const status = flag('--status');
-    if (status !== undefined && status !== 'parked' && status !== 'replayed') {
-      throw new TributaryError('input.invalid', `--status must be parked or replayed, not '${status}'`);
-    }
-    const projector = flag('--projector');
-    if (projector !== undefined) projectorName(projector);
-    const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 1 });
-    try {
-      const letters = await listDeadLetters(pgExecutor(pool), {
-        ...(projector ? { projector } : {}),
-        ...(status ? { status } : {}),
-        ...(flag('--aggregate') ? { aggregateId: flag('--aggregate')! } : {}),
-      });
-      say(
-        [
-          'id',
-          'projector',
-          'status',
-          'aggregate',
-          'version',
-          'event',
-          'topic/partition@offset',
-          'reason',
-        ].join('\t'),
-      );
-      for (const l of letters) {
-        say(
-          [
-            l.id,
-            l.projector,
-            l.status,
-            l.aggregateId ?? '-',
-            l.version ?? '-',
-            l.eventId ?? '-',
-            `${l.topic}/${l.partition}@${l.offset}`,
-            l.reason,
-          ].join('\t'),
-        );
-      }
-      say(`${letters.length} dead letters`);
-      return 0;
-    } finally {
-      await pool.end();
-    }
-  }
-  if (verb === 'replay') {
-    const name = projectorName(rest[0]);
-    const resources = await open(config, name, createLogger(config, `replay-${name}`));
-    try {
-      const aggregateId = flag('--aggregate');
-      const result = await replayDeadLetters(
-        resources.pool,
-        resources.projection,
-        orderContracts(config.cloudEventTypePrefix),
-        aggregateId ? { aggregateId } : {},
-      );
-      say(`replayed ${result.replayed} dead letters; unparked ${result.unparked.length} aggregates`);
-      for (const failing of result.stillFailing) {
-        say(`still failing: ${failing.aggregateId ?? '-'} ${failing.eventId ?? '-'}: ${failing.reason}`);
-      }
-      return result.stillFailing.length === 0 ? 0 : 4;
-    } finally {
-      await resources.close();
-    }
-  }
+  if (verb === 'list') return listCommand(config, rest, say);
+  if (verb === 'replay') return replayCommand(config, rest, say);
   throw new TributaryError(
     'input.invalid',
     `unknown dead-letters command '${verb ?? ''}': expected list or replay`,
   );
+}
+
+/** The value after `--name` in `args`, or undefined when the flag is absent. */
+function flagValue(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const value = args[at + 1];
+  if (value === undefined || value.startsWith('--'))
+    throw new TributaryError('input.invalid', `${name} needs a value`);
+  return value;
+}
+
+/** `dead-letters list [--projector p] [--status parked|replayed] [--aggregate id]`: one line per letter. */
+async function listCommand(config: Config, args: string[], say: (line: string) => void): Promise<number> {
+  const status = flagValue(args, '--status');
+  if (status !== undefined && status !== 'parked' && status !== 'replayed') {
+    throw new TributaryError('input.invalid', `--status must be parked or replayed, not '${status}'`);
+  }
+  const projector = flagValue(args, '--projector');
+  if (projector !== undefined) projectorName(projector);
+  const aggregateId = flagValue(args, '--aggregate');
+  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 1 });
+  try {
+    const letters = await listDeadLetters(pgExecutor(pool), {
+      ...(projector ? { projector } : {}),
+      ...(status ? { status } : {}),
+      ...(aggregateId ? { aggregateId } : {}),
+    });
+    const columns = ['id', 'projector', 'status', 'aggregate', 'version', 'event', 'topic/partition@offset'];
+    say([...columns, 'reason'].join('\t'));
+    for (const l of letters) {
+      say(
+        [
+          l.id,
+          l.projector,
+          l.status,
+          l.aggregateId ?? '-',
+          l.version ?? '-',
+          l.eventId ?? '-',
+          `${l.topic}/${l.partition}@${l.offset}`,
+          l.reason,
+        ].join('\t'),
+      );
+    }
+    say(`${letters.length} dead letters`);
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** `dead-letters replay <projector> [--aggregate id]`: exits 4 when some letters still fail. */
+async function replayCommand(config: Config, args: string[], say: (line: string) => void): Promise<number> {
+  const name = projectorName(args[0]);
+  const resources = await open(config, name, createLogger(config, `replay-${name}`));
+  try {
+    const aggregateId = flagValue(args, '--aggregate');
+    const result = await replayDeadLetters(
+      resources.pool,
+      resources.projection,
+      orderContracts(config.cloudEventTypePrefix),
+      aggregateId ? { aggregateId } : {},
+    );
+    say(`replayed ${result.replayed} dead letters; unparked ${result.unparked.length} aggregates`);
+    for (const failing of result.stillFailing) {
+      say(`still failing: ${failing.aggregateId ?? '-'} ${failing.eventId ?? '-'}: ${failing.reason}`);
+    }
+    return result.stillFailing.length === 0 ? 0 : 4;
+  } finally {
+    await resources.close();
+  }
 }

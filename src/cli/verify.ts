@@ -63,6 +63,7 @@ export async function verifyCommand(
     say(formatReport(report));
     return report.ok ? 0 : 5;
   } finally {
+    // The report (or the error being thrown) is the outcome; a failure to close must not replace it.
     await es.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
   }

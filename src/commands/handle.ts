@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Decider, DomainEvent } from '../domain/decider';
-import { TributaryError } from '../errors';
+import { isUniqueViolation, TributaryError } from '../errors';
 import type { Executor } from '../db/executor';
 import type { EventStore, PendingEvent, Reducer } from '../eventstore';
 import { toOutboxEntry, withStateAfter } from '../outbox/mapping';
@@ -102,9 +102,105 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
   request: unknown,
   options: CommandOptions = {},
 ): Promise<CommandResult<View>> {
-  const { store, snapshotEvery, cache } = settings;
-  const streamId = kind.streamId(aggregateId);
-  const reducer = reducerOf(kind);
+  return new CommandHandling(settings, kind, aggregateId, command, request, options).handle();
+}
+
+interface Decided<State, View> {
+  result: CommandResult<View>;
+  after: CachedState<State>;
+}
+
+/** One command on its way through load → decide → append, in named steps. */
+class CommandHandling<Command, Event extends DomainEvent, State, View> {
+  private readonly streamId: string;
+  private readonly reducer: Reducer<State>;
+
+  constructor(
+    private readonly settings: HandlerSettings,
+    private readonly kind: AggregateKind<Command, Event, State, View>,
+    private readonly aggregateId: string,
+    private readonly command: Command,
+    private readonly request: unknown,
+    private readonly options: CommandOptions,
+  ) {
+    this.streamId = kind.streamId(aggregateId);
+    this.reducer = reducerOf(kind);
+  }
+
+  /** Tries on the guessed state first (with a cache), then on the stream as loaded; lost races again. */
+  async handle(): Promise<CommandResult<View>> {
+    let guessed = this.initialGuess();
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.attempt(guessed);
+      } catch (error) {
+        this.settings.cache?.forget(this.streamId); // the stream may have moved, or be in an unknown state now
+        guessed = undefined; // every further try decides on the stream as loaded
+        if (guessFailed(error)) {
+          tries--; // a wrong guess is not a lost race
+          continue;
+        }
+        if (this.lostRace(error) && tries < RACE_RETRIES) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** This process's state of the stream after its last append to it; a stream it never saw is new. */
+  private initialGuess(): CachedState<State> | undefined {
+    const { cache } = this.settings;
+    if (!cache) return undefined;
+    return (
+      cache.get<State>(this.streamId, this.kind.snapshotVersion) ?? {
+        state: this.kind.decider.initialState(),
+        version: 0,
+        maxOccurredAt: '',
+      }
+    );
+  }
+
+  /** A concurrent writer got there first (without If-Match), or wrote the same unique row. */
+  private lostRace(error: unknown): boolean {
+    const conflict =
+      error instanceof TributaryError &&
+      error.code === 'store.conflict' &&
+      this.options.expectedVersion === undefined;
+    return conflict || isUniqueViolation(error);
+  }
+
+  /** One try; the state it leaves is remembered once it has committed. */
+  private async attempt(guessed: CachedState<State> | undefined): Promise<CommandResult<View>> {
+    const key = this.options.idempotencyKey;
+    if (key !== undefined) return this.attemptWithKey(key, guessed);
+    const { result, after } = await this.decideAndAppend(undefined, guessed);
+    this.settings.cache?.set(this.streamId, this.kind.snapshotVersion, after);
+    return result;
+  }
+
+  /** With an idempotency key: the key's lookup, the append and the stored result commit together. */
+  private async attemptWithKey(
+    key: string,
+    guessed: CachedState<State> | undefined,
+  ): Promise<CommandResult<View>> {
+    const requestHash = hashOf({ streamId: this.streamId, request: this.request });
+    let after: CachedState<State> | undefined;
+    const result = await this.settings.store.transaction(async (executor) => {
+      await executor.query(LOCK_IDEMPOTENT_SQL, [key]);
+      const earlier = await replayed<View>(executor, key, requestHash);
+      if (earlier) return earlier;
+      const decided = await this.decideAndAppend(executor, guessed);
+      after = decided.after;
+      await executor.query(SAVE_IDEMPOTENT_SQL, [
+        key,
+        requestHash,
+        this.streamId,
+        JSON.stringify(decided.result),
+      ]);
+      return decided.result;
+    });
+    if (after) this.settings.cache?.set(this.streamId, this.kind.snapshotVersion, after);
+    return result;
+  }
 
   /**
    * Load → decide → append. Without an executor nothing here needs a transaction: the append is conditional
@@ -113,143 +209,106 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
    * the append and the stored result must commit together, so all of it runs in one transaction.
    * From a guessed state (`guessed`), anything but a successful append throws GuessFailed instead.
    */
-  const decideAndAppend = async (
+  private async decideAndAppend(
     executor: Executor | undefined,
     guessed: CachedState<State> | undefined,
-  ): Promise<{ result: CommandResult<View>; after: CachedState<State> }> => {
-    const loaded = guessed ?? (await store.load(streamId, reducer, {}, executor));
-    if (options.expectedVersion !== undefined && options.expectedVersion !== loaded.version) {
-      if (guessed) throw new GuessFailed();
-      throw new TributaryError(
-        'store.conflict',
-        `${kind.streamType} ${aggregateId} is at version ${loaded.version}, the request expected ${options.expectedVersion}`,
-        { details: { expected: options.expectedVersion, actual: loaded.version } },
-      );
-    }
-    let decided: Event[];
-    try {
-      decided = kind.decider.decide(command, loaded.state);
-    } catch (error) {
-      if (guessed) throw new GuessFailed();
-      throw error;
-    }
+  ): Promise<Decided<State, View>> {
+    const loaded = guessed ?? (await this.settings.store.load(this.streamId, this.reducer, {}, executor));
+    this.checkExpectedVersion(loaded.version, guessed);
+    const decided = this.decide(loaded.state, guessed);
     if (guessed && decided.length === 0) throw new GuessFailed(); // a no-op is an answer: from the stream
-    let state = loaded.state;
-    let maxOccurredAt = loaded.maxOccurredAt;
-    let version = loaded.version;
-    if (decided.length > 0) {
-      const views: unknown[] = [];
-      for (const event of decided) {
-        state = kind.decider.evolve(state, event);
-        views.push(kind.view(state));
-      }
-      const appended = await store
-        .append(
-          {
-            streamId,
-            streamType: kind.streamType,
-            expected: loaded.version,
-            events: decided.map((event) => ({
-              type: event.type,
-              schemaVersion: event.schemaVersion,
-              data: event.data,
-              occurredAt: kind.occurredAt(command),
-            })),
-            ...(options.metadata ? { metadata: options.metadata } : {}),
-          },
-          {
-            ...(executor ? { executor } : {}),
-            outbox: (pending: PendingEvent[]) =>
-              pending.map((event, i) => toOutboxEntry(event, aggregateId, withStateAfter(event, views[i])!)),
-          },
-        )
-        .catch((error: unknown) => {
-          if (guessed && error instanceof TributaryError && error.code === 'store.conflict') {
-            throw new GuessFailed();
-          }
-          throw error;
-        });
-      version = appended.nextVersion;
-      maxOccurredAt = appended.events.reduce(
-        (max, e) => (e.occurredAt > max ? e.occurredAt : max),
-        loaded.maxOccurredAt,
-      );
-      if (
-        snapshotEvery > 0 &&
-        Math.floor(version / snapshotEvery) > Math.floor(loaded.version / snapshotEvery)
-      ) {
-        await store.writeSnapshot(
-          streamId,
-          kind.snapshotVersion,
-          { version, state, maxOccurredAt },
-          executor,
-        );
-      }
-    }
-    const view = kind.view(state);
+    const after =
+      decided.length > 0
+        ? await this.append(executor, loaded, decided, guessed)
+        : { state: loaded.state, version: loaded.version, maxOccurredAt: loaded.maxOccurredAt };
+    const view = this.kind.view(after.state);
     if (view === undefined)
-      throw new TributaryError('internal', `${streamId} has no state after the command`);
-    return {
-      result: { streamId: aggregateId, version, view, replayed: false },
-      after: { state, version, maxOccurredAt },
-    };
-  };
+      throw new TributaryError('internal', `${this.streamId} has no state after the command`);
+    return { result: { streamId: this.aggregateId, version: after.version, view, replayed: false }, after };
+  }
 
-  const idempotencyKey = options.idempotencyKey;
-  /** One try; the state it leaves is remembered once it has committed. */
-  const attempt = async (guessed: CachedState<State> | undefined): Promise<CommandResult<View>> => {
-    if (idempotencyKey === undefined) {
-      const { result, after } = await decideAndAppend(undefined, guessed);
-      cache?.set(streamId, kind.snapshotVersion, after);
-      return result;
-    }
-    const requestHash = hashOf({ streamId, request });
-    let after: CachedState<State> | undefined;
-    const result = await store.transaction(async (executor) => {
-      await executor.query(LOCK_IDEMPOTENT_SQL, [idempotencyKey]);
-      const earlier = await replayed<View>(executor, idempotencyKey, requestHash);
-      if (earlier) return earlier;
-      const decided = await decideAndAppend(executor, guessed);
-      after = decided.after;
-      await executor.query(SAVE_IDEMPOTENT_SQL, [
-        idempotencyKey,
-        requestHash,
-        streamId,
-        JSON.stringify(decided.result),
-      ]);
-      return decided.result;
-    });
-    if (after) cache?.set(streamId, kind.snapshotVersion, after);
-    return result;
-  };
+  /** If-Match: the request names the version it was decided on. */
+  private checkExpectedVersion(version: number, guessed: CachedState<State> | undefined): void {
+    const expected = this.options.expectedVersion;
+    if (expected === undefined || expected === version) return;
+    if (guessed) throw new GuessFailed();
+    throw new TributaryError(
+      'store.conflict',
+      `${this.kind.streamType} ${this.aggregateId} is at version ${version}, the request expected ${expected}`,
+      { details: { expected, actual: version } },
+    );
+  }
 
-  /** This process's state of the stream after its last append to it; a stream it never saw is new. */
-  let guessed: CachedState<State> | undefined = cache
-    ? (cache.get<State>(streamId, kind.snapshotVersion) ?? {
-        state: kind.decider.initialState(),
-        version: 0,
-        maxOccurredAt: '',
-      })
-    : undefined;
-  for (let tries = 1; ; tries++) {
+  private decide(state: State, guessed: CachedState<State> | undefined): Event[] {
     try {
-      return await attempt(guessed);
+      return this.kind.decider.decide(this.command, state);
     } catch (error) {
-      cache?.forget(streamId); // the stream may have moved, or be in an unknown state now
-      guessed = undefined; // every further try decides on the stream as loaded
-      if (guessFailed(error)) {
-        tries--; // a wrong guess is not a lost race
-        continue;
-      }
-      const lostRace =
-        error instanceof TributaryError &&
-        error.code === 'store.conflict' &&
-        options.expectedVersion === undefined;
-      const duplicateKey =
-        (error as TributaryError).cause !== undefined &&
-        ((error as TributaryError).cause as { code?: string }).code === '23505';
-      if ((lostRace || duplicateKey) && tries < RACE_RETRIES) continue;
+      if (guessed) throw new GuessFailed();
       throw error;
     }
+  }
+
+  /**
+   * Appends the decided events, each with an outbox entry carrying the aggregate's view after it, conditional
+   * on the loaded version; then writes a snapshot when one is due. Returns the state after the events.
+   */
+  private async append(
+    executor: Executor | undefined,
+    loaded: CachedState<State>,
+    decided: Event[],
+    guessed: CachedState<State> | undefined,
+  ): Promise<CachedState<State>> {
+    let state = loaded.state;
+    const views: unknown[] = [];
+    for (const event of decided) {
+      state = this.kind.decider.evolve(state, event);
+      views.push(this.kind.view(state));
+    }
+    const appended = await this.settings.store
+      .append(this.appendInput(loaded.version, decided), {
+        ...(executor ? { executor } : {}),
+        outbox: (pending: PendingEvent[]) =>
+          pending.map((event, i) => toOutboxEntry(event, this.aggregateId, withStateAfter(event, views[i])!)),
+      })
+      .catch((error: unknown) => {
+        if (guessed && error instanceof TributaryError && error.code === 'store.conflict') {
+          throw new GuessFailed();
+        }
+        throw error;
+      });
+    const version = appended.nextVersion;
+    const maxOccurredAt = appended.events.reduce(
+      (max, e) => (e.occurredAt > max ? e.occurredAt : max),
+      loaded.maxOccurredAt,
+    );
+    const after = { state, version, maxOccurredAt };
+    await this.snapshotIfDue(executor, loaded.version, after);
+    return after;
+  }
+
+  private appendInput(expected: number, decided: Event[]) {
+    return {
+      streamId: this.streamId,
+      streamType: this.kind.streamType,
+      expected,
+      events: decided.map((event) => ({
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+        occurredAt: this.kind.occurredAt(this.command),
+      })),
+      ...(this.options.metadata ? { metadata: this.options.metadata } : {}),
+    };
+  }
+
+  /** A snapshot every `snapshotEvery` versions: when this append crossed a multiple of it. */
+  private async snapshotIfDue(
+    executor: Executor | undefined,
+    loadedVersion: number,
+    after: CachedState<State>,
+  ): Promise<void> {
+    const every = this.settings.snapshotEvery;
+    if (every <= 0 || Math.floor(after.version / every) <= Math.floor(loadedVersion / every)) return;
+    await this.settings.store.writeSnapshot(this.streamId, this.kind.snapshotVersion, after, executor);
   }
 }

@@ -244,6 +244,7 @@ describe("in OUTBOX_MODE 'message'", () => {
   });
 
   afterAll(async () => {
+    // Cleanup: a test that failed before the slot existed leaves none to drop.
     await db.query('select pg_drop_replication_slot($1)', [slot()]).catch(() => undefined);
   });
 

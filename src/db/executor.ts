@@ -49,15 +49,21 @@ export async function withTransaction<T>(pool: Pool, work: (executor: Executor) 
   const client = await pool.connect();
   try {
     await client.query('begin');
-    try {
-      const result = await work(pgExecutor(client));
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw toTributaryError(error);
-    }
+  } catch (error) {
+    client.release(error as Error); // a connection that fails its first statement is not reused
+    throw error;
+  }
+  let broken: Error | undefined;
+  try {
+    const result = await work(pgExecutor(client));
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    // The work's error is the one to report. A rollback that fails means the connection is unusable (or
+    // still in the transaction): it is destroyed below instead of going back to the pool.
+    await client.query('rollback').catch((rollbackError: Error) => (broken = rollbackError));
+    throw toTributaryError(error);
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

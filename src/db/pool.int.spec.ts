@@ -1,7 +1,10 @@
 import { startTcpProxy, type TcpProxy } from '../../test/fixtures/tcp-proxy';
 import { loadConfig } from '../config';
 import { isRetriable } from '../errors';
+import { withTransaction } from './executor';
 import { createPool } from './pool';
+
+const PID_SQL = `select pg_backend_pid() as pid`;
 
 /**
  * A connection that dies without a reset reaching this end (a network partition) never answers again. With a
@@ -43,6 +46,22 @@ describe('a pool with a query timeout', () => {
       const second = await pid();
       expect(second).not.toBe(first);
       expect(pool.totalCount).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('a transaction whose connection went silent does not hand that connection to the next transaction', async () => {
+    const pool = createPool(url, 1, () => undefined, { queryTimeoutMs: 500 });
+    try {
+      const pid = () =>
+        withTransaction(pool, async (executor) => (await executor.query<{ pid: number }>(PID_SQL))[0]!.pid);
+      const first = await pid();
+      expect(proxy.stall()).toBe(1);
+      // The next statement on the silent connection times out; that connection must not be reused.
+      await expect(pid()).rejects.toThrow(/Query read timeout/);
+      const second = await pid();
+      expect(second).not.toBe(first);
     } finally {
       await pool.end();
     }

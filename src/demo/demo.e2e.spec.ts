@@ -70,6 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const pool = new Pool({ connectionString: env.config.databaseUrl, max: 1 });
+  // Cleanup: a demo that failed early leaves no slot (or groups) to drop.
   await dropSlotWhenInactive(pool, slot).catch(() => undefined);
   await pool.end();
   const admin = env.kafka().admin();

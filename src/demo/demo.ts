@@ -8,11 +8,12 @@ import { TributaryError } from '../errors';
 import { orderTopic } from '../contracts';
 import * as stack from '../stack';
 import { DemoApi } from './http';
-import { pipelineLag, waitUntilCaughtUp } from './pipeline';
+import { pipelineLag, waitUntilCaughtUp, type CatchUpTarget } from './pipeline';
 import { Components } from './processes';
-import { prepareStore, requirePortsFree, startPipeline } from './start';
+import { prepareStore, requirePortsFree, startPipeline, type Projector } from './start';
 import { runTour } from './tour';
-import { abortable, secondsSince, sleep } from './wait';
+import { abortable, secondsSince } from './wait';
+import { sleep } from '../util';
 import { Workload, describeProgress, describeTotals } from './workload';
 
 /**
@@ -53,6 +54,17 @@ interface Held {
   sending?: Promise<void>;
 }
 
+/** The running pipeline, as the steps after the start see it. */
+interface Running {
+  /** Aborts on Ctrl-C, and when a component exits on its own: every wait ends on it. */
+  signal: AbortSignal;
+  api: DemoApi;
+  logDir: string;
+  projectors: Projector[];
+  /** Where the pipeline's progress is read. */
+  target: Omit<CatchUpTarget, 'groupIds'>;
+}
+
 export async function runDemo(
   environment: Environment,
   options: DemoOptions,
@@ -60,6 +72,46 @@ export async function runDemo(
 ): Promise<number> {
   const config = loadConfig(environment);
   const started = Date.now();
+  const interruption = listenForInterrupt(out);
+  const held: Held = {};
+  try {
+    out.line('Tributary demo: the whole pipeline on this machine (Ctrl-C stops everything it started)');
+    const running = await startDemo(config, environment, options, held, interruption.signal, out);
+    const workload = await driveWorkload(running, options, held, out);
+    const caughtUpMs = await waitForReadModels(running, workload, out);
+    const tour = runTour({
+      config,
+      api: running.api,
+      orders: workload.orders,
+      since: new Date(workload.stats.startedAt),
+      caughtUpMs,
+      lag: () => pipelineLag(running.target, running.projectors),
+      logDir: running.logDir,
+      say: (line) => out.line(line),
+    });
+    await abortable(tour, running.signal);
+    if (options.exitAfterTour) {
+      out.line(`\nTour done in ${secondsSince(started)} after the start; stopping (--exit-after-tour).`);
+      return 0;
+    }
+    out.line(`\nTour done in ${secondsSince(started)}. Everything keeps running; Ctrl-C stops it.`);
+    await abortable(new Promise<never>(() => undefined), running.signal);
+    return 0;
+  } catch (error) {
+    if (interruption.signal.aborted) return 0;
+    const failure = held.components?.failure;
+    if (failure?.aborted) {
+      throw new TributaryError('internal', (failure.reason as Error).message, { cause: error });
+    }
+    throw error;
+  } finally {
+    await release(held, out);
+    interruption.stopListening();
+  }
+}
+
+/** SIGINT (Ctrl-C) or SIGTERM aborts the returned signal, once; `stopListening` removes the handlers. */
+function listenForInterrupt(out: DemoOutput): { signal: AbortSignal; stopListening: () => void } {
   const interrupted = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted.signal.aborted) return; // a second Ctrl-C (or tsx relaying the first) changes nothing
@@ -68,79 +120,76 @@ export async function runDemo(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const held: Held = {};
+  return {
+    signal: interrupted.signal,
+    stopListening: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** The stack and the store, then the API, the relay and the projectors as child processes. */
+async function startDemo(
+  config: Config,
+  environment: Environment,
+  options: DemoOptions,
+  held: Held,
+  interrupted: AbortSignal,
+  out: DemoOutput,
+): Promise<Running> {
+  await abortable(
+    stack.up(config, (line) => out.line(`   stack      ${line}`)),
+    interrupted,
+  );
+  await requirePortsFree(config);
+  held.pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 4 });
+  const executor = pgExecutor(held.pool);
+  out.line(`   database   ${await prepareStore(config, executor)}`);
+
+  const logDir = options.logDir ?? join(resolve(config.stackDir), 'logs');
+  const components = (held.components = new Components(logDir, (line) => out.line(line)));
+  const signal = AbortSignal.any([interrupted, components.failure]);
+  held.admin = adminOf(config);
+  await held.admin.connect();
+  const deps = { components, admin: held.admin, signal, say: (line: string) => out.line(line) };
+  const { baseUrl, projectors } = await startPipeline(config, environment, deps);
+  const target = { executor, admin: held.admin, slot: config.relaySlot, topic: orderTopic(config) };
+  return { signal, api: new DemoApi(baseUrl), logDir, projectors, target };
+}
+
+/** Sends the workload's commands through the API, with a progress line; returns it with its stats. */
+async function driveWorkload(
+  running: Running,
+  options: DemoOptions,
+  held: Held,
+  out: DemoOutput,
+): Promise<Workload> {
+  const workload = new Workload(running.api, options);
+  out.line(
+    `\nWorkload: ${options.commands} commands from ${options.customers} customers through the API, at up to ${options.ratePerSecond}/s`,
+  );
+  const ticker = setInterval(() => out.progress(describeProgress(workload.stats)), 250);
   try {
-    out.line('Tributary demo: the whole pipeline on this machine (Ctrl-C stops everything it started)');
-    await abortable(
-      stack.up(config, (line) => out.line(`   stack      ${line}`)),
-      interrupted.signal,
-    );
-    await requirePortsFree(config);
-    held.pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 4 });
-    const executor = pgExecutor(held.pool);
-    out.line(`   database   ${await prepareStore(config, executor)}`);
-
-    const logDir = options.logDir ?? join(resolve(config.stackDir), 'logs');
-    const components = (held.components = new Components(logDir, (line) => out.line(line)));
-    // Every wait below ends on Ctrl-C, and when a component exits on its own.
-    const signal = AbortSignal.any([interrupted.signal, components.failure]);
-    held.admin = adminOf(config);
-    await held.admin.connect();
-    const deps = { components, admin: held.admin, signal, say: (line: string) => out.line(line) };
-    const { baseUrl, projectors } = await startPipeline(config, environment, deps);
-
-    const api = new DemoApi(baseUrl);
-    const workload = new Workload(api, options);
-    out.line(
-      `\nWorkload: ${options.commands} commands from ${options.customers} customers through the API, at up to ${options.ratePerSecond}/s`,
-    );
-    const ticker = setInterval(() => out.progress(describeProgress(workload.stats)), 250);
-    try {
-      held.sending = workload.run(signal);
-      await abortable(held.sending, signal);
-    } finally {
-      clearInterval(ticker);
-    }
-    out.line(describeTotals(workload.stats));
-    if (workload.stats.firstFailure) out.line(`   the first failure: ${workload.stats.firstFailure}`);
-
-    const target = { executor, admin: held.admin, slot: config.relaySlot, topic: orderTopic(config) };
-    await waitUntilCaughtUp({ ...target, groupIds: projectors.map((p) => p.groupId) }, signal);
-    const caughtUpMs = Date.now() - workload.stats.lastAnswerAt;
-    out.line(
-      `   both read models hold every command ${(caughtUpMs / 1000).toFixed(1)} s after the last answer`,
-    );
-
-    const tour = runTour({
-      config,
-      api,
-      orders: workload.orders,
-      since: new Date(workload.stats.startedAt),
-      caughtUpMs,
-      lag: () => pipelineLag(target, projectors),
-      logDir,
-      say: (line) => out.line(line),
-    });
-    await abortable(tour, signal);
-    if (options.exitAfterTour) {
-      out.line(`\nTour done in ${secondsSince(started)} after the start; stopping (--exit-after-tour).`);
-      return 0;
-    }
-    out.line(`\nTour done in ${secondsSince(started)}. Everything keeps running; Ctrl-C stops it.`);
-    await abortable(new Promise<never>(() => undefined), signal);
-    return 0;
-  } catch (error) {
-    if (interrupted.signal.aborted) return 0;
-    const failure = held.components?.failure;
-    if (failure?.aborted) {
-      throw new TributaryError('internal', (failure.reason as Error).message, { cause: error });
-    }
-    throw error;
+    held.sending = workload.run(running.signal);
+    await abortable(held.sending, running.signal);
   } finally {
-    await release(held, out);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    clearInterval(ticker);
   }
+  out.line(describeTotals(workload.stats));
+  if (workload.stats.firstFailure) out.line(`   the first failure: ${workload.stats.firstFailure}`);
+  return workload;
+}
+
+/** Waits until both read models hold every command; returns how long after the last answer that was. */
+async function waitForReadModels(running: Running, workload: Workload, out: DemoOutput): Promise<number> {
+  const { target, projectors, signal } = running;
+  await waitUntilCaughtUp({ ...target, groupIds: projectors.map((p) => p.groupId) }, signal);
+  const caughtUpMs = Date.now() - workload.stats.lastAnswerAt;
+  out.line(
+    `   both read models hold every command ${(caughtUpMs / 1000).toFixed(1)} s after the last answer`,
+  );
+  return caughtUpMs;
 }
 
 function adminOf(config: Config): Admin {
@@ -154,6 +203,7 @@ function adminOf(config: Config): Admin {
 async function release({ components, pool, admin, sending }: Held, out: DemoOutput): Promise<void> {
   // Commands still in flight first: the API finishes open requests before it stops, and a keep-alive
   // connection that goes idle after it began stopping would hold it up until the timeout.
+  // Only waited for here: a failure before the stop was thrown by run's await, one after it is the abort's.
   await Promise.race([sending?.catch(() => undefined), sleep(STOP_TIMEOUT_MS)]);
   if (components && components.all.length > 0) {
     const stopping = Date.now();
@@ -163,6 +213,7 @@ async function release({ components, pool, admin, sending }: Held, out: DemoOutp
       killed.length > 0 ? ` (killed after ${STOP_TIMEOUT_MS / 1000} s: ${killed.join(', ')})` : '';
     out.line(`stopped ${names} in ${secondsSince(stopping)}${kills}`);
   }
+  // The demo is over (or failing with the error being thrown); a failure to close must not replace that.
   await admin?.disconnect().catch(() => undefined);
   await pool?.end().catch(() => undefined);
 }

@@ -17,6 +17,7 @@ export async function waitForApi(baseUrl: string, api: Component, signal: AbortS
   await waitUntil(
     `the API to answer at ${baseUrl} (${api.logFile})`,
     async () => {
+      // Not answering yet is what this waits out; waitUntil's timeout names the log file to read.
       const response = await fetch(`${baseUrl}/docs/json`, { signal: AbortSignal.timeout(2_000) }).catch(
         () => undefined,
       );

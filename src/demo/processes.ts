@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Environment } from '../config';
-import { sleep } from './wait';
+import { sleep } from '../util';
 
 /**
  * The demo's components (API, relay, projectors) as child processes running the real CLI, exactly as an

@@ -1,19 +1,7 @@
 import { TributaryError } from '../errors';
+import { sleep } from '../util';
 
 /** Waiting helpers of the demo: every wait ends early when the demo is stopped (Ctrl-C, a crashed component). */
-
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -1,7 +1,7 @@
 import { demoCustomers } from './catalog';
 import { detailOf, type DemoApi } from './http';
 import { ACTOR, Shop, type Step, type StepKind, type TrackedOrder } from './shop';
-import { sleep } from './wait';
+import { sleep } from '../util';
 
 /**
  * The demo's workload: the shop's commands (see shop.ts) sent through the HTTP API across a few hundred

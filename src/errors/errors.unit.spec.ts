@@ -1,4 +1,12 @@
-import { isRetriable, toTributaryError, TributaryError } from '.';
+import {
+  isRejectedByServer,
+  isRetriable,
+  isUniqueViolation,
+  sqlStateOf,
+  SQLSTATE,
+  toTributaryError,
+  TributaryError,
+} from '.';
 
 describe('the error model', () => {
   it('retries serialization failures, deadlocks, shutdowns and refused connections', () => {
@@ -38,5 +46,36 @@ describe('the error model', () => {
   it('passes a TributaryError through unchanged', () => {
     const error = new TributaryError('store.conflict', 'stream order-1 is at version 3, expected 2');
     expect(toTributaryError(error)).toBe(error);
+  });
+
+  it('reads a SQLSTATE only from a five-character PostgreSQL code, not from an errno', () => {
+    expect(sqlStateOf(Object.assign(new Error('dup'), { code: '23505' }))).toBe('23505');
+    expect(sqlStateOf(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBeUndefined();
+    expect(sqlStateOf(undefined)).toBeUndefined();
+  });
+
+  it('sees a unique violation on the driver error and on the TributaryError that wraps it', () => {
+    const driver = Object.assign(new Error('duplicate key'), { code: SQLSTATE.uniqueViolation });
+    expect(isUniqueViolation(driver)).toBe(true);
+    expect(isUniqueViolation(new TributaryError('internal', 'x', { cause: driver }))).toBe(true);
+    expect(isUniqueViolation(Object.assign(new Error('deadlock'), { code: '40P01' }))).toBe(false);
+    expect(isUniqueViolation(new TributaryError('store.conflict', 'x'))).toBe(false);
+  });
+
+  it('takes a statement the server answered with an error as certainly not committed', () => {
+    const answered = (code: string) => Object.assign(new Error('x'), { code, severity: 'ERROR' });
+    expect(isRejectedByServer(answered('23505'))).toBe(true);
+    expect(isRejectedByServer(answered('40P01'))).toBe(true);
+  });
+
+  it('takes a lost connection or a shutdown as an unknown outcome, not a rejection', () => {
+    const answered = (code: string) => Object.assign(new Error('x'), { code, severity: 'ERROR' });
+    expect(isRejectedByServer(answered('08006'))).toBe(false);
+    expect(isRejectedByServer(answered('57P01'))).toBe(false);
+    expect(isRejectedByServer(Object.assign(new Error('x'), { code: '23505', severity: 'FATAL' }))).toBe(
+      false,
+    );
+    expect(isRejectedByServer(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(isRejectedByServer(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe(false);
   });
 });

@@ -3,6 +3,9 @@
  * Everything that crosses a boundary (CLI, HTTP, pipeline) is a TributaryError; `toTributaryError`
  * turns anything else into one, and `isRetriable` is the single place retry decisions are made.
  */
+import { SQLSTATE } from './sqlstate';
+
+export { isRejectedByServer, isUniqueViolation, sqlStateOf, SQLSTATE } from './sqlstate';
 
 export const ERROR_CODES = [
   'config.invalid', // a setting has a bad value; the message names it
@@ -49,15 +52,15 @@ export class TributaryError extends Error {
  * too many connections; Node network errors by errno code.
  */
 export const RETRIABLE_CODES: ReadonlySet<string> = new Set([
-  '40001', // serialization_failure
-  '40P01', // deadlock_detected
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
-  '08000', // connection_exception
-  '08003', // connection_does_not_exist
-  '08006', // connection_failure
+  SQLSTATE.serializationFailure,
+  SQLSTATE.deadlockDetected,
+  SQLSTATE.adminShutdown,
+  SQLSTATE.crashShutdown,
+  SQLSTATE.cannotConnectNow,
+  SQLSTATE.tooManyConnections,
+  SQLSTATE.connectionException,
+  SQLSTATE.connectionDoesNotExist,
+  SQLSTATE.connectionFailure,
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',

@@ -1,6 +1,6 @@
 import type { Executor } from '../db/executor';
 import { createGrouping } from '../db/grouping';
-import { TributaryError, toTributaryError } from '../errors';
+import { isRejectedByServer, TributaryError, toTributaryError } from '../errors';
 import { outboxMessageParams } from '../outbox/emit-messages';
 import type { OutboxEntry } from '../outbox/types';
 import { outboxRowParams } from '../outbox/write-table';
@@ -182,22 +182,6 @@ export function appendGroupParams(
   return [...streamParams, ...eventParams, entryStreams, ...outboxParams];
 }
 
-/**
- * Whether a failed statement certainly committed nothing: the server answered it with an error (a SQLSTATE),
- * and not one about the connection or the server going away, after which the outcome is unknown.
- */
-function rejectedByServer(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  const severity = (error as { severity?: unknown } | null)?.severity;
-  return (
-    typeof code === 'string' &&
-    /^[0-9A-Z]{5}$/.test(code) &&
-    severity === 'ERROR' &&
-    !code.startsWith('08') &&
-    !code.startsWith('57')
-  );
-}
-
 export interface GroupAppender {
   /** Appends like `appendWithOutbox` (exact expected version), grouped with concurrent appends. */
   append(input: AppendInput, outboxOf: (events: PendingEvent[]) => OutboxEntry[]): Promise<AppendResult>;
@@ -213,68 +197,12 @@ export function createGroupAppender(
   maxGroup: number,
   inFlight = 1,
 ): GroupAppender {
-  /** One append on its own, settling its promise. */
-  const alone = (waiting: Waiting) =>
-    appendWithOutbox(executor, mode, waiting.input, waiting.outboxOf).then(waiting.resolve, (error) =>
-      waiting.reject(toTributaryError(error)),
-    );
-
-  /** Sends one group; resolves when its statement has answered (follow-ups of single appends run on). */
-  async function writeGroup(group: Waiting[]): Promise<void> {
-    const appends: Grouped[] = [];
-    for (const waiting of group) {
-      try {
-        const events = pendingEvents(waiting.input, waiting.from);
-        appends.push({ ...waiting, events, entries: waiting.outboxOf(events) });
-      } catch (error) {
-        waiting.reject(toTributaryError(error)); // bad input fails its own append only
-      }
-    }
-    if (appends.length === 0) return;
-    let rows: GroupRow[];
-    try {
-      rows = await executor.query<GroupRow>(APPEND_GROUP_SQL[mode], appendGroupParams(mode, appends));
-    } catch (error) {
-      if (!rejectedByServer(error)) {
-        const failure = toTributaryError(error);
-        for (const append of appends) append.reject(failure);
-        return;
-      }
-      // Nothing committed: each append again on its own, so only the one at fault fails.
-      for (const append of appends) void alone(append);
-      return;
-    }
-    const written = new Map<string, GroupRow[]>();
-    for (const row of rows) {
-      const list = written.get(row.stream_id);
-      if (list) list.push(row);
-      else written.set(row.stream_id, [row]);
-    }
-    for (const append of appends) {
-      const { input, from, events } = append;
-      const mine = written.get(input.streamId);
-      if (mine === undefined) {
-        void actualVersion(executor, input.streamId)
-          .catch(() => undefined)
-          .then((actual) => append.reject(conflict(input.streamId, input.expected, actual)));
-      } else if (mine[0]!.stream_version === null) {
-        void alone(append); // its stream is locked by another transaction: wait for it outside the group
-      } else {
-        mine.sort((x, y) => x.stream_version! - y.stream_version!);
-        append.resolve({
-          streamId: input.streamId,
-          nextVersion: from + mine.length,
-          events: storedEvents(events, mine),
-        });
-      }
-    }
-  }
-
+  const target: Target = { executor, mode };
   const grouping = createGrouping<Waiting>({
     max: maxGroup,
     inFlight,
     keyOf: (waiting) => waiting.input.streamId,
-    send: (group) => (group.length === 1 ? alone(group[0]!) : writeGroup(group)),
+    send: (group) => (group.length === 1 ? appendAlone(target, group[0]!) : writeGroup(target, group)),
     fail: (waiting, error) => waiting.reject(toTributaryError(error)),
   });
 
@@ -292,4 +220,77 @@ export function createGroupAppender(
       });
     },
   };
+}
+
+/** Where a group appender writes: an autocommit executor, in one outbox mode. */
+interface Target {
+  executor: Executor;
+  mode: SingleStatementMode;
+}
+
+/** One append on its own, settling its promise. */
+function appendAlone({ executor, mode }: Target, waiting: Waiting): Promise<void> {
+  return appendWithOutbox(executor, mode, waiting.input, waiting.outboxOf).then(waiting.resolve, (error) =>
+    waiting.reject(toTributaryError(error)),
+  );
+}
+
+/** Sends one group; resolves when its statement has answered (follow-ups of single appends run on). */
+async function writeGroup(target: Target, group: Waiting[]): Promise<void> {
+  const appends: Grouped[] = [];
+  for (const waiting of group) {
+    try {
+      const events = pendingEvents(waiting.input, waiting.from);
+      appends.push({ ...waiting, events, entries: waiting.outboxOf(events) });
+    } catch (error) {
+      waiting.reject(toTributaryError(error)); // bad input fails its own append only
+    }
+  }
+  if (appends.length === 0) return;
+  let rows: GroupRow[];
+  try {
+    rows = await target.executor.query<GroupRow>(
+      APPEND_GROUP_SQL[target.mode],
+      appendGroupParams(target.mode, appends),
+    );
+  } catch (error) {
+    if (!isRejectedByServer(error)) {
+      const failure = toTributaryError(error);
+      for (const append of appends) append.reject(failure);
+      return;
+    }
+    // Nothing committed: each append again on its own, so only the one at fault fails.
+    for (const append of appends) void appendAlone(target, append);
+    return;
+  }
+  settleGroup(target, appends, rows);
+}
+
+/** Settles each append of a group that committed: written, in conflict, or (stream busy) tried alone. */
+function settleGroup(target: Target, appends: Grouped[], rows: GroupRow[]): void {
+  const written = new Map<string, GroupRow[]>();
+  for (const row of rows) {
+    const list = written.get(row.stream_id);
+    if (list) list.push(row);
+    else written.set(row.stream_id, [row]);
+  }
+  for (const append of appends) {
+    const { input, from, events } = append;
+    const mine = written.get(input.streamId);
+    if (mine === undefined) {
+      // The append failed as a conflict either way; the actual version only makes the message precise.
+      void actualVersion(target.executor, input.streamId)
+        .catch(() => undefined)
+        .then((actual) => append.reject(conflict(input.streamId, input.expected, actual)));
+    } else if (mine[0]!.stream_version === null) {
+      void appendAlone(target, append); // its stream is locked by another transaction: wait for it outside the group
+    } else {
+      mine.sort((x, y) => x.stream_version! - y.stream_version!);
+      append.resolve({
+        streamId: input.streamId,
+        nextVersion: from + mine.length,
+        events: storedEvents(events, mine),
+      });
+    }
+  }
 }

@@ -64,7 +64,7 @@ export interface EventStore {
   transaction<T>(work: (executor: Executor) => Promise<T>): Promise<T>;
 }
 
-export function createEventStore(options: {
+export interface EventStoreOptions {
   pool: Pool;
   upcast: Upcast;
   outboxMode: OutboxMode;
@@ -75,16 +75,23 @@ export function createEventStore(options: {
   groupMax?: number;
   /** Grouped statements of each kind (appends, loads) in flight at a time (default 1). */
   groupInFlight?: number;
-}): EventStore {
+}
+
+/** The group appender and loader when group commit is on (groupMax > 1); undefined where it does not apply. */
+function groupCommit({ pool, upcast, outboxMode, groupMax = 1, groupInFlight = 1 }: EventStoreOptions) {
+  if (groupMax <= 1) return { groupAppends: undefined, groupLoads: undefined };
+  return {
+    groupAppends:
+      outboxMode === 'table-transient'
+        ? undefined
+        : createGroupAppender(pgExecutor(pool), outboxMode, groupMax, groupInFlight),
+    groupLoads: createGroupLoader(pgExecutor(pool), upcast, groupMax, groupInFlight),
+  };
+}
+
+export function createEventStore(options: EventStoreOptions): EventStore {
   const { pool, upcast, outboxMode } = options;
-  const groupMax = options.groupMax ?? 1;
-  const inFlight = options.groupInFlight ?? 1;
-  const groupAppends =
-    groupMax > 1 && outboxMode !== 'table-transient'
-      ? createGroupAppender(pgExecutor(pool), outboxMode, groupMax, inFlight)
-      : undefined;
-  const groupLoads =
-    groupMax > 1 ? createGroupLoader(pgExecutor(pool), upcast, groupMax, inFlight) : undefined;
+  const { groupAppends, groupLoads } = groupCommit(options);
   const inTransaction = <T>(executor: Executor | undefined, work: (executor: Executor) => Promise<T>) =>
     executor ? work(executor) : withTransaction(pool, work);
 

@@ -1,4 +1,4 @@
-import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import type { Client } from 'pg';
 import { isolate, type Isolated } from '../../test/harness';
 
@@ -39,7 +39,9 @@ it('pg-logical-replication still exposes the replication socket as _connection.s
     { connectionString: env.config.databaseUrl },
     { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
   );
-  service.on('data', (_lsn: string, message: { tag: string }) => received.push(message.tag));
+  service.on('data', (_lsn: string, message: Pgoutput.Message) => {
+    received.push(message.tag);
+  });
   service.on('error', () => undefined); // the connection ends with the test
   const started = new Promise<void>((resolve) => service!.once('start', () => resolve()));
   void service.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: ['internals_pub'] }), slot);

@@ -67,28 +67,8 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
     logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
   });
+  const ensureTopics = topicCreator(kafka, options.partitions);
   let producer: Producer | undefined;
-  const known = new Set<string>();
-
-  async function ensureTopics(topics: string[]): Promise<void> {
-    const missing = topics.filter((topic) => !known.has(topic));
-    if (missing.length === 0) return;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const toCreate = missing.filter((topic) => !existing.has(topic));
-      if (toCreate.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: toCreate.map((topic) => ({ topic, numPartitions: options.partitions })),
-        });
-      }
-      for (const topic of missing) known.add(topic);
-    } finally {
-      await admin.disconnect();
-    }
-  }
 
   return {
     async connect() {
@@ -118,8 +98,33 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
       }
     },
     async disconnect() {
+      // Called after a failed session, whose error is being handled: this producer is discarded either way.
       await producer?.disconnect().catch(() => undefined);
       producer = undefined;
     },
+  };
+}
+
+/** Creates the topics a batch needs that do not exist yet, with `partitions` partitions; asks once a topic. */
+function topicCreator(kafka: Kafka, partitions: number): (topics: string[]) => Promise<void> {
+  const known = new Set<string>();
+  return async (topics) => {
+    const missing = topics.filter((topic) => !known.has(topic));
+    if (missing.length === 0) return;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const toCreate = missing.filter((topic) => !existing.has(topic));
+      if (toCreate.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: toCreate.map((topic) => ({ topic, numPartitions: partitions })),
+        });
+      }
+      for (const topic of missing) known.add(topic);
+    } finally {
+      await admin.disconnect();
+    }
   };
 }

@@ -9,6 +9,7 @@ import { kafkaPublisher } from './publisher';
 import { relayMetrics } from './metrics';
 import { runRelay } from './relay';
 import { slotStatus } from './slot';
+import { sleep } from '../util';
 
 /**
  * Kafka stopped for 30 s while writers keep committing: the relay keeps retrying from its confirmed position,
@@ -59,7 +60,7 @@ describe('the relay through a Kafka outage', () => {
     const streamingBy = Date.now() + 30_000;
     while (!(await slotStatus(pgExecutor(pool), slot))?.active) {
       if (Date.now() > streamingBy) throw new Error('the relay did not start streaming within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
 
     const written: string[] = [];
@@ -75,17 +76,17 @@ describe('the relay through a Kafka outage', () => {
         });
         written.push(...result.events.map((event) => event.eventId));
         n++;
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
       }
     })();
 
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await sleep(5_000);
     const lagBefore = (await slotStatus(pgExecutor(pool), slot))!.lagBytes;
     await stack.down(stackConfig, say, ['kafka']);
-    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    await sleep(30_000);
     const lagDuring = (await slotStatus(pgExecutor(pool), slot))!.lagBytes;
     await stack.up(stackConfig, say, ['kafka']);
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await sleep(5_000);
     writing = false;
     await writer;
 
@@ -94,7 +95,7 @@ describe('the relay through a Kafka outage', () => {
     let lagAfter = Number.POSITIVE_INFINITY;
     while (Date.now() < deadline) {
       await pool.query(`select pg_logical_emit_message(true, 'tributary.heartbeat', 'drain')`);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await sleep(1_000);
       lagAfter = (await slotStatus(pgExecutor(pool), slot))!.lagBytes;
       if (lagAfter < 64 * 1024) break;
     }

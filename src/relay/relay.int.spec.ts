@@ -63,6 +63,7 @@ describe('the relay (outbox → logical replication → Kafka CloudEvents)', () 
       await relay.started();
       await body(relay);
     } finally {
+      // Cleanup: the body asserts on what the relay did; a relay that already failed rejects here again.
       await relay.stop().catch(() => undefined);
       await dropSlotWhenInactive(fx.pool, config.relaySlot);
     }
@@ -552,7 +553,11 @@ describe('the relay (outbox → logical replication → Kafka CloudEvents)', () 
     it('never ends the process streaming the slot unless the given connection holds an advisory lock', async () => {
       const config = relayConfig('x');
       await withRelay(config, async () => {
-        const holder = (await slotPosition(fx.pool, config.relaySlot))?.activePid;
+        // The session logs that it started as it connects; the slot shows it active a moment later.
+        const holder = await eventually(
+          'the slot to show its reader',
+          async () => (await slotPosition(fx.pool, config.relaySlot))?.activePid ?? undefined,
+        );
         expect(holder).toEqual(expect.any(Number));
         const client = await fx.pool.connect();
         try {
@@ -619,6 +624,7 @@ describe('the relay (outbox → logical replication → Kafka CloudEvents)', () 
           expect({ key, versions }).toEqual({ key, versions: versions.map((_, i) => i + 1) });
         }
       } finally {
+        // Cleanup after the assertions above (or after the error the test fails with).
         await first.stop().catch(() => undefined);
         await second?.stop().catch(() => undefined);
         await dropSlotWhenInactive(fx.pool, config.relaySlot);

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { pgExecutor } from '../db/executor';
+import { pgExecutor, type Executor } from '../db/executor';
 import { TributaryError, toTributaryError } from '../errors';
 import { acquireRelayLock } from './lock';
 import type { RelayMetrics } from './metrics';
@@ -11,6 +11,7 @@ import type { TopicRouter } from './routing';
 import { runSession } from './session';
 import { ensurePublication, ensureSlot, slotStatus, terminateStaleReader } from './slot';
 import { HEARTBEAT_PREFIX } from './transaction-buffer';
+import { sleep } from '../util';
 
 /**
  * The relay process: wait for the slot's lock (hot standby), make sure the slot and publication exist, then
@@ -35,18 +36,6 @@ const BACKOFF_MAX_MS = 30_000;
 const LAG_POLL_MS = 5_000;
 const HEALTHY_SESSION_MS = 30_000;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** Runs until `stop` is aborted (resolves after a clean shutdown) or a non-retriable failure (rejects). */
 export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void> {
   const { config, pool, logger } = deps;
@@ -56,6 +45,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
       pollMs: config.relayStandbyPollMs,
       signal: stop,
       onWait: () => logger.info({ slot }, 'another relay is active on this slot; waiting as a hot standby'),
+      logger,
     });
     if (!lock) return;
     logger.info({ slot }, 'relay is active');
@@ -73,9 +63,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
 
 /** Streams sessions while this relay holds the lock (until `active` aborts). */
 async function runWhileActive(deps: RelayDeps, lockBackendPid: number, active: AbortSignal): Promise<void> {
-  const { config, pool, logger, metrics } = deps;
-  const slot = config.relaySlot;
-  const executor = pgExecutor(pool);
+  const executor = pgExecutor(deps.pool);
   const timers: NodeJS.Timeout[] = [];
   let backoffMs = BACKOFF_START_MS;
   let prepared = false;
@@ -84,72 +72,102 @@ async function runWhileActive(deps: RelayDeps, lockBackendPid: number, active: A
       const sessionStarted = Date.now();
       try {
         if (!prepared) {
-          if (await ensurePublication(executor, config.relayPublication, 'outbox')) {
-            logger.info({ publication: config.relayPublication }, 'publication created');
-          }
-          if (await ensureSlot(executor, slot)) logger.info({ slot }, 'replication slot created');
+          await ensureSlotAndPublication(deps, executor);
           timers.push(...background(deps));
           prepared = true;
         }
-        let status = await slotStatus(executor, slot);
-        if (status?.activePid != null) {
-          const ended = await terminateStaleReader(executor, slot, lockBackendPid);
-          if (ended !== undefined) {
-            logger.warn(
-              { slot, pid: ended },
-              'ended the server process still holding the slot for a lost session',
-            );
-            status = await slotStatus(executor, slot);
-          }
-        }
-        if (!status?.confirmedFlushLsn) {
-          throw new TributaryError('internal', `replication slot ${slot} disappeared`);
-        }
+        const startLsn = await confirmedPosition(deps, executor, lockBackendPid);
         // A fresh idempotent producer per session: after a failed send, the old producer's sequence numbers
         // no longer say which messages the broker has, and a batch re-read from the slot could be taken for a
         // duplicate of different messages and dropped. A new producer id starts from a clean slate.
         await deps.publisher.connect();
-        await runSession(
-          {
-            connectionString: config.databaseUrl,
-            slot,
-            publication: config.relayPublication,
-            startLsn: status.confirmedFlushLsn,
-            batchMaxEvents: config.relayBatchMaxEvents,
-            bufferMaxEvents: config.relayBufferMaxEvents,
-            receiveTimeoutMs: config.relayReceiveTimeoutMs,
-            cloudEvents: {
-              source: config.cloudEventSource,
-              typePrefix: config.cloudEventTypePrefix,
-              ...(config.cloudEventDataschemaBase ? { dataschemaBase: config.cloudEventDataschemaBase } : {}),
-            },
-            contentMode: config.cloudEventMode,
-            router: deps.router ?? topicPerAggregateType(config.topicPrefix),
-          },
-          deps,
-          active,
-        );
+        await runSession(sessionSettings(deps, startLsn), deps, active);
         backoffMs = BACKOFF_START_MS;
       } catch (error) {
-        const failure = toTributaryError(error);
-        metrics.errors.inc({ kind: failure.code });
-        await deps.publisher.disconnect();
-        if (!failure.retriable) throw failure;
-        // A session that ran a while was healthy: this is a new incident, not the same one again.
-        if (Date.now() - sessionStarted > HEALTHY_SESSION_MS) backoffMs = BACKOFF_START_MS;
-        logger.warn(
-          { err: failure.message, retryInMs: backoffMs },
-          'replication session failed; resuming from the confirmed position',
-        );
-        metrics.reconnects.inc();
-        await sleep(backoffMs, active);
-        backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+        backoffMs = await backOffAfter(error, deps, { backoffMs, sessionStarted, active });
       }
     }
   } finally {
     for (const timer of timers) clearInterval(timer);
     await deps.publisher.disconnect();
   }
+}
+
+async function ensureSlotAndPublication({ config, logger }: RelayDeps, executor: Executor): Promise<void> {
+  if (await ensurePublication(executor, config.relayPublication, 'outbox')) {
+    logger.info({ publication: config.relayPublication }, 'publication created');
+  }
+  if (await ensureSlot(executor, config.relaySlot))
+    logger.info({ slot: config.relaySlot }, 'replication slot created');
+}
+
+/**
+ * The slot's confirmed position, where the next session starts. A server process still streaming the slot
+ * for a lost session of this relay is ended first (fenced by this relay's lock), or the new session could
+ * not take the slot.
+ */
+async function confirmedPosition(
+  { config, logger }: RelayDeps,
+  executor: Executor,
+  lockBackendPid: number,
+): Promise<string> {
+  const slot = config.relaySlot;
+  let status = await slotStatus(executor, slot);
+  if (status?.activePid != null) {
+    const ended = await terminateStaleReader(executor, slot, lockBackendPid);
+    if (ended !== undefined) {
+      logger.warn({ slot, pid: ended }, 'ended the server process still holding the slot for a lost session');
+      status = await slotStatus(executor, slot);
+    }
+  }
+  if (!status?.confirmedFlushLsn) {
+    throw new TributaryError('internal', `replication slot ${slot} disappeared`);
+  }
+  return status.confirmedFlushLsn;
+}
+
+/** What a session needs from the relay's configuration, starting at `startLsn`. */
+function sessionSettings({ config, router }: RelayDeps, startLsn: string) {
+  return {
+    connectionString: config.databaseUrl,
+    slot: config.relaySlot,
+    publication: config.relayPublication,
+    startLsn,
+    batchMaxEvents: config.relayBatchMaxEvents,
+    bufferMaxEvents: config.relayBufferMaxEvents,
+    receiveTimeoutMs: config.relayReceiveTimeoutMs,
+    cloudEvents: {
+      source: config.cloudEventSource,
+      typePrefix: config.cloudEventTypePrefix,
+      ...(config.cloudEventDataschemaBase ? { dataschemaBase: config.cloudEventDataschemaBase } : {}),
+    },
+    contentMode: config.cloudEventMode,
+    router: router ?? topicPerAggregateType(config.topicPrefix),
+  };
+}
+
+/**
+ * After a failed session: rethrows a failure no retry can fix; otherwise waits (capped exponential backoff)
+ * and returns the next wait.
+ */
+async function backOffAfter(
+  error: unknown,
+  { publisher, logger, metrics }: RelayDeps,
+  { backoffMs, sessionStarted, active }: { backoffMs: number; sessionStarted: number; active: AbortSignal },
+): Promise<number> {
+  const failure = toTributaryError(error);
+  metrics.errors.inc({ kind: failure.code });
+  await publisher.disconnect();
+  if (!failure.retriable) throw failure;
+  // A session that ran a while was healthy: this is a new incident, not the same one again.
+  const waitMs = Date.now() - sessionStarted > HEALTHY_SESSION_MS ? BACKOFF_START_MS : backoffMs;
+  logger.warn(
+    { err: failure.message, retryInMs: waitMs },
+    'replication session failed; resuming from the confirmed position',
+  );
+  metrics.reconnects.inc();
+  await sleep(waitMs, active);
+  return Math.min(waitMs * 2, BACKOFF_MAX_MS);
 }
 
 /** Heartbeat messages (so an idle slot advances) and slot-lag reporting. */

@@ -2,14 +2,16 @@ import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-log
 import type { Logger } from 'pino';
 import { TributaryError, toTributaryError } from '../errors';
 import { OUTBOX_MESSAGE_PREFIX } from '../outbox/types';
-import { AckTracker, type TransactionHandle } from './ack-tracker';
+import { AckTracker } from './ack-tracker';
 import { kafkaEncoder, type CloudEventOptions, type KafkaContentMode, type KafkaRecord } from './cloudevent';
 import { formatLsn, parseLsn } from './lsn';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './settle';
 import type { RelayMetrics } from './metrics';
-import type { Publisher, TopicMessages } from './publisher';
+import type { Publisher } from './publisher';
 import type { TopicRouter } from './routing';
-import { TransactionBuffer, type CompletedTransaction } from './transaction-buffer';
+import { TransactionBuffer, type CompletedTransaction, type RelayEntry } from './transaction-buffer';
+import { prepareBatch, publishBatch, takeBatch, type Prepared, type Queued } from './batch';
+import { receiveWatchdog } from './watchdog';
 
 /**
  * One replication session: stream the slot from the position PostgreSQL last confirmed, publish each
@@ -47,11 +49,6 @@ export interface SessionDeps {
   metrics: RelayMetrics;
 }
 
-interface Queued {
-  transaction: CompletedTransaction;
-  handle: TransactionHandle;
-}
-
 /** The part of the library's connection we pause and resume (it does the same for its own flow control). */
 type Pausable = {
   _connection?: { stream?: { pause?: () => void; resume?: () => void; destroy?: () => void } };
@@ -66,251 +63,248 @@ export async function runSession(
   deps: SessionDeps,
   stop: AbortSignal,
 ): Promise<void> {
-  const { logger, metrics } = deps;
-  const tracker = new AckTracker({ confirmedLsn: parseLsn(settings.startLsn) });
-  const buffer = new TransactionBuffer({ messagePrefix: OUTBOX_MESSAGE_PREFIX });
-  const queue: Queued[] = [];
-  let queuedEntries = 0;
-  let paused = false;
-  let failure: TributaryError | undefined;
-  let acknowledged = parseLsn(settings.startLsn);
-  let lastReceived = Date.now();
-  let wake: () => void = () => undefined;
-  const woken = () => new Promise<void>((resolve) => (wake = resolve));
-  const encode = kafkaEncoder(settings.cloudEvents, settings.contentMode);
-  const prepare = (): Prepared => prepareBatch(takeBatch(queue, settings.batchMaxEvents), settings, encode);
+  await new ReplicationSession(settings, deps).run(stop);
+}
 
-  const service = new LogicalReplicationService(
-    { connectionString: settings.connectionString },
-    { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
-  );
-  const stream = () => (service as unknown as Pausable)._connection?.stream;
+/**
+ * One session's state and the steps it takes. The connection's handlers only buffer and queue (`receive`,
+ * `enqueue`) and answer keepalives; `publishUntilStopped` publishes and confirms, one batch at a time.
+ */
+class ReplicationSession {
+  private readonly settings: SessionSettings;
+  private readonly deps: SessionDeps;
+  private readonly tracker: AckTracker;
+  private readonly buffer = new TransactionBuffer({ messagePrefix: OUTBOX_MESSAGE_PREFIX });
+  private readonly queue: Queued[] = [];
+  private readonly encode: (entry: RelayEntry) => KafkaRecord;
+  private readonly service: LogicalReplicationService;
+  private queuedEntries = 0;
+  private paused = false;
+  private stopping = false;
+  private failure: TributaryError | undefined;
+  /** The highest position confirmed to PostgreSQL. */
+  private acknowledged: bigint;
+  private lastReceived = Date.now();
+  /** Wakes the publishing loop when it waits for work (new transactions, a failure, a stop). */
+  private wake: () => void = () => undefined;
 
-  const fail = (error: unknown) => {
-    failure ??= toTributaryError(error);
-    wake();
+  constructor(settings: SessionSettings, deps: SessionDeps) {
+    this.settings = settings;
+    this.deps = deps;
+    this.tracker = new AckTracker({ confirmedLsn: parseLsn(settings.startLsn) });
+    this.acknowledged = parseLsn(settings.startLsn);
+    this.encode = kafkaEncoder(settings.cloudEvents, settings.contentMode);
+    this.service = new LogicalReplicationService(
+      { connectionString: settings.connectionString },
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
+    );
+    this.service.on('data', (lsn: string, message: Pgoutput.Message) => this.receive(lsn, message));
+    this.service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) =>
+      this.answerKeepalive(lsn, shouldRespond),
+    );
+    this.service.on('error', this.fail);
+  }
+
+  async run(stop: AbortSignal): Promise<void> {
+    const { logger } = this.deps;
+    const streaming = this.subscribe();
+    const onStop = () => this.wake();
+    stop.addEventListener('abort', onStop);
+    // While paused the relay does not read, so silence is expected; the clock restarts when it reads again.
+    const watchdog = receiveWatchdog(
+      this.settings.receiveTimeoutMs,
+      () => (this.paused ? 0 : Date.now() - this.lastReceived),
+      this.fail,
+    );
+    logger.info(
+      { slot: this.settings.slot, startLsn: this.settings.startLsn },
+      'replication session started',
+    );
+    try {
+      await this.publishUntilStopped(stop);
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      clearInterval(watchdog);
+      stop.removeEventListener('abort', onStop);
+      await this.close(streaming);
+    }
+    if (this.failure) throw this.failure;
+    logger.info({ confirmedLsn: formatLsn(this.acknowledged) }, 'replication session stopped');
+  }
+
+  /** The first failure ends the session; later ones are consequences of it. */
+  private readonly fail = (error: unknown): void => {
+    this.failure ??= toTributaryError(error);
+    this.wake();
   };
-  const acknowledge = (lsn: bigint | undefined, force = false) => {
-    if (lsn === undefined || (lsn <= acknowledged && !force)) return;
-    if (lsn > acknowledged) acknowledged = lsn;
+
+  private woken(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  private stream() {
+    return (this.service as unknown as Pausable)._connection?.stream;
+  }
+
+  /** Starts streaming; the connection ending while the session is not stopping is a (retriable) failure. */
+  private subscribe(): Promise<void> {
+    const plugin = new PgoutputPlugin({
+      protoVersion: 1,
+      publicationNames: [this.settings.publication],
+      messages: true,
+    });
+    return this.service.subscribe(plugin, this.settings.slot, this.settings.startLsn).then(
+      () => {
+        if (!this.stopping)
+          this.fail(
+            new TributaryError('infra.unavailable', 'the replication connection closed', { retriable: true }),
+          );
+      },
+      (error: unknown) => {
+        if (!this.stopping) this.fail(error);
+      },
+    );
+  }
+
+  /** A message from the slot: buffered until its transaction commits, then queued for publishing. */
+  private receive(lsn: string, message: Pgoutput.Message): void {
+    this.lastReceived = Date.now();
+    if (this.failure) return;
+    try {
+      const done = this.buffer.push(lsn, message);
+      if (done) this.enqueue(done);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Queues a committed transaction for the publishing loop; stops reading while the queue is full. */
+  private enqueue(done: CompletedTransaction): void {
+    if (done.invalid.length > 0) {
+      const first = done.invalid[0]!;
+      throw new TributaryError(
+        'input.invalid',
+        `committed outbox entry at ${first.lsn} cannot be published (${first.reason}); the relay stops rather than skip it`,
+        { retriable: false, details: { invalid: done.invalid.length, xid: done.xid } },
+      );
+    }
+    this.queue.push({ transaction: done, handle: this.tracker.begin(done.commitEndLsn) });
+    this.queuedEntries += done.entries.length;
+    this.deps.metrics.inFlight.set(this.queuedEntries);
+    if (!this.paused && this.queuedEntries >= this.settings.bufferMaxEvents) {
+      this.paused = true;
+      this.stream()?.pause?.();
+    }
+    this.wake();
+  }
+
+  /**
+   * Keepalives: when nothing is received-but-unpublished, the server's WAL end may be confirmed, so WAL
+   * written by other tables does not pile up behind the slot. Otherwise answer with what is safe.
+   */
+  private answerKeepalive(lsn: string, shouldRespond: boolean): void {
+    this.lastReceived = Date.now();
+    if (this.failure) return;
+    const idle = !this.buffer.inTransaction && this.queue.length === 0;
+    this.acknowledge(
+      idle ? this.tracker.ackableWhenIdle(parseLsn(lsn)) : this.tracker.ackable(),
+      shouldRespond,
+    );
+  }
+
+  /** Confirms `lsn` to PostgreSQL when it is past what was confirmed (or again, when the server asks). */
+  private acknowledge(lsn: bigint | undefined, force = false): void {
+    if (lsn === undefined || (lsn <= this.acknowledged && !force)) return;
+    if (lsn > this.acknowledged) this.acknowledged = lsn;
     // pg-logical-replication sends the LSN it is given plus one. A slot resumes at its confirmed position and
     // skips every transaction whose commit record starts before it, so confirming one byte past a commit's end
     // would skip a transaction whose commit record directly follows. Hence minus one: exactly `acknowledged`.
-    void service.acknowledge(formatLsn(acknowledged - 1n)).catch(fail);
-  };
+    void this.service.acknowledge(formatLsn(this.acknowledged - 1n)).catch(this.fail);
+  }
 
-  service.on('data', (lsn: string, message: Pgoutput.Message) => {
-    lastReceived = Date.now();
-    if (failure) return;
-    try {
-      const done = buffer.push(lsn, message);
-      if (!done) return;
-      if (done.invalid.length > 0) {
-        const first = done.invalid[0]!;
-        throw new TributaryError(
-          'input.invalid',
-          `committed outbox entry at ${first.lsn} cannot be published (${first.reason}); the relay stops rather than skip it`,
-          { retriable: false, details: { invalid: done.invalid.length, xid: done.xid } },
-        );
-      }
-      queue.push({ transaction: done, handle: tracker.begin(done.commitEndLsn) });
-      queuedEntries += done.entries.length;
-      metrics.inFlight.set(queuedEntries);
-      if (!paused && queuedEntries >= settings.bufferMaxEvents) {
-        paused = true;
-        stream()?.pause?.();
-      }
-      wake();
-    } catch (error) {
-      fail(error);
-    }
-  });
-
-  // Keepalives: when nothing is received-but-unpublished, the server's WAL end may be confirmed, so WAL written
-  // by other tables does not pile up behind the slot. Otherwise answer with what is safe.
-  service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => {
-    lastReceived = Date.now();
-    if (failure) return;
-    const idle = !buffer.inTransaction && queue.length === 0;
-    acknowledge(idle ? tracker.ackableWhenIdle(parseLsn(lsn)) : tracker.ackable(), shouldRespond);
-  });
-  service.on('error', fail);
-
-  const plugin = new PgoutputPlugin({
-    protoVersion: 1,
-    publicationNames: [settings.publication],
-    messages: true,
-  });
-  let stopping = false;
-  const streaming = service.subscribe(plugin, settings.slot, settings.startLsn).then(
-    () => {
-      if (!stopping)
-        fail(
-          new TributaryError('infra.unavailable', 'the replication connection closed', { retriable: true }),
-        );
-    },
-    (error: unknown) => {
-      if (!stopping) fail(error);
-    },
-  );
-  const onStop = () => wake();
-  stop.addEventListener('abort', onStop);
-  // While paused the relay does not read, so silence is expected; the clock restarts when it reads again.
-  const watchdog = receiveWatchdog(
-    settings.receiveTimeoutMs,
-    () => (paused ? 0 : Date.now() - lastReceived),
-    fail,
-  );
-  logger.info({ slot: settings.slot, startLsn: settings.startLsn }, 'replication session started');
-
-  try {
-    // Pipelined: while Kafka acknowledges one batch, the next one (whatever has arrived meanwhile) is encoded.
-    // Batches are still sent one after the other, so per-partition order holds.
+  /**
+   * Publishes the queue batch by batch until a failure or a stop. Pipelined: while Kafka acknowledges one
+   * batch, the next one (whatever has arrived meanwhile) is encoded. Batches are still sent one after the
+   * other, so per-partition order holds.
+   */
+  private async publishUntilStopped(stop: AbortSignal): Promise<void> {
     let next: Prepared | undefined;
-    while (!failure && !stop.aborted) {
+    while (!this.failure && !stop.aborted) {
       if (next === undefined) {
-        if (queue.length === 0) {
-          await woken();
+        if (this.queue.length === 0) {
+          await this.woken();
           continue;
         }
-        next = prepare();
+        next = this.prepare();
       }
       const current = next;
       next = undefined;
-      const sending = publishBatch(current, deps);
+      const sending = publishBatch(current, this.deps);
       // Awaited below; until then a rejection must not count as unhandled (Node would end the process).
       sending.catch(() => undefined);
       // Let the client put the request on the wire before this thread encodes again.
       await new Promise<void>((resolve) => setImmediate(resolve));
       try {
-        if (queue.length > 0 && !stop.aborted) next = prepare();
+        if (this.queue.length > 0 && !stop.aborted) next = this.prepare();
       } finally {
         await sending;
       }
-      const now = Date.now();
-      for (const { transaction, handle } of current.batch) {
-        tracker.published(handle);
-        queuedEntries -= transaction.entries.length;
-        if (transaction.entries.length > 0) {
-          metrics.commitToAckSeconds.observe(Math.max(0, now - transaction.commitTime.getTime()) / 1000);
-        }
-      }
-      acknowledge(tracker.ackable());
-      metrics.inFlight.set(queuedEntries);
-      if (paused && queuedEntries < settings.bufferMaxEvents / 2) {
-        paused = false;
-        lastReceived = Date.now();
-        stream()?.resume?.();
+      this.markPublished(current);
+    }
+  }
+
+  private prepare(): Prepared {
+    return prepareBatch(
+      takeBatch(this.queue, this.settings.batchMaxEvents),
+      this.settings.router,
+      this.encode,
+    );
+  }
+
+  /** After Kafka acknowledged a batch: confirm what is now safe, and read again once the queue drained. */
+  private markPublished(current: Prepared): void {
+    const now = Date.now();
+    for (const { transaction, handle } of current.batch) {
+      this.tracker.published(handle);
+      this.queuedEntries -= transaction.entries.length;
+      if (transaction.entries.length > 0) {
+        this.deps.metrics.commitToAckSeconds.observe(
+          Math.max(0, now - transaction.commitTime.getTime()) / 1000,
+        );
       }
     }
-  } catch (error) {
-    fail(error);
-  } finally {
-    clearInterval(watchdog);
-    stop.removeEventListener('abort', onStop);
-    stopping = true;
-    // A connection reset at the wrong moment can leave the client's end() waiting for an event that never
-    // comes; the socket is then destroyed.
-    const socket = stream();
+    this.acknowledge(this.tracker.ackable());
+    this.deps.metrics.inFlight.set(this.queuedEntries);
+    if (this.paused && this.queuedEntries < this.settings.bufferMaxEvents / 2) {
+      this.paused = false;
+      this.lastReceived = Date.now();
+      this.stream()?.resume?.();
+    }
+  }
+
+  /**
+   * Ends the replication connection. A connection reset at the wrong moment can leave the client's end()
+   * waiting for an event that never comes; the socket is then destroyed.
+   */
+  private async close(streaming: Promise<void>): Promise<void> {
+    this.stopping = true;
+    const socket = this.stream();
     const closed =
-      (await settlesWithin(service.stop(), CLOSE_TIMEOUT_MS)) &&
+      (await settlesWithin(this.service.stop(), CLOSE_TIMEOUT_MS)) &&
       (await settlesWithin(streaming, CLOSE_TIMEOUT_MS));
     if (!closed) {
-      logger.warn(
+      this.deps.logger.warn(
         { afterMs: CLOSE_TIMEOUT_MS },
         'the replication connection did not close; destroying its socket',
       );
       socket?.destroy?.();
     }
-    service.removeAllListeners();
+    this.service.removeAllListeners();
     // The connection may still report its end after this (a destroyed socket: "Connection terminated
     // unexpectedly"). An 'error' without a listener would throw and end the process; this session is over.
-    service.on('error', (error: unknown) =>
-      logger.debug({ err: String(error) }, 'the closed replication connection reported an error'),
+    this.service.on('error', (error: unknown) =>
+      this.deps.logger.debug({ err: String(error) }, 'the closed replication connection reported an error'),
     );
   }
-  if (failure) throw failure;
-  logger.info({ confirmedLsn: formatLsn(acknowledged) }, 'replication session stopped');
-}
-
-/**
- * Checks `silentForMs` a few times per `timeoutMs` and fails the session (retriable) once it exceeds the
- * timeout. Returns the timer (undefined when the timeout is 0).
- */
-function receiveWatchdog(
-  timeoutMs: number,
-  silentForMs: () => number,
-  fail: (error: TributaryError) => void,
-): NodeJS.Timeout | undefined {
-  if (timeoutMs <= 0) return undefined;
-  const timer = setInterval(
-    () => {
-      const silentMs = silentForMs();
-      if (silentMs <= timeoutMs) return;
-      clearInterval(timer);
-      fail(
-        new TributaryError(
-          'infra.unavailable',
-          `nothing received on the replication connection for ${silentMs} ms (RELAY_RECEIVE_TIMEOUT_MS=${timeoutMs}); taking it for dead`,
-          { retriable: true },
-        ),
-      );
-    },
-    Math.max(50, Math.floor(timeoutMs / 4)),
-  );
-  timer.unref();
-  return timer;
-}
-
-/** Whole transactions, in commit order, up to `maxEvents` (at least one transaction, however large). */
-function takeBatch(queue: Queued[], maxEvents: number): Queued[] {
-  const batch: Queued[] = [];
-  let events = 0;
-  while (queue.length > 0) {
-    const next = queue[0]!;
-    if (batch.length > 0 && events + next.transaction.entries.length > maxEvents) break;
-    batch.push(queue.shift()!);
-    events += next.transaction.entries.length;
-  }
-  return batch;
-}
-
-/** A batch with its Kafka records, grouped by topic. */
-interface Prepared {
-  batch: Queued[];
-  topics: TopicMessages[];
-  events: number;
-}
-
-function prepareBatch(
-  batch: Queued[],
-  settings: SessionSettings,
-  encode: (entry: CompletedTransaction['entries'][number]) => KafkaRecord,
-): Prepared {
-  const byTopic = new Map<string, TopicMessages>();
-  let events = 0;
-  for (const { transaction } of batch) {
-    for (const entry of transaction.entries) {
-      const topic = settings.router(entry);
-      let group = byTopic.get(topic);
-      if (!group) byTopic.set(topic, (group = { topic, messages: [] }));
-      group.messages.push(encode(entry));
-      events++;
-    }
-  }
-  return { batch, topics: [...byTopic.values()], events };
-}
-
-async function publishBatch({ batch, topics, events }: Prepared, deps: SessionDeps): Promise<void> {
-  if (events === 0) return;
-  await deps.publisher.publish(topics);
-  deps.metrics.eventsPublished.inc(events);
-  deps.metrics.batchesPublished.inc();
-  if (!deps.logger.isLevelEnabled('debug')) return;
-  const ids = batch.flatMap(({ transaction }) => transaction.entries.map((entry) => entry.id));
-  deps.logger.debug(
-    { events, transactions: batch.length, firstEventId: ids[0], lastEventId: ids[ids.length - 1] },
-    'batch published',
-  );
-  deps.logger.trace({ eventIds: ids }, 'event ids published');
 }

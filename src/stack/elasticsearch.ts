@@ -56,6 +56,8 @@ async function installDistribution(context: StackContext): Promise<void> {
     version,
     type: 'zip',
   });
+  // A missing unzip (the spawn fails) is expected on a small system: jar is tried next, and the error below
+  // says what to install when neither works.
   const unzip = await run('unzip', ['-q', '-o', zip, '-d', dist]).catch(() => undefined);
   if (!unzip || unzip.code !== 0) {
     // `jar` ships with every JDK; it does not keep the executable bits, which start() does not need.

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { sleep } from '../util';
 
 /** Who a process runs as: the unprivileged service user when the stack is started as root. */
 export interface RunAs {
@@ -112,8 +113,6 @@ export function processesMatching(marker: string): number[] {
   }
   return pids;
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   for (const target of [-pid, pid]) {

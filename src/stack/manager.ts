@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config';
 import { TributaryError } from '../errors';
-import { commandLine, isAlive, processesMatching, sleep, terminate } from './exec';
+import { commandLine, isAlive, processesMatching, terminate } from './exec';
+import { sleep } from '../util';
 import { elasticsearch } from './elasticsearch';
 import { kafka } from './kafka';
 import { openStackFolder, stackPaths } from './paths';

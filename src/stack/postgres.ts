@@ -35,7 +35,7 @@ async function findBinDir(context: StackContext): Promise<string> {
     const { code, stdout } = await run('pg_config', ['--bindir']);
     if (code === 0 && hasServer(stdout.trim())) return stdout.trim();
   } catch {
-    // no pg_config
+    // no pg_config on PATH: look in the usual install folder below
   }
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
@@ -147,6 +147,7 @@ export const postgres: Service = {
     } catch (error) {
       return { healthy: false, detail: (error as Error).message };
     } finally {
+      // The health answer above is the result; ending a client that never connected may fail too.
       await client.end().catch(() => undefined);
     }
   },

@@ -51,7 +51,7 @@ export async function requireMaven(): Promise<void> {
     const result = await run('mvn', ['-v'], { timeoutMs: 60_000 });
     if (result.code === 0) return;
   } catch {
-    // fall through
+    // mvn did not start (not installed): the error below says what to install
   }
   throw missing(
     'Maven 3.8+ is required to fetch Kafka and Elasticsearch from Maven Central, but `mvn` was not found: install it (apt-get install maven)',

@@ -40,6 +40,7 @@ async function probePostgres(config: Config): Promise<string | undefined> {
   } catch (error) {
     return (error as Error).message;
   } finally {
+    // The probe's answer is the result; ending a client that never connected may fail too.
     await client.end().catch(() => undefined);
   }
 }
@@ -59,6 +60,7 @@ async function probeKafka(config: Config): Promise<string | undefined> {
   } catch (error) {
     return (error as Error).message;
   } finally {
+    // The probe's answer is the result; a failed disconnect of a failed admin adds nothing to it.
     await admin.disconnect().catch(() => undefined);
   }
 }

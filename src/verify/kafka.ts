@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Batch, Kafka } from 'kafkajs';
 import type { PoolClient } from 'pg';
 import { topicPerAggregateType } from '../contracts';
 import { emptyCheck, MAX_PROBLEMS_LISTED, type CheckResult, type Problem, type VerifyWindow } from './types';
@@ -63,8 +63,19 @@ export async function checkKafka(
   topicPrefix: string,
   window: VerifyWindow,
 ): Promise<{ result: CheckResult; problems: Problem[] }> {
-  const name = 'events → Kafka';
-  const problems: Problem[] = [];
+  const types = await fillScanTable(client, kafka, topicPrefix, window);
+  const compared = await compareScan(client, window, types);
+  await client.query('truncate verify_kafka');
+  return compared;
+}
+
+/** Streams the topics of the store's stream types into `verify_kafka`; returns those stream types. */
+async function fillScanTable(
+  client: PoolClient,
+  kafka: Kafka,
+  topicPrefix: string,
+  window: VerifyWindow,
+): Promise<string[]> {
   await client.query(CREATE_SCAN_TABLE_SQL);
   await client.query('truncate verify_kafka');
   const types = (await client.query<{ stream_type: string }>(STREAM_TYPES_SQL)).rows.map(
@@ -81,51 +92,50 @@ export async function checkKafka(
     await admin.disconnect();
   }
   await client.query('analyze verify_kafka');
+  return types;
+}
 
+const CHECK = 'events → Kafka';
+
+/** Compares what was scanned with the store's events of the window. */
+async function compareScan(
+  client: PoolClient,
+  window: VerifyWindow,
+  types: string[],
+): Promise<{ result: CheckResult; problems: Problem[] }> {
   const since = window.since?.toISOString() ?? null;
-  const [{ n: checked }] = (await client.query<{ n: number }>(COUNT_WINDOW_SQL, [since, types])).rows as [
-    { n: number },
-  ];
+  const count = async (sql: string, params: unknown[] = []) =>
+    (await client.query<{ n: number }>(sql, params)).rows[0]!.n;
+  const checked = await count(COUNT_WINDOW_SQL, [since, types]);
   const missing = (
     await client.query<{ id: string; stream_id: string; version: number }>(MISSING_SQL, [since, types])
   ).rows;
-  for (const row of missing.slice(0, MAX_PROBLEMS_LISTED)) {
-    problems.push({
-      check: name,
-      kind: 'missing',
-      id: row.id,
-      detail: `${row.stream_id} version ${row.version} is not on Kafka`,
-    });
-  }
   const unexpected = (
     await client.query<{ id: string | null; topic: string; kafka_partition: number; kafka_offset: string }>(
       UNEXPECTED_SQL,
     )
   ).rows;
-  for (const row of unexpected.slice(0, MAX_PROBLEMS_LISTED)) {
-    problems.push({
-      check: name,
-      kind: 'unexpected',
-      id: row.id ?? '(no ce_id)',
-      detail: `${row.topic}/${row.kafka_partition}@${row.kafka_offset} names no event in the store`,
-    });
-  }
-  const [{ n: absorbed }] = (await client.query<{ n: number }>(DUPLICATES_SQL)).rows as [{ n: number }];
+  const absorbed = await count(DUPLICATES_SQL);
   const outOfOrder = (
     await client.query<{ id: string; sequence: string; highest_before: string }>(OUT_OF_ORDER_SQL)
   ).rows;
-  for (const row of outOfOrder.slice(0, MAX_PROBLEMS_LISTED)) {
-    problems.push({
-      check: name,
-      kind: 'out-of-order',
+  const problems = [
+    ...firstProblems(missing, 'missing', (row) => ({
+      id: row.id,
+      detail: `${row.stream_id} version ${row.version} is not on Kafka`,
+    })),
+    ...firstProblems(unexpected, 'unexpected', (row) => ({
+      id: row.id ?? '(no ce_id)',
+      detail: `${row.topic}/${row.kafka_partition}@${row.kafka_offset} names no event in the store`,
+    })),
+    ...firstProblems(outOfOrder, 'out-of-order', (row) => ({
       id: row.id,
       detail: `version ${row.sequence} first appeared after version ${row.highest_before}`,
-    });
-  }
-  await client.query('truncate verify_kafka');
+    })),
+  ];
   return {
     result: {
-      ...emptyCheck(name),
+      ...emptyCheck(CHECK),
       checked,
       missing: missing.length,
       unexpected: unexpected.length,
@@ -136,14 +146,28 @@ export async function checkKafka(
   };
 }
 
-/** Streams one topic (from the window's start to the high watermarks read now) into `verify_kafka`. */
-async function scanTopic(
-  client: PoolClient,
-  kafka: Kafka,
+/** The first rows of one kind as problems (the result counts them all). */
+function firstProblems<Row>(
+  rows: Row[],
+  kind: Problem['kind'],
+  describe: (row: Row) => { id: string; detail: string },
+): Problem[] {
+  return rows.slice(0, MAX_PROBLEMS_LISTED).map((row) => ({ check: CHECK, kind, ...describe(row) }));
+}
+
+/** Where a topic's scan starts and ends per partition, and the partitions with anything to read. */
+interface ScanRange {
+  start: Map<number, bigint>;
+  end: Map<number, bigint>;
+  pending: Set<number>;
+}
+
+/** From the window's start (or the low watermarks) to the high watermarks read now. */
+async function scanRange(
   admin: ReturnType<Kafka['admin']>,
   topic: string,
   window: VerifyWindow,
-): Promise<number> {
+): Promise<ScanRange> {
   const highs = await admin.fetchTopicOffsets(topic);
   const starts = window.since
     ? await admin.fetchTopicOffsetsByTimestamp(topic, window.since.getTime() - 1_000)
@@ -155,8 +179,19 @@ async function scanTopic(
       .filter((p) => (start.get(p.partition) ?? 0n) < BigInt(p.high) && BigInt(p.high) > BigInt(p.low))
       .map((p) => p.partition),
   );
-  if (pending.size === 0) return 0;
+  return { start, end, pending };
+}
 
+/** Streams one topic (from the window's start to the high watermarks read now) into `verify_kafka`. */
+async function scanTopic(
+  client: PoolClient,
+  kafka: Kafka,
+  admin: ReturnType<Kafka['admin']>,
+  topic: string,
+  window: VerifyWindow,
+): Promise<number> {
+  const range = await scanRange(admin, topic, window);
+  if (range.pending.size === 0) return 0;
   const groupId = `tributary-verify-${randomBytes(6).toString('hex')}`;
   const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4_194_304 });
   let count = 0;
@@ -166,42 +201,19 @@ async function scanTopic(
     await consumer.subscribe({ topic, fromBeginning: true });
     // Skip straight to the window's start instead of reading the whole topic (seek works once joined).
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      for (const [partition, offset] of start) consumer.seek({ topic, partition, offset: offset.toString() });
+      for (const [partition, offset] of range.start) {
+        consumer.seek({ topic, partition, offset: offset.toString() });
+      }
     });
-    const done = new Promise<void>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       void consumer
         .run({
           eachBatchAutoResolve: true,
           autoCommit: false,
           eachBatch: async ({ batch }) => {
             try {
-              const from = start.get(batch.partition) ?? 0n;
-              const until = end.get(batch.partition) ?? 0n;
-              const rows: [string | null, string | null, string, number, string, string | null][] = [];
-              for (const message of batch.messages) {
-                const offset = BigInt(message.offset);
-                if (offset < from || offset >= until) continue;
-                const id = message.headers?.ce_id?.toString();
-                const sequence = message.headers?.ce_sequence?.toString();
-                rows.push([
-                  id ?? null,
-                  message.key?.toString() ?? null,
-                  topic,
-                  batch.partition,
-                  message.offset,
-                  sequence !== undefined && /^[0-9]{1,18}$/.test(sequence) ? sequence : null,
-                ]);
-              }
-              if (rows.length > 0) {
-                await client.query(
-                  INSERT_SCAN_SQL,
-                  [0, 1, 2, 3, 4, 5].map((i) => rows.map((row) => row[i])),
-                );
-                count += rows.length;
-              }
-              const last = BigInt(batch.messages.at(-1)?.offset ?? '-1');
-              if (last + 1n >= until) pending.delete(batch.partition);
-              if (pending.size === 0) resolve();
+              count += await storeScanned(client, topic, batch, range);
+              if (range.pending.size === 0) resolve();
             } catch (error) {
               reject(error);
             }
@@ -209,13 +221,48 @@ async function scanTopic(
         })
         .catch(reject);
     });
-    await done;
   } catch (error) {
     failure = error;
   } finally {
+    // Cleanup must not hide the scan's own failure; a group left behind holds no data and expires.
     await consumer.disconnect().catch(() => undefined);
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
   if (failure) throw failure;
   return count;
+}
+
+/** Inserts a batch's messages within the range; a partition read up to its end is no longer pending. */
+async function storeScanned(
+  client: PoolClient,
+  topic: string,
+  batch: Batch,
+  { start, end, pending }: ScanRange,
+): Promise<number> {
+  const from = start.get(batch.partition) ?? 0n;
+  const until = end.get(batch.partition) ?? 0n;
+  const rows: [string | null, string | null, string, number, string, string | null][] = [];
+  for (const message of batch.messages) {
+    const offset = BigInt(message.offset);
+    if (offset < from || offset >= until) continue;
+    const id = message.headers?.ce_id?.toString();
+    const sequence = message.headers?.ce_sequence?.toString();
+    rows.push([
+      id ?? null,
+      message.key?.toString() ?? null,
+      topic,
+      batch.partition,
+      message.offset,
+      sequence !== undefined && /^[0-9]{1,18}$/.test(sequence) ? sequence : null,
+    ]);
+  }
+  if (rows.length > 0) {
+    await client.query(
+      INSERT_SCAN_SQL,
+      [0, 1, 2, 3, 4, 5].map((i) => rows.map((row) => row[i])),
+    );
+  }
+  const last = BigInt(batch.messages.at(-1)?.offset ?? '-1');
+  if (last + 1n >= until) pending.delete(batch.partition);
+  return rows.length;
 }

@@ -7,7 +7,14 @@ import {
   type ContributionRow,
 } from '../projections/reporting/sql/contribution-rows';
 import { orderPages } from './orders';
-import { emptyCheck, MAX_PROBLEMS_LISTED, type CheckResult, type Problem, type VerifyWindow } from './types';
+import {
+  emptyCheck,
+  ProblemList,
+  type CheckResult,
+  type Problem,
+  type ProblemKind,
+  type VerifyWindow,
+} from './types';
 
 /**
  * Reports equal the fold of the store, in two steps: each order's contribution (what it adds to the reports)
@@ -73,14 +80,20 @@ export async function checkReporting(
   executor: Executor,
   window: VerifyWindow,
 ): Promise<{ results: CheckResult[]; problems: Problem[] }> {
+  const list = new ProblemList();
+  const results = [await checkContributions(executor, window, list)];
+  for (const totals of TOTALS) results.push(await checkTotals(executor, totals, list));
+  return { results, problems: list.problems };
+}
+
+/** Each order's stored contribution against the contribution of its folded state. */
+async function checkContributions(
+  executor: Executor,
+  window: VerifyWindow,
+  list: ProblemList,
+): Promise<CheckResult> {
   const name = 'report contributions';
   const result = { ...emptyCheck(name) };
-  const problems: Problem[] = [];
-  const note = (check: string, kind: Problem['kind'], id: string, detail: string) => {
-    if (problems.filter((p) => p.check === check && p.kind === kind).length < MAX_PROBLEMS_LISTED) {
-      problems.push({ check, kind, id, detail });
-    }
-  };
   for await (const views of orderPages(executor, window)) {
     if (views.length === 0) continue;
     const rows = await executor.query<ContributionRow>(CONTRIBUTIONS_OF_SQL, [views.map((v) => v.id)]);
@@ -90,10 +103,10 @@ export async function checkReporting(
       const stored = byId.get(view.id);
       if (stored === undefined) {
         result.missing += 1;
-        note(name, 'missing', view.id, `no contribution for order ${view.id} (version ${view.version})`);
+        list.note(name, 'missing', view.id, `no contribution for order ${view.id} (version ${view.version})`);
       } else if (!isDeepStrictEqual({ ...stored }, { ...contributionOf(view) })) {
         result.mismatched += 1;
-        note(
+        list.note(
           name,
           'mismatched',
           view.id,
@@ -106,37 +119,48 @@ export async function checkReporting(
     const unexpected = await executor.query<{ order_id: string }>(UNEXPECTED_CONTRIBUTIONS_SQL);
     result.unexpected = unexpected.length;
     for (const row of unexpected)
-      note(name, 'unexpected', row.order_id, `contribution of ${row.order_id} names no order in the store`);
+      list.note(
+        name,
+        'unexpected',
+        row.order_id,
+        `contribution of ${row.order_id} names no order in the store`,
+      );
   }
+  return result;
+}
 
-  const results: CheckResult[] = [result];
-  for (const totals of TOTALS) {
-    const check = `report ${totals.table}`;
-    const diff = await executor.query<{ side: string; key: string; row: string }>(totalsSql(totals));
-    const [{ n }] = (await executor.query<{ n: number }>(COUNT_SQL(totals.table))) as [{ n: number }];
-    const tally = { ...emptyCheck(check), checked: n };
-    for (const key of new Set(diff.map((d) => d.key))) {
-      const sides = diff.filter((d) => d.key === key);
-      const has = sides.find((d) => d.side === 'report has');
-      const gives = sides.find((d) => d.side === 'sums give');
-      const detail = sides.map((d) => `${d.side} ${d.row}`).join('; ');
-      const orders = (row: { row: string } | undefined) =>
-        Number((JSON.parse(row?.row ?? '{}') as { orders?: unknown }).orders);
-      const kind: Problem['kind'] =
-        has && !gives
-          ? 'unexpected'
-          : gives && !has
-            ? 'missing'
-            : orders(has) > orders(gives)
-              ? 'duplicated'
-              : 'mismatched';
-      if (kind === 'unexpected') tally.unexpected += 1;
-      else if (kind === 'missing') tally.missing += 1;
-      else if (kind === 'duplicated') tally.duplicated += 1;
-      else tally.mismatched += 1;
-      note(check, kind, key, detail);
-    }
-    results.push(tally);
+/** One report's rows against the sums of the contributions; each key that differs is one problem. */
+async function checkTotals(
+  executor: Executor,
+  totals: (typeof TOTALS)[number],
+  list: ProblemList,
+): Promise<CheckResult> {
+  const check = `report ${totals.table}`;
+  const diff = await executor.query<{ side: string; key: string; row: string }>(totalsSql(totals));
+  const [{ n }] = (await executor.query<{ n: number }>(COUNT_SQL(totals.table))) as [{ n: number }];
+  const tally = { ...emptyCheck(check), checked: n };
+  for (const key of new Set(diff.map((d) => d.key))) {
+    const sides = diff.filter((d) => d.key === key);
+    const kind = differenceKind(sides);
+    if (kind === 'unexpected') tally.unexpected += 1;
+    else if (kind === 'missing') tally.missing += 1;
+    else if (kind === 'duplicated') tally.duplicated += 1;
+    else tally.mismatched += 1;
+    list.note(check, kind, key, sides.map((d) => `${d.side} ${d.row}`).join('; '));
   }
-  return { results, problems };
+  return tally;
+}
+
+/**
+ * A row only the report has is unexpected, one only the sums give is missing; when both have it, more orders
+ * in the report than in the sums means a contribution counted twice.
+ */
+function differenceKind(sides: { side: string; row: string }[]): ProblemKind {
+  const has = sides.find((d) => d.side === 'report has');
+  const gives = sides.find((d) => d.side === 'sums give');
+  const orders = (row: { row: string } | undefined) =>
+    Number((JSON.parse(row?.row ?? '{}') as { orders?: unknown }).orders);
+  if (has && !gives) return 'unexpected';
+  if (gives && !has) return 'missing';
+  return orders(has) > orders(gives) ? 'duplicated' : 'mismatched';
 }

@@ -3,7 +3,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Executor } from '../db/executor';
 import { ordersAlias, toSearchDocument } from '../projections/search';
 import { orderPages, ordersInStore } from './orders';
-import { emptyCheck, MAX_PROBLEMS_LISTED, type CheckResult, type Problem, type VerifyWindow } from './types';
+import { emptyCheck, ProblemList, type CheckResult, type Problem, type VerifyWindow } from './types';
+
+const CHECK = 'search documents';
 
 /**
  * Every order's search document equals the fold of its events, and the index holds no order the store does
@@ -16,15 +18,9 @@ export async function checkSearch(
   prefix: string,
   window: VerifyWindow,
 ): Promise<{ result: CheckResult; problems: Problem[] }> {
-  const name = 'search documents';
   const index = ordersAlias(prefix);
-  const result = { ...emptyCheck(name) };
-  const problems: Problem[] = [];
-  const note = (kind: Problem['kind'], id: string, detail: string) => {
-    if (problems.filter((p) => p.kind === kind).length < MAX_PROBLEMS_LISTED) {
-      problems.push({ check: name, kind, id, detail });
-    }
-  };
+  const result = { ...emptyCheck(CHECK) };
+  const list = new ProblemList();
   await es.indices.refresh({ index });
   for await (const views of orderPages(executor, window)) {
     if (views.length === 0) continue;
@@ -39,11 +35,12 @@ export async function checkSearch(
       const doc = byId.get(view.id);
       if (doc === undefined) {
         result.missing += 1;
-        note('missing', view.id, `no document for order ${view.id} (version ${view.version})`);
+        list.note(CHECK, 'missing', view.id, `no document for order ${view.id} (version ${view.version})`);
       } else if (!isDeepStrictEqual(doc, toSearchDocument(view))) {
         result.mismatched += 1;
         const version = (doc as { version?: unknown }).version;
-        note(
+        list.note(
+          CHECK,
           'mismatched',
           view.id,
           `document at version ${String(version)} differs from the fold at version ${view.version}`,
@@ -51,31 +48,39 @@ export async function checkSearch(
       }
     }
   }
-  if (window.since === undefined) {
-    const { count } = await es.count({ index });
-    const matched = result.checked - result.missing;
-    if (count > matched) {
-      let after: unknown[] | undefined;
-      for (;;) {
-        const page = await es.search({
-          index,
-          size: 1000,
-          _source: false,
-          sort: [{ id: 'asc' }],
-          ...(after ? { search_after: after as never } : {}),
-        });
-        const hits = page.hits.hits;
-        if (hits.length === 0) break;
-        after = hits[hits.length - 1]!.sort;
-        const ids = hits.map((hit) => hit._id!);
-        const known = await ordersInStore(executor, ids);
-        for (const id of ids) {
-          if (known.has(id)) continue;
-          result.unexpected += 1;
-          note('unexpected', id, `document ${id} names no order in the store`);
-        }
-      }
+  // Strangers can only be told when the whole store was compared, and exist only if the index holds more.
+  if (window.since === undefined && (await es.count({ index })).count > result.checked - result.missing) {
+    result.unexpected = await findStrangers(executor, es, index, list);
+  }
+  return { result, problems: list.problems };
+}
+
+/** Pages through the index for documents of orders the store does not have; returns how many. */
+async function findStrangers(
+  executor: Executor,
+  es: Client,
+  index: string,
+  list: ProblemList,
+): Promise<number> {
+  let strangers = 0;
+  let after: unknown[] | undefined;
+  for (;;) {
+    const page = await es.search({
+      index,
+      size: 1000,
+      _source: false,
+      sort: [{ id: 'asc' }],
+      ...(after ? { search_after: after as never } : {}),
+    });
+    const hits = page.hits.hits;
+    if (hits.length === 0) return strangers;
+    after = hits[hits.length - 1]!.sort;
+    const ids = hits.map((hit) => hit._id!);
+    const known = await ordersInStore(executor, ids);
+    for (const id of ids) {
+      if (known.has(id)) continue;
+      strangers += 1;
+      list.note(CHECK, 'unexpected', id, `document ${id} names no order in the store`);
     }
   }
-  return { result, problems };
 }

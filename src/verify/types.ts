@@ -39,6 +39,20 @@ export interface VerifyWindow {
 /** Problems kept per check and kind (counts are always complete). */
 export const MAX_PROBLEMS_LISTED = 20;
 
+/** Collects problems as a check finds them, keeping the first MAX_PROBLEMS_LISTED of each check and kind. */
+export class ProblemList {
+  readonly problems: Problem[] = [];
+  private readonly listed = new Map<string, number>();
+
+  note(check: string, kind: ProblemKind, id: string, detail: string): void {
+    const key = `${check}\u0000${kind}`;
+    const count = this.listed.get(key) ?? 0;
+    if (count >= MAX_PROBLEMS_LISTED) return;
+    this.listed.set(key, count + 1);
+    this.problems.push({ check, kind, id, detail });
+  }
+}
+
 export function emptyCheck(name: string): CheckResult {
   return {
     name,

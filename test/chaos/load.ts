@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { between, pick } from '../fixtures/random';
+import { sleep } from '../../src/util';
 
 /**
  * An open-loop HTTP load generator against the API: a command every 1/rate seconds whatever the answers
@@ -109,7 +110,7 @@ export function startLoad(options: LoadOptions): LoadGenerator {
     result.sent++;
     let answer = await send(request);
     for (let retry = 1; retry <= 3 && request.idempotencyKey && failedStatus(answer.status); retry++) {
-      await new Promise((r) => setTimeout(r, 500 * retry));
+      await sleep(500 * retry);
       result.retried++;
       answer = await send(request);
     }

@@ -13,6 +13,7 @@ import { verifyPipeline, type VerifyReport } from '../../src/verify';
 import { supervise, type ProcessName, type SupervisedProcess } from './processes';
 import { PORTS, type ChaosStack } from './stack';
 import { withSessionOptions } from '../../src/db/pool';
+import { sleep } from '../../src/util';
 
 /**
  * One scenario's pipeline on the chaos stack: its own database, relay slot, topic prefix and index prefix
@@ -53,8 +54,6 @@ export interface Pipeline {
   /** Drops the slot, database, topics, groups and indices. */
   cleanup(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function openPipeline(
   stack: ChaosStack,

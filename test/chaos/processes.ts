@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { sleep } from '../../src/util';
 
 /**
  * The pipeline's real processes — `tributary serve`, `relay`, `project search`, `project reporting` — started
@@ -196,7 +197,7 @@ export function supervise(options: ProcessOptions): SupervisedProcess {
               .join('\n')}`,
           );
         }
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     },
   };

@@ -6,6 +6,7 @@ import type { OrderCommand } from '../../src/domain/orders/commands';
 import type { EventStore } from '../../src/eventstore';
 import { pick } from '../fixtures/random';
 import { withSessionOptions } from '../../src/db/pool';
+import { sleep } from '../../src/util';
 
 /**
  * Commands that fail mid-transaction, after their events and outbox entries were inserted. No HTTP request
@@ -117,7 +118,7 @@ export function startRollbackWriter(options: {
         else result.otherFailures++;
       }
       if (committed) throw new Error('a command of the rolled-back writer committed');
-      await new Promise((r) => setTimeout(r, 1_000 / options.ratePerSecond));
+      await sleep(1_000 / options.ratePerSecond);
     }
   })();
   loop.catch(() => undefined); // its failure is reported by stop()

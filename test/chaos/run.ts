@@ -9,6 +9,7 @@ import { startRollbackWriter } from './rollback';
 import { SCENARIOS, type Scenario } from './scenarios';
 import { writeReliabilityDoc } from './docs';
 import { DEFAULT_STACK_DIR, openChaosStack, type ChaosStack } from './stack';
+import { sleep } from '../../src/util';
 
 /**
  * The failure-injection suite: `npm run test:chaos [-- --scenarios=a,b --runs=N --write-docs]`.
@@ -99,8 +100,6 @@ function positive(flag: string, value: string): number {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer, got '${value}'`);
   return n;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Answers by status, e.g. `201×120 200×300 409×12 0×5` (0 = no answer). */
 const statuses = (counts: Record<string, number>) =>

@@ -29,65 +29,12 @@ type LineParams = { id: string; sku: string };
 
 const tags = ['orders'];
 
-export async function orderCommandRoutes(
-  app: FastifyInstance,
-  { service, clock }: RouteOptions,
-): Promise<void> {
-  const at = () => clock().toISOString();
-
-  app.post<{ Body: CreateOrderBody }>(
-    '/orders',
-    {
-      schema: {
-        tags,
-        operationId: 'createOrder',
-        summary: 'Place an order',
-        headers: commandHeaders,
-        body: createOrderBody,
-        response: responses(201, orderRef, 'The new order; Location names it, ETag is its version.'),
-      },
-    },
-    async (request, reply) => {
-      const options = commandOptionsOf(request, { conditional: false });
-      const { id, ...fields } = request.body;
-      const orderId = id ?? newId('POST /orders', options);
-      const result = await service.executeOrder(
-        { type: 'CreateOrder', orderId, ...fields, at: at() },
-        options,
-      );
-      return sendCommandResult(reply, result, { status: 201, location: orderPath(orderId) });
-    },
-  );
-
-  /** Registers a command on an existing order: conditional on If-Match, 404 when the order does not exist. */
-  function onOrder<Body, Params extends OrderParams>(
-    method: 'POST' | 'DELETE',
-    url: string,
-    schema: Record<string, unknown>,
-    toCommand: (params: Params, body: Body, at: string) => OrderCommand,
-  ): void {
-    app.route<{ Body: Body; Params: Params }>({
-      method,
-      url,
-      schema: {
-        tags,
-        headers: commandHeaders,
-        response: responses(200, orderRef, 'The order after the command.'),
-        ...schema,
-      },
-      handler: async (request, reply) => {
-        const options = commandOptionsOf(request, { conditional: true });
-        const params = request.params as Params;
-        const command = toCommand(params, request.body as Body, at());
-        const result = await onExistingOrder(service, params.id, () =>
-          service.executeOrder(command, options),
-        );
-        return sendCommandResult(reply, result);
-      },
-    });
-  }
+export async function orderCommandRoutes(app: FastifyInstance, options: RouteOptions): Promise<void> {
+  createOrderRoute(app, options);
 
   onOrder<OrderLineBody, OrderParams>(
+    app,
+    options,
     'POST',
     '/orders/:id/lines',
     {
@@ -100,6 +47,8 @@ export async function orderCommandRoutes(
   );
 
   onOrder<unknown, LineParams>(
+    app,
+    options,
     'DELETE',
     '/orders/:id/lines/:sku',
     {
@@ -113,6 +62,8 @@ export async function orderCommandRoutes(
   );
 
   onOrder<unknown, OrderParams>(
+    app,
+    options,
     'POST',
     '/orders/:id/confirm',
     {
@@ -126,9 +77,65 @@ export async function orderCommandRoutes(
   );
 
   onOrder<CancelOrderBody, OrderParams>(
+    app,
+    options,
     'POST',
     '/orders/:id/cancel',
     { operationId: 'cancelOrder', summary: 'Cancel an order', params: orderParams, body: cancelOrderBody },
     ({ id }, { reason }, now) => ({ type: 'CancelOrder', orderId: id, reason, at: now }),
   );
+}
+
+/** POST /orders: the order id from the body, or one derived from the idempotency key, or a new one. */
+function createOrderRoute(app: FastifyInstance, { service, clock }: RouteOptions): void {
+  app.route<{ Body: CreateOrderBody }>({
+    method: 'POST',
+    url: '/orders',
+    schema: {
+      tags,
+      operationId: 'createOrder',
+      summary: 'Place an order',
+      headers: commandHeaders,
+      body: createOrderBody,
+      response: responses(201, orderRef, 'The new order; Location names it, ETag is its version.'),
+    },
+    handler: async (request, reply) => {
+      const options = commandOptionsOf(request, { conditional: false });
+      const { id, ...fields } = request.body;
+      const orderId = id ?? newId('POST /orders', options);
+      const result = await service.executeOrder(
+        { type: 'CreateOrder', orderId, ...fields, at: clock().toISOString() },
+        options,
+      );
+      return sendCommandResult(reply, result, { status: 201, location: orderPath(orderId) });
+    },
+  });
+}
+
+/** Registers a command on an existing order: conditional on If-Match, 404 when the order does not exist. */
+function onOrder<Body, Params extends OrderParams>(
+  app: FastifyInstance,
+  { service, clock }: RouteOptions,
+  method: 'POST' | 'DELETE',
+  url: string,
+  schema: Record<string, unknown>,
+  toCommand: (params: Params, body: Body, at: string) => OrderCommand,
+): void {
+  app.route<{ Body: Body; Params: Params }>({
+    method,
+    url,
+    schema: {
+      tags,
+      headers: commandHeaders,
+      response: responses(200, orderRef, 'The order after the command.'),
+      ...schema,
+    },
+    handler: async (request, reply) => {
+      const options = commandOptionsOf(request, { conditional: true });
+      const params = request.params as Params;
+      const command = toCommand(params, request.body as Body, clock().toISOString());
+      const result = await onExistingOrder(service, params.id, () => service.executeOrder(command, options));
+      return sendCommandResult(reply, result);
+    },
+  });
 }

@@ -167,10 +167,13 @@ function checkRange({ from, to }: DailyQuery): void {
 }
 
 /** Registers the report routes. Parameters are checked before the read model is asked; bad ones get 400. */
-export async function reportRoutes(
-  app: FastifyInstance,
-  { reports, freshness }: ReportRouteOptions,
-): Promise<void> {
+export async function reportRoutes(app: FastifyInstance, options: ReportRouteOptions): Promise<void> {
+  dailyReportRoute(app, options);
+  customerReportRoute(app, options);
+  topSkusRoute(app, options);
+}
+
+function dailyReportRoute(app: FastifyInstance, { reports, freshness }: ReportRouteOptions): void {
   app.get<{ Querystring: DailyQuery }>(
     '/reports/daily',
     {
@@ -190,7 +193,9 @@ export async function reportRoutes(
       return { from, to, currency: currency ?? null, rows, freshness: fresh };
     },
   );
+}
 
+function customerReportRoute(app: FastifyInstance, { reports, freshness }: ReportRouteOptions): void {
   app.get<{ Params: CustomerParams }>(
     '/reports/customers/:id',
     {
@@ -220,7 +225,9 @@ export async function reportRoutes(
       return { ...report, freshness: fresh };
     },
   );
+}
 
+function topSkusRoute(app: FastifyInstance, { reports, freshness }: ReportRouteOptions): void {
   app.get<{ Querystring: TopSkusQuery }>(
     '/reports/top-skus',
     {

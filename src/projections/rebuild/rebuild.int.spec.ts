@@ -29,6 +29,7 @@ beforeAll(async () => {
   config = fx.configWith({ RELAY_SLOT: relaySlotName(fx.env.name, 'rebuild'), RELAY_METRICS_PORT: '0' });
 });
 afterAll(async () => {
+  // Cleanup: a test that failed before the slot existed leaves none to drop.
   await dropSlotWhenInactive(fx.pool, config.relaySlot).catch(() => undefined);
   await fx.close();
 });

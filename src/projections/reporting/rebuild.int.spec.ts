@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../../util';
 import type { Pool } from 'pg';
 import { pgExecutor, withTransaction } from '../../db/executor';
 import type { OrderView } from '../../domain/orders/view';

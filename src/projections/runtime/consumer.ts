@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { TributaryError, toTributaryError } from '../../errors';
 import type { Logger } from '../../observability';
@@ -7,7 +7,8 @@ import type { Projection } from '../types';
 import { toDlqMessage, type DeadLetter } from './dead-letter';
 import type { ProjectorMetrics } from './metrics';
 import { pgBatchSessions } from './pg-session';
-import { processBatch } from './process-batch';
+import { processBatch, type BatchDeps, type BatchResult } from './process-batch';
+import { sleep } from '../../util';
 
 /**
  * A projector process: a member of the consumer group `groupId` on `topics`, feeding one projection.
@@ -33,11 +34,47 @@ export interface ProjectorOptions {
 
 class Stopping extends Error {}
 
+/** What every batch of a running projector needs. */
+interface ProjectorRun {
+  options: ProjectorOptions;
+  stop: AbortSignal;
+  consumer: Consumer;
+  begin: BatchDeps['begin'];
+  sendDeadLetters: BatchDeps['sendDeadLetters'];
+}
+
 /** Runs until `stop` aborts; resolves after the batch in flight finished (or was abandoned uncommitted). */
 export async function runProjector(options: ProjectorOptions, stop: AbortSignal): Promise<void> {
-  const { projection, logger, metrics } = options;
+  const { producer, consumer } = await connectClients(options);
+  const run: ProjectorRun = {
+    options,
+    stop,
+    consumer,
+    begin: pgBatchSessions(options.pool, options.projection.name),
+    sendDeadLetters: (letters) => publishDeadLetters(producer, letters),
+  };
+  try {
+    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+      eachBatch: (payload) => projectBatch(run, payload),
+    });
+    await untilStopped(consumer, stop);
+  } finally {
+    // On the way out, stopped or failing with the error being thrown: a failed disconnect changes neither.
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+  }
+}
+
+/** The projector's producer (dead letters) and consumer, connected, once the topics they need exist. */
+async function connectClients(
+  options: ProjectorOptions,
+): Promise<{ producer: Producer; consumer: Consumer }> {
   const kafka = new Kafka({
-    clientId: `tributary-${projection.name}`,
+    clientId: `tributary-${options.projection.name}`,
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
@@ -57,114 +94,118 @@ export async function runProjector(options: ProjectorOptions, stop: AbortSignal)
   });
   await producer.connect();
   await consumer.connect();
-  const begin = pgBatchSessions(options.pool, projection.name);
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        stop.removeEventListener('abort', wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      stop.addEventListener('abort', wake, { once: true });
-    });
-  const sendDeadLetters = (letters: readonly DeadLetter[]) => publishDeadLetters(producer, letters);
+  return { producer, consumer };
+}
 
+/** Resolves when `stop` aborts; rejects when the consumer crashed in a way kafkajs will not restart. */
+function untilStopped(consumer: Consumer, stop: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (stop.aborted) resolve();
+    else stop.addEventListener('abort', () => resolve(), { once: true });
+    // kafkajs restarts the consumer after a retriable crash; one it will not restart ends the projector.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) reject(toTributaryError(payload.error));
+    });
+  });
+}
+
+/**
+ * One batch: applied and dead-lettered (processBatch), then its offset committed. A stop while it retries
+ * abandons it uncommitted, to be redelivered.
+ */
+async function projectBatch(run: ProjectorRun, payload: EachBatchPayload): Promise<void> {
+  const { batch, resolveOffset, heartbeat } = payload;
+  if (batch.messages.length === 0 || run.stop.aborted) return;
+  const started = process.hrtime.bigint();
   try {
-    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (batch.messages.length === 0 || stop.aborted) return;
-        const started = process.hrtime.bigint();
-        try {
-          const result = await processBatch(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              messages: batch.messages,
-              highWatermark: batch.highWatermark,
-            },
-            {
-              projection,
-              contracts: options.contracts,
-              begin,
-              sendDeadLetters,
-              retry: {
-                attempts: options.retryAttempts,
-                maxBackoffMs: options.retryMaxMs,
-                sleep,
-                beforeWait: async (failure, attempt, waitMs) => {
-                  metrics.retries.inc({ code: failure.code });
-                  logger.warn(
-                    {
-                      err: failure.message,
-                      code: failure.code,
-                      attempt,
-                      retryInMs: waitMs,
-                      partition: batch.partition,
-                    },
-                    'applying a batch failed; retrying',
-                  );
-                  if (stop.aborted || !isRunning() || isStale()) throw new Stopping();
-                  await heartbeat();
-                },
-              },
-              onDeadLetter: (letter) =>
-                logger.error(
-                  {
-                    eventId: letter.eventId,
-                    aggregateId: letter.aggregateId,
-                    offset: letter.position.offset,
-                    reason: letter.reason,
-                  },
-                  'dead-lettered',
-                ),
-            },
-          );
-          const last = batch.messages[batch.messages.length - 1]!.offset;
-          resolveOffset(last);
-          // The offset after the last message: where the group resumes.
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-          ]);
-          metrics.batches.inc();
-          metrics.eventsApplied.inc(result.applied);
-          metrics.deadLetters.inc(result.deadLettered);
-          metrics.lagMessages.set(
-            { topic: batch.topic, partition: String(batch.partition) },
-            Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
-          );
-          if (result.lastEventAt) {
-            metrics.lagSeconds.set(Math.max(0, (Date.now() - Date.parse(result.lastEventAt)) / 1000));
-          }
-          metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-          await heartbeat();
-        } catch (error) {
-          if (error instanceof Stopping) return; // nothing resolved or committed: redelivered later
-          const failure = toTributaryError(error);
-          logger.error(
-            { err: failure.message, code: failure.code },
-            'batch abandoned; it will be redelivered',
-          );
-          throw failure;
-        }
+    const result = await processBatch(
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        messages: batch.messages,
+        highWatermark: batch.highWatermark,
       },
-    });
-    await new Promise<void>((resolve, reject) => {
-      if (stop.aborted) resolve();
-      else stop.addEventListener('abort', () => resolve(), { once: true });
-      // kafkajs restarts the consumer after a retriable crash; one it will not restart ends the projector.
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart) reject(toTributaryError(payload.error));
-      });
-    });
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
+      batchDeps(run, payload),
+    );
+    const last = batch.messages[batch.messages.length - 1]!.offset;
+    resolveOffset(last);
+    // The offset after the last message: where the group resumes.
+    await run.consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+    ]);
+    recordBatchMetrics(run.options.metrics, batch, result, started);
+    await heartbeat();
+  } catch (error) {
+    if (error instanceof Stopping) return; // nothing resolved or committed: redelivered later
+    const failure = toTributaryError(error);
+    run.options.logger.error(
+      { err: failure.message, code: failure.code },
+      'batch abandoned; it will be redelivered',
+    );
+    throw failure;
   }
+}
+
+/** How processBatch reaches the projection, the dead-letter topic, the logs and the metrics for a batch. */
+function batchDeps(run: ProjectorRun, { batch, heartbeat, isRunning, isStale }: EachBatchPayload): BatchDeps {
+  const { options, stop } = run;
+  const { logger, metrics } = options;
+  return {
+    projection: options.projection,
+    contracts: options.contracts,
+    begin: run.begin,
+    sendDeadLetters: run.sendDeadLetters,
+    retry: {
+      attempts: options.retryAttempts,
+      maxBackoffMs: options.retryMaxMs,
+      sleep: (ms) => sleep(ms, stop),
+      beforeWait: async (failure, attempt, waitMs) => {
+        metrics.retries.inc({ code: failure.code });
+        logger.warn(
+          {
+            err: failure.message,
+            code: failure.code,
+            attempt,
+            retryInMs: waitMs,
+            partition: batch.partition,
+          },
+          'applying a batch failed; retrying',
+        );
+        if (stop.aborted || !isRunning() || isStale()) throw new Stopping();
+        await heartbeat();
+      },
+    },
+    onDeadLetter: (letter) =>
+      logger.error(
+        {
+          eventId: letter.eventId,
+          aggregateId: letter.aggregateId,
+          offset: letter.position.offset,
+          reason: letter.reason,
+        },
+        'dead-lettered',
+      ),
+  };
+}
+
+function recordBatchMetrics(
+  metrics: ProjectorMetrics,
+  batch: EachBatchPayload['batch'],
+  result: BatchResult,
+  started: bigint,
+): void {
+  const last = batch.messages[batch.messages.length - 1]!.offset;
+  metrics.batches.inc();
+  metrics.eventsApplied.inc(result.applied);
+  metrics.deadLetters.inc(result.deadLettered);
+  metrics.lagMessages.set(
+    { topic: batch.topic, partition: String(batch.partition) },
+    Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
+  );
+  if (result.lastEventAt) {
+    metrics.lagSeconds.set(Math.max(0, (Date.now() - Date.parse(result.lastEventAt)) / 1000));
+  }
+  metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 /** Publishes dead letters to `<topic>.dlq`, acknowledged by every in-sync replica. */

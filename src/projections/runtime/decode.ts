@@ -27,6 +27,12 @@ export function stringHeaders(message: Pick<KafkaMessage, 'headers'>): Record<st
 
 const SEQUENCE = /^[0-9]{1,20}$/;
 
+/** Why a message is poison, from one of the checks below (a class: no payload shape can pass for one). */
+class Rejection {
+  constructor(readonly reason: string) {}
+}
+type KnownType = NonNullable<ReturnType<ConsumerContracts['lookup']>>;
+
 export function decodeMessage(
   message: Pick<KafkaMessage, 'key' | 'value' | 'headers' | 'offset'>,
   position: KafkaPosition,
@@ -40,74 +46,106 @@ export function decodeMessage(
     eventId: headers.ce_id ?? null,
     version: SEQUENCE.test(headers.ce_sequence ?? '') ? Number(headers.ce_sequence) : null,
   };
-  const poison = (reason: string): Decoded => ({ ok: false, reason, ...hint });
-  if (message.value === null) return poison('the message has no value (a tombstone is not a CloudEvent)');
+  if (message.value === null) {
+    return { ok: false, reason: 'the message has no value (a tombstone is not a CloudEvent)', ...hint };
+  }
+  const event = parseCloudEvent(message.value, headers, key);
+  if (event instanceof Rejection)
+    return { ok: false, reason: `not a valid CloudEvent: ${event.reason}`, ...hint };
+  const subject = typeof event.subject === 'string' && event.subject !== '' ? event.subject : null;
+  const full = { aggregateId: subject ?? key, eventId: event.id, version: hint.version };
 
-  const parsed = parseCloudEvent(message.value, headers, key);
-  if ('reason' in parsed) return poison(`not a valid CloudEvent: ${parsed.reason}`);
-  const event = parsed;
-  const aggregateId = typeof event.subject === 'string' && event.subject !== '' ? event.subject : null;
-  const full = { aggregateId: aggregateId ?? key, eventId: event.id, version: hint.version };
-  const reject = (reason: string): Decoded => ({ ok: false, reason, ...full });
-
-  if (aggregateId === null) return reject('the CloudEvent has no subject (the aggregate id)');
-  if (key !== null && key !== aggregateId) {
-    return reject(`the message key '${key}' is not the CloudEvent subject '${aggregateId}'`);
-  }
-  const sequence = event.sequence;
-  if (typeof sequence !== 'string' || !SEQUENCE.test(sequence) || Number(sequence) < 1) {
-    return reject(`the sequence extension '${String(sequence)}' is not a stream version`);
-  }
-  const version = Number(sequence);
-  full.version = version;
-
-  const known = contracts.lookup(event.type);
-  if (known === undefined) {
-    const newer = newerVersionOf(event.type, contracts);
-    return reject(
-      newer
-        ? `${event.type} is a newer schema version than this deployment knows (up to v${newer}); parked until a deployment that knows it replays it`
-        : `unknown event type ${event.type}`,
-    );
-  }
-  let data: unknown = event.data;
-  if (typeof data === 'string' || Buffer.isBuffer(data)) {
-    try {
-      data = JSON.parse(data.toString());
-    } catch (error) {
-      return reject(`the data is not JSON: ${describe(error)}`);
-    }
-  }
-  if (typeof data !== 'object' || data === null || !('state' in data) || !('change' in data)) {
-    return reject('the data carries no { change, state }');
-  }
-  let payload: IntegrationPayload;
-  try {
-    payload = contracts.upcast(known, data as IntegrationPayload);
-  } catch (error) {
-    return reject(`upcasting ${event.type} failed: ${describe(error)}`);
-  }
-  const state = payload.state as Partial<OrderView> | null;
-  if (typeof state !== 'object' || state === null || state.id !== aggregateId) {
-    return reject(`the state carried is not the state of order ${aggregateId}`);
-  }
-  if (state.version !== version) {
-    return reject(`the state carried is at version ${String(state.version)}, the event at ${version}`);
-  }
+  const place = streamPlace(event, subject, key);
+  if (place instanceof Rejection) return { ok: false, reason: place.reason, ...full };
+  full.version = place.version;
+  const known = knownTypeOf(event.type, contracts);
+  if (known instanceof Rejection) return { ok: false, reason: known.reason, ...full };
+  const payload = payloadOf(event, known, contracts);
+  if (payload instanceof Rejection) return { ok: false, reason: payload.reason, ...full };
+  const state = stateOf(payload, place);
+  if (state instanceof Rejection) return { ok: false, reason: state.reason, ...full };
   return {
     ok: true,
     event: {
       id: event.id,
       type: known.eventType,
       schemaVersion: known.currentVersion,
-      aggregateId,
-      version,
+      aggregateId: place.aggregateId,
+      version: place.version,
       time: event.time ?? '',
       change: payload.change,
-      state: state as OrderView,
+      state,
       position,
     },
   };
+}
+
+/** The event's aggregate (its subject, which the message key must match) and its version in that stream. */
+function streamPlace(
+  event: Parsed,
+  subject: string | null,
+  key: string | null,
+): { aggregateId: string; version: number } | Rejection {
+  if (subject === null) return new Rejection('the CloudEvent has no subject (the aggregate id)');
+  if (key !== null && key !== subject) {
+    return new Rejection(`the message key '${key}' is not the CloudEvent subject '${subject}'`);
+  }
+  const sequence = event.sequence;
+  if (typeof sequence !== 'string' || !SEQUENCE.test(sequence) || Number(sequence) < 1) {
+    return new Rejection(`the sequence extension '${String(sequence)}' is not a stream version`);
+  }
+  return { aggregateId: subject, version: Number(sequence) };
+}
+
+/** The contract of a CloudEvent type; a newer version of a known type is told apart from an unknown type. */
+function knownTypeOf(type: string, contracts: ConsumerContracts): KnownType | Rejection {
+  const known = contracts.lookup(type);
+  if (known !== undefined) return known;
+  const newer = newerVersionOf(type, contracts);
+  return new Rejection(
+    newer
+      ? `${type} is a newer schema version than this deployment knows (up to v${newer}); parked until a deployment that knows it replays it`
+      : `unknown event type ${type}`,
+  );
+}
+
+/** The event's `{ change, state }`, upcast to the current schema version. */
+function payloadOf(
+  event: Parsed,
+  known: KnownType,
+  contracts: ConsumerContracts,
+): IntegrationPayload | Rejection {
+  let data: unknown = event.data;
+  if (typeof data === 'string' || Buffer.isBuffer(data)) {
+    try {
+      data = JSON.parse(data.toString());
+    } catch (error) {
+      return new Rejection(`the data is not JSON: ${describe(error)}`);
+    }
+  }
+  if (typeof data !== 'object' || data === null || !('state' in data) || !('change' in data)) {
+    return new Rejection('the data carries no { change, state }');
+  }
+  try {
+    return contracts.upcast(known, data as IntegrationPayload);
+  } catch (error) {
+    return new Rejection(`upcasting ${event.type} failed: ${describe(error)}`);
+  }
+}
+
+/** The order's state the event carries, which must be that of its aggregate at its version. */
+function stateOf(
+  payload: IntegrationPayload,
+  { aggregateId, version }: { aggregateId: string; version: number },
+): OrderView | Rejection {
+  const state = payload.state as Partial<OrderView> | null;
+  if (typeof state !== 'object' || state === null || state.id !== aggregateId) {
+    return new Rejection(`the state carried is not the state of order ${aggregateId}`);
+  }
+  if (state.version !== version) {
+    return new Rejection(`the state carried is at version ${String(state.version)}, the event at ${version}`);
+  }
+  return state as OrderView;
 }
 
 /** The attributes the projectors use, and the data. */
@@ -134,15 +172,15 @@ function parseCloudEvent(
   value: Buffer,
   headers: Record<string, string>,
   key: string | null,
-): Parsed | { reason: string } {
+): Parsed | Rejection {
   const contentType = headers['content-type'] ?? headers.ce_datacontenttype;
   if (headers.ce_id === undefined) {
     if (!contentType?.startsWith('application/cloudevents')) {
-      return { reason: 'neither ce_id headers (binary mode) nor a application/cloudevents content type' };
+      return new Rejection('neither ce_id headers (binary mode) nor a application/cloudevents content type');
     }
     try {
       const parsed = Kafka.toEvent({ key: key ?? undefined, value, body: value, headers } as never);
-      if (Array.isArray(parsed)) return { reason: 'a batch of CloudEvents is not accepted on this topic' };
+      if (Array.isArray(parsed)) return new Rejection('a batch of CloudEvents is not accepted on this topic');
       const event = parsed as CloudEvent<unknown>;
       event.validate();
       return {
@@ -154,26 +192,26 @@ function parseCloudEvent(
         data: event.data,
       };
     } catch (error) {
-      return { reason: describe(error) };
+      return new Rejection(describe(error));
     }
   }
   if (headers.ce_specversion !== '1.0')
-    return { reason: `ce_specversion '${headers.ce_specversion ?? ''}' is not 1.0` };
+    return new Rejection(`ce_specversion '${headers.ce_specversion ?? ''}' is not 1.0`);
   for (const name of ['ce_id', 'ce_source', 'ce_type'] as const) {
-    if (!headers[name]) return { reason: `${name} is missing or empty` };
+    if (!headers[name]) return new Rejection(`${name} is missing or empty`);
   }
   const time = headers.ce_time;
   if (time !== undefined && (!RFC3339.test(time) || Number.isNaN(Date.parse(time)))) {
-    return { reason: `ce_time '${time}' is not an RFC 3339 timestamp` };
+    return new Rejection(`ce_time '${time}' is not an RFC 3339 timestamp`);
   }
   if (contentType !== undefined && !/^application\/([a-z0-9.+-]+\+)?json\b/i.test(contentType)) {
-    return { reason: `content type '${contentType}' is not JSON` };
+    return new Rejection(`content type '${contentType}' is not JSON`);
   }
   let data: unknown;
   try {
     data = JSON.parse(value.toString('utf8'));
   } catch (error) {
-    return { reason: `the data is not JSON: ${(error as Error).message}` };
+    return new Rejection(`the data is not JSON: ${(error as Error).message}`);
   }
   return {
     id: headers.ce_id!,

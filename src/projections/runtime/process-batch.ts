@@ -62,8 +62,14 @@ export interface BatchResult {
   lastEventAt: string | null;
 }
 
+type BatchMessage = BatchInput['messages'][number];
+
+interface Ready {
+  message: BatchMessage;
+  event: ProjectionEvent;
+}
+
 export async function processBatch(input: BatchInput, deps: BatchDeps): Promise<BatchResult> {
-  const { projection } = deps;
   const items = input.messages.map((message) => ({
     message,
     decoded: decodeMessage(
@@ -80,86 +86,127 @@ export async function processBatch(input: BatchInput, deps: BatchDeps): Promise<
 
   const session = await deps.begin([...aggregateIds].sort(), `${input.topic}/${input.partition}`);
   try {
-    /** Parked aggregate → the event id (or offset) of its first dead letter. */
-    const parked = new Map<string, string>();
-    for (const id of session.parked) parked.set(id, 'an earlier dead letter');
-    const letters: DeadLetter[] = [];
-    const deadLetter = (
-      message: BatchInput['messages'][number],
-      about: { aggregateId: string | null; eventId: string | null; version: number | null },
-      reason: string,
-    ) => {
-      const behind = about.aggregateId === null ? undefined : parked.get(about.aggregateId);
-      letters.push({
-        projector: projection.name,
-        position: { topic: input.topic, partition: input.partition, offset: message.offset },
-        key: message.key === null ? null : message.key.toString(),
-        value: message.value,
-        headers: stringHeaders(message),
-        ...about,
-        reason: behind === undefined ? reason : `aggregate parked behind ${behind}`,
-        parkedBehind: behind ?? null,
-      });
-      if (about.aggregateId !== null && behind === undefined) {
-        parked.set(about.aggregateId, about.eventId ?? `offset ${message.offset}`);
-      }
-    };
-
-    const ready: { message: BatchInput['messages'][number]; event: ProjectionEvent }[] = [];
+    const book = new DeadLetterBook(deps.projection.name, input, session.parked);
+    // Rules 1 and 2: poison and the events of parked aggregates are dead letters; the rest is ready.
+    const ready: Ready[] = [];
     for (const { message, decoded } of items) {
-      if (!decoded.ok) deadLetter(message, decoded, decoded.reason);
-      else if (parked.has(decoded.event.aggregateId)) deadLetter(message, about(decoded.event), '');
+      if (!decoded.ok) book.add(message, decoded, decoded.reason);
+      else if (book.isParked(decoded.event.aggregateId)) book.add(message, about(decoded.event), '');
       else ready.push({ message, event: decoded.event });
     }
-
-    let applied = 0;
-    let lastEventAt: string | null = null;
-    const noteApplied = (events: readonly ProjectionEvent[]) => {
-      applied += events.length;
-      for (const event of events)
-        if (lastEventAt === null || event.time > lastEventAt) lastEventAt = event.time;
-    };
-    if (ready.length > 0) {
-      const events = ready.map((item) => item.event);
-      // A failure that is not retriable goes straight to isolation, where each event gets its attempts.
-      const failure = await retry(() => projection.apply(events), { ...deps.retry, attempts: 1 });
-      if (failure === undefined) {
-        noteApplied(events);
-      } else {
-        deps.onApplyFailure?.(failure, events.length);
-        // Isolate the poison: one event at a time, in order, each retried a bounded number of times.
-        for (const { message, event } of ready) {
-          if (parked.has(event.aggregateId)) {
-            deadLetter(message, about(event), '');
-            continue;
-          }
-          const single = await retry(() => projection.apply([event]), deps.retry);
-          if (single === undefined) noteApplied([event]);
-          else
-            deadLetter(
-              message,
-              about(event),
-              `${projection.name} failed to apply ${event.type}: ${single.message}`,
-            );
-        }
-      }
-    }
-
-    if (letters.length > 0) {
-      await retryForever(() => deps.sendDeadLetters(letters), deps.retry);
-      await session.record(letters);
-      for (const letter of letters) deps.onDeadLetter?.(letter);
-    }
+    const applied = await applyReady(ready, deps, book);
+    await recordDeadLetters(book.letters, deps, session);
     const lastOffset = input.messages.at(-1)?.offset;
     const lag =
       lastOffset === undefined ? 0 : Math.max(0, Number(input.highWatermark) - Number(lastOffset) - 1);
-    await session.checkpoint(lastEventAt, lag);
+    await session.checkpoint(applied.lastEventAt, lag);
     await session.commit();
-    return { applied, deadLettered: letters.length, lastEventAt };
+    return { applied: applied.count, deadLettered: book.letters.length, lastEventAt: applied.lastEventAt };
   } catch (error) {
     await session.rollback();
     throw error;
   }
+}
+
+/** A batch's dead letters and its parked aggregates (rule 2: an aggregate with a dead letter is parked). */
+class DeadLetterBook {
+  readonly letters: DeadLetter[] = [];
+  /** Parked aggregate → the event id (or offset) of its first dead letter. */
+  private readonly parked = new Map<string, string>();
+  private readonly projector: string;
+  private readonly input: BatchInput;
+
+  constructor(projector: string, input: BatchInput, alreadyParked: ReadonlySet<string>) {
+    this.projector = projector;
+    this.input = input;
+    for (const id of alreadyParked) this.parked.set(id, 'an earlier dead letter');
+  }
+
+  isParked(aggregateId: string): boolean {
+    return this.parked.has(aggregateId);
+  }
+
+  /** Dead-letters `message` for `reason`, or as parked behind its aggregate's first dead letter. */
+  add(
+    message: BatchMessage,
+    about: { aggregateId: string | null; eventId: string | null; version: number | null },
+    reason: string,
+  ): void {
+    const behind = about.aggregateId === null ? undefined : this.parked.get(about.aggregateId);
+    this.letters.push({
+      projector: this.projector,
+      position: { topic: this.input.topic, partition: this.input.partition, offset: message.offset },
+      key: message.key === null ? null : message.key.toString(),
+      value: message.value,
+      headers: stringHeaders(message),
+      ...about,
+      reason: behind === undefined ? reason : `aggregate parked behind ${behind}`,
+      parkedBehind: behind ?? null,
+    });
+    if (about.aggregateId !== null && behind === undefined) {
+      this.parked.set(about.aggregateId, about.eventId ?? `offset ${message.offset}`);
+    }
+  }
+}
+
+/** How many events were applied, and the latest business time among them. */
+class Applied {
+  count = 0;
+  lastEventAt: string | null = null;
+
+  note(events: readonly ProjectionEvent[]): void {
+    this.count += events.length;
+    for (const event of events)
+      if (this.lastEventAt === null || event.time > this.lastEventAt) this.lastEventAt = event.time;
+  }
+}
+
+/** Rule 3: the ready events in one call; after a failure that is not retriable, one at a time. */
+async function applyReady(ready: Ready[], deps: BatchDeps, book: DeadLetterBook): Promise<Applied> {
+  const applied = new Applied();
+  if (ready.length === 0) return applied;
+  const events = ready.map((item) => item.event);
+  // A failure that is not retriable goes straight to isolation, where each event gets its attempts.
+  const failure = await retry(() => deps.projection.apply(events), { ...deps.retry, attempts: 1 });
+  if (failure === undefined) {
+    applied.note(events);
+  } else {
+    deps.onApplyFailure?.(failure, events.length);
+    await isolatePoison(ready, deps, book, applied);
+  }
+  return applied;
+}
+
+/** One event at a time, in order, each retried a bounded number of times; what still fails is poison. */
+async function isolatePoison(
+  ready: Ready[],
+  deps: BatchDeps,
+  book: DeadLetterBook,
+  applied: Applied,
+): Promise<void> {
+  const { projection } = deps;
+  for (const { message, event } of ready) {
+    if (book.isParked(event.aggregateId)) {
+      book.add(message, about(event), '');
+      continue;
+    }
+    const single = await retry(() => projection.apply([event]), deps.retry);
+    if (single === undefined) applied.note([event]);
+    else
+      book.add(message, about(event), `${projection.name} failed to apply ${event.type}: ${single.message}`);
+  }
+}
+
+/** Rule 4: dead letters reach their topic and table before the batch's offsets can be committed. */
+async function recordDeadLetters(
+  letters: DeadLetter[],
+  deps: BatchDeps,
+  session: BatchSession,
+): Promise<void> {
+  if (letters.length === 0) return;
+  await retryForever(() => deps.sendDeadLetters(letters), deps.retry);
+  await session.record(letters);
+  for (const letter of letters) deps.onDeadLetter?.(letter);
 }
 
 function about(event: ProjectionEvent) {

@@ -5,6 +5,7 @@ import { TributaryError } from '../../errors';
 import { isolate, type Isolated } from '../../../test/harness';
 import { orderHistory, randomOrderHistory } from '../../../test/fixtures/projection-events';
 import { seededRandom } from '../../../test/fixtures/random';
+import { sleep } from '../../util';
 import type { ProjectionEvent } from '../types';
 import {
   createOrdersIndex,
@@ -138,7 +139,7 @@ describe('indices and alias', () => {
     })();
     for (let i = 0; i < 20; i++) {
       await swapOrdersAlias(es, prefix, i % 2 === 0 ? b : a!);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     stop = true;
     await searcher;

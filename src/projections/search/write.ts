@@ -130,21 +130,24 @@ export async function writeOrderDocuments(
     throw toSearchError(error, `bulk indexing into ${target}`);
   }
 
-  if (failures.length > 0) {
-    // Retriable failures win: after the retry, any document-level failure shows up again on its own.
-    const retriable = failures.filter(isRetriableItemFailure);
-    if (retriable.length > 0) {
-      throw new TributaryError(
-        'infra.unavailable',
-        `Elasticsearch refused ${retriable.length} of ${documents.length} documents for now: ${describeFailures(retriable)}`,
-        { retriable: true, details: { target, failed: retriable.length, failures: listed(retriable) } },
-      );
-    }
-    throw new TributaryError(
-      'input.invalid',
-      `Elasticsearch rejected ${failures.length} of ${documents.length} documents: ${describeFailures(failures)}`,
-      { retriable: false, details: { target, failed: failures.length, failures: listed(failures) } },
+  if (failures.length > 0) throw refusedDocuments(failures, documents.length, target);
+  return { written: stats.successful, stale, superseded };
+}
+
+/** The error for documents Elasticsearch refused: retriable when any refusal was not the documents' own. */
+function refusedDocuments(failures: ItemFailure[], documents: number, target: string): TributaryError {
+  // Retriable failures win: after the retry, any document-level failure shows up again on its own.
+  const retriable = failures.filter(isRetriableItemFailure);
+  if (retriable.length > 0) {
+    return new TributaryError(
+      'infra.unavailable',
+      `Elasticsearch refused ${retriable.length} of ${documents} documents for now: ${describeFailures(retriable)}`,
+      { retriable: true, details: { target, failed: retriable.length, failures: listed(retriable) } },
     );
   }
-  return { written: stats.successful, stale, superseded };
+  return new TributaryError(
+    'input.invalid',
+    `Elasticsearch rejected ${failures.length} of ${documents} documents: ${describeFailures(failures)}`,
+    { retriable: false, details: { target, failed: failures.length, failures: listed(failures) } },
+  );
 }
