@@ -13,6 +13,7 @@ import { configCommand } from './config-page';
 import { demoCommand } from './demo';
 import { serve } from './serve';
 import { withSessionOptions } from '../db/pool';
+import { silenceKnownWarnings } from '../observability';
 
 /**
  * The one entry point: a subcommand per job. Errors end the program with one readable line on stderr
@@ -148,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  silenceKnownWarnings();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
