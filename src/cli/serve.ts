@@ -1,6 +1,7 @@
 import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Pool } from 'pg';
 import { buildApp, startServer, type BuildAppOptions } from '../api';
+import { authenticatorFor } from '../auth';
 import { createEventStoreFor, createOrderService } from '../commands';
 import type { Config } from '../config';
 import { migrate } from '../db/data-source';
@@ -39,6 +40,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   );
   const app = buildApp({
     service,
+    authenticator: authenticatorFor(config, pgExecutor(pool), (message) => logger.warn(message)),
     logger,
     bodyLimitBytes: config.httpBodyLimitBytes,
     readModels: readModelsFor(config, pool, es),
