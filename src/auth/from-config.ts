@@ -1,8 +1,10 @@
+import { join, resolve } from 'node:path';
 import type { Config } from '../config';
 import type { Executor } from '../db/executor';
 import { createApiKeyVerifier } from './api-keys';
 import { anonymousAuthenticator, createAuthenticator, type Authenticator } from './authenticator';
 import { createJwtVerifier } from './jwt';
+import { ensureLocalKeys, JWKS_FILE, type LocalKeys } from './local-issuer';
 import type { Principal } from './principal';
 import type { ApiKeyRecord } from './sql/api-key-row';
 import { createExpiringCache } from './token-cache';
@@ -63,4 +65,17 @@ export function authenticatorFor(
           }),
         });
   return createAuthenticator({ mode: config.authMode, jwt, apiKeys });
+}
+
+/**
+ * For the development entry points (`start`, `demo`): when bearer tokens are verified against the local
+ * issuer's JWKS (the default), makes its keys if they do not exist yet, so a fresh clone works with
+ * authentication on. Undefined when the API uses another issuer (or no tokens).
+ */
+export async function ensureLocalIssuerFor(
+  config: Pick<Config, 'authMode' | 'authJwks' | 'authLocalDir'>,
+): Promise<LocalKeys | undefined> {
+  if (config.authMode !== 'jwt' && config.authMode !== 'both') return undefined;
+  if (resolve(config.authJwks) !== resolve(join(config.authLocalDir, JWKS_FILE))) return undefined;
+  return ensureLocalKeys(config.authLocalDir);
 }

@@ -15,7 +15,7 @@ export {
   type AuthMode,
   type Authenticator,
 } from './authenticator';
-export { authenticatorFor } from './from-config';
+export { authenticatorFor, ensureLocalIssuerFor } from './from-config';
 export { ACTOR_HEADER, registerAuth, type AuthHookOptions } from './hook';
 export { createJwtVerifier, JWT_ALGORITHMS, type JwtVerifier } from './jwt';
 export { ensureLocalKeys, mintLocalToken, parseTtl, type LocalKeys, type TokenRequest } from './local-issuer';

@@ -6,6 +6,8 @@ import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { pruneOutbox } from '../outbox';
 import * as stack from '../stack';
+import { ensureLocalIssuerFor } from '../auth';
+import { AUTH_USAGE, authCommand } from './auth';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
 import { verifyCommand } from './verify';
@@ -46,6 +48,7 @@ commands:
                                  compare Kafka and the read models with the event store; exit 5 when anything is off
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config [--write]               the configuration table (Markdown); --write updates docs/configuration.md
+${AUTH_USAGE}
 
 services: postgres, kafka, elasticsearch`;
 
@@ -107,6 +110,9 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': {
       await stackCommand(['up']);
+      const keys = await ensureLocalIssuerFor(loadConfig());
+      if (keys?.created)
+        say(`auth: created the local issuer's key ${keys.kid} (tokens: tributary auth token)`);
       await serve(loadConfig(), say);
       return 0;
     }
@@ -136,6 +142,8 @@ export async function main(argv: string[]): Promise<number> {
       return deadLettersCommand(loadConfig(), args, say);
     case 'verify':
       return verifyCommand(loadConfig(), args, say);
+    case 'auth':
+      return authCommand(loadConfig(), args, say);
     case undefined:
     case 'help':
     case '--help':
