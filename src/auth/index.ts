@@ -31,4 +31,5 @@ export { isRole, principalOf, ROLES, type Principal, type Role } from './princip
 export type { ApiKeyRecord } from './sql/api-key-row';
 export { listApiKeys } from './sql/list-api-keys';
 export { revokeApiKey } from './sql/revoke-api-key';
+export { revokeClientApiKeys } from './sql/revoke-client-api-keys';
 export { createExpiringCache, type ExpiringCache } from './token-cache';

@@ -57,6 +57,9 @@ beforeAll(async () => {
         RELAY_METRICS_PORT: String(relayMetrics),
         SEARCH_METRICS_PORT: String(searchMetrics),
         REPORTING_METRICS_PORT: String(reportingMetrics),
+        // Authentication on (the default), with this run's own local issuer.
+        AUTH_MODE: 'both',
+        AUTH_LOCAL_DIR: join(logDir, 'auth'),
       },
     },
   );
@@ -137,6 +140,24 @@ it('the tour shows a search hit, a report row, a history, an earlier state and t
   expect(lag).toMatch(/reporting +0 messages behind on Kafka .* lag 0 ms/);
 
   expect(section('Try next').join('\n')).toMatch(/OpenAPI .*\/docs/);
+  expect(section('Try next').join('\n')).toMatch(
+    /TOKEN=\$\(npm run -s tributary -- auth token .*\n.*curl -s -H "Authorization: Bearer \$TOKEN" /,
+  );
+});
+
+it('runs with authentication on: the workload is a service with an API key, the actor of every event', async () => {
+  expect(run.stdout).toMatch(
+    / {3}auth +the workload sends API key trb_[0-9a-f]{12} \(client tributary-demo, role admin\)/,
+  );
+  const pool = new Pool({ connectionString: env.config.databaseUrl, max: 1 });
+  try {
+    const { rows } = await pool.query<{ actor: string }>(
+      `select distinct metadata->>'actor' as actor from events`,
+    );
+    expect(rows).toEqual([{ actor: 'apikey:tributary-demo' }]);
+  } finally {
+    await pool.end();
+  }
 });
 
 it('leaves no process it started running', () => {
