@@ -90,8 +90,12 @@ export function jwksOf(source: string): JWTVerifyGetKey {
     : jwksFromFile(source);
 }
 
-/** The value at a dotted claim path (`realm_access.roles`). */
+/**
+ * The claim named `path` when the token has one of that exact name (namespaced claims such as
+ * `https://shop.example/roles` contain dots), else the value at the dotted path (`realm_access.roles`).
+ */
 export function claimAt(payload: JWTPayload, path: string): unknown {
+  if (Object.hasOwn(payload, path)) return payload[path];
   return path
     .split('.')
     .reduce<unknown>((value, name) => (value as Record<string, unknown> | undefined)?.[name], payload);

@@ -139,6 +139,10 @@ describe('claims', () => {
     const payload = { sub: 'kc-1', realm_access: { roles: ['offline_access', 'support'] } };
     expect(claimAt(payload, 'realm_access.roles')).toEqual(['offline_access', 'support']);
     expect(claimAt(payload, 'realm_access.missing.deeper')).toBeUndefined();
+    // A namespaced claim (Auth0 style) is one name with dots in it.
+    expect(claimAt({ 'https://shop.example/roles': ['admin'] }, 'https://shop.example/roles')).toEqual([
+      'admin',
+    ]);
     expect(principalOfClaims(payload, { rolesClaim: 'realm_access.roles', customerClaim: 'cid' })).toEqual({
       id: 'kc-1',
       kind: 'user',

@@ -87,9 +87,9 @@ export interface TokenRequest {
   customerClaim: string;
 }
 
-/** `{a: {b: value}}` for the path `a.b`, merged into `claims`. */
+/** `{a: {b: value}}` for the path `a.b`, merged into `claims`; a URI-named claim is one name. */
 function setClaim(claims: Record<string, unknown>, path: string, value: unknown): void {
-  const names = path.split('.');
+  const names = path.includes('://') ? [path] : path.split('.');
   const last = names.pop()!;
   let at = claims;
   for (const name of names) at = (at[name] ??= {}) as Record<string, unknown>;
