@@ -91,10 +91,10 @@ export function registerAuth(app: FastifyInstance, options: AuthHookOptions): vo
     const url = route.url ?? route.path;
     const methods = ([] as string[]).concat(route.method);
     const policies = methods.map((method) => policyOf(method, url, options.publicPrefixes));
-    if (policies.some((policy) => policy === undefined)) {
+    if (policies.some((policy) => policy === undefined || policy !== policies[0])) {
       throw new TributaryError(
         'internal',
-        `route ${methods.join(',')} ${url} has no entry in the policy table (src/auth/policy.ts)`,
+        `route ${methods.join(',')} ${url} has no entry (or one per method) in the policy table (src/auth/policy.ts)`,
       );
     }
     route.config = { ...route.config, auth: policies[0] };

@@ -85,7 +85,7 @@ describe('authentication', () => {
 
   it('a route missing from the policy table stops the app from starting', () => {
     const other = buildApp({ service, authenticator: issuer.authenticator(), swaggerUi: false });
-    expect(() => other.get('/undeclared', async () => 'open')).toThrow(/has no entry in the policy table/);
+    expect(() => other.get('/undeclared', async () => 'open')).toThrow(/has no entry .*in the policy table/);
     void other.close();
   });
 });

@@ -308,7 +308,7 @@ export const settings = {
     'AUTH_TOKEN_CACHE_SIZE',
     '10000',
     p.integer(0, 10_000_000),
-    'Verified bearer tokens remembered (by SHA-256) so a token is verified once, not at every request (0 = verify every time).',
+    'Verified bearer tokens (and looked-up API keys) remembered, by SHA-256, so a credential is checked once, not at every request (0 = check every time).',
   ),
   authTokenCacheMaxS: setting(
     'AUTH_TOKEN_CACHE_MAX_S',
