@@ -176,13 +176,17 @@ const authLabel = (p: Phase) => (p.auth === undefined ? '' : `, auth ${p.auth}`)
 
 /**
  * Milliseconds of CPU per successful command, by authentication mode, from the same run: the API process
- * and the PostgreSQL backends (the generator is the same in every mode). Each mode against the first `off`
- * phase at the same rate.
+ * and the PostgreSQL backends (the generator is the same in every mode). Each mode against the `off` phase at
+ * the same rate that ran last before it (or first after it), so `--auth=off,jwt,off,jwt` compares neighbours.
  */
 function cpuPerCommand(measured: Phase[]): { table: string; verdicts: string[][] } {
   const perCommand = (cores: number, p: Phase) => (cores * 1000) / Math.max(1, p.result.achievedPerSecond);
   const total = (p: Phase) => perCommand(p.cpu.appCores, p) + perCommand(p.cpu.serverCores, p);
-  const off = (p: Phase) => measured.find((o) => o.auth === 'off' && o.rate === p.rate);
+  const offs = (p: Phase) => measured.filter((o) => o.auth === 'off' && o.rate === p.rate);
+  const off = (p: Phase) =>
+    offs(p)
+      .filter((o) => measured.indexOf(o) < measured.indexOf(p))
+      .at(-1) ?? offs(p)[0];
   const versus = (p: Phase) => {
     const base = off(p);
     return base === undefined || base === p ? undefined : total(p) / total(base) - 1;
