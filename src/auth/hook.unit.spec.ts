@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { TestIssuer } from '../../test/fixtures/auth';
 import { buildApp } from '../api/app';
 import { startServer } from '../api/server';
-import { ApiClient, expectProblem, newOrderBody, type ApiResponse } from '../api/testing/client';
-import { FakeOrderService } from '../api/testing/fake-order-service';
+import { ApiClient, expectProblem, newOrderBody, type ApiResponse } from '../../test/api/client';
+import { FakeOrderService } from '../../test/api/fake-order-service';
 import type { OrderView } from '../domain/orders/view';
 import type { SearchParams } from '../projections/search';
 

@@ -6,7 +6,6 @@ import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { pruneOutbox } from '../outbox';
 import * as stack from '../stack';
-import { ensureLocalIssuerFor } from '../auth';
 import { AUTH_USAGE, authCommand } from './auth';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
@@ -110,9 +109,6 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': {
       await stackCommand(['up']);
-      const keys = await ensureLocalIssuerFor(loadConfig());
-      if (keys?.created)
-        say(`auth: created the local issuer's key ${keys.kid} (tokens: tributary auth token)`);
       await serve(loadConfig(), say);
       return 0;
     }

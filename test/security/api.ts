@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions } from '../../src/api/app';
 import { startServer } from '../../src/api/server';
-import { ApiClient, expectProblem, type ApiResponse } from '../../src/api/testing/client';
+import { ApiClient, expectProblem, type ApiResponse } from '../api/client';
 import type { Problem } from '../../src/api/problem';
 import {
   createApiKey,

@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { newOrderBody } from '../../src/api/testing/client';
+import { newOrderBody } from '../api/client';
 import type { OrderView } from '../../src/domain/orders/view';
 import { revokeApiKey } from '../../src/auth';
 import { pgExecutor } from '../../src/db/executor';
 import { openStoreFixture, type StoreFixture } from '../fixtures/store';
 import { expectUnauthenticated, startSecuredApi, storeCounts, type SecuredApi } from './api';
-import { expectProblem } from '../../src/api/testing/client';
+import { expectProblem } from '../api/client';
 
 /**
  * Who is calling, against the real command side on PostgreSQL: every credential that is missing, forged,

@@ -1,8 +1,8 @@
-import type { ApiClient, ApiResponse } from '../../src/api/testing/client';
-import { expectProblem, newOrderBody } from '../../src/api/testing/client';
+import type { ApiClient, ApiResponse } from '../api/client';
+import { expectProblem, newOrderBody } from '../api/client';
 import { readModelsFor } from '../../src/cli/serve';
 import type { OrderView } from '../../src/domain/orders/view';
-import { orderTopic } from '../../src/projections/topics';
+import { orderTopic } from '../../src/contracts';
 import { startPipeline, type InProcessPipeline } from '../fixtures/pipeline';
 import { eventually, readUntilAll } from '../fixtures/relay';
 import { openStoreFixture, type StoreFixture } from '../fixtures/store';
