@@ -58,6 +58,7 @@ const MAY_IMPORT = {
   ],
   commands: ['errors', 'config', 'db', 'domain', 'observability', 'eventstore', 'outbox', 'util'],
   crud: ['errors', 'config', 'db', 'domain', 'eventstore', 'outbox', 'util'],
+  auth: ['errors', 'config', 'db', 'util'],
   api: [
     'errors',
     'config',

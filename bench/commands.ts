@@ -4,13 +4,17 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Config } from '../src/config';
 import { createEventStoreFor, createOrderService } from '../src/commands';
+import { pgExecutor } from '../src/db/executor';
 import { withSessionOptions } from '../src/db/pool';
 import { Server, startServer, stopServer } from './lib/api-server';
+import { BENCH_AUTH_MODES, prepareBenchAuth, type BenchAuth, type BenchAuthMode } from './lib/auth';
 import { CpuReport, watchCpu } from './lib/cpu';
 import { benchConfig, checkpoint, freshDatabase, openBackendLister } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, ms, pct, table } from './lib/markdown';
-import { choiceOption, givenOptions, numberListOption, numberOption } from './lib/options';
+
+const markdownTable = table;
+import { choiceOption, givenOptions, listOption, numberListOption, numberOption } from './lib/options';
 import { OpenLoopResult, runOpenLoop } from './lib/open-loop';
 import { OrderSessions } from './lib/order-flow';
 import { summarize } from './lib/stats';
@@ -21,10 +25,13 @@ import { directTransport, httpTransport, Transport } from './lib/transports';
  * `--rates` commands per second of a realistic order mix (bench/lib/order-flow.ts) for `--duration` seconds,
  * after a warm-up, and reports latency from the moment each command was due. Over HTTP to the API
  * (src/api, in its own process) when it exists, otherwise by calling the service directly. A baseline at
- * the same rate through the same path, in the same run, shows the floor the machine sets.
+ * the same rate through the same path, in the same run, shows the floor the machine sets. Over HTTP, each
+ * `--auth` mode gets its own API process, warm-up and phases, and the CPU each command cost is reported side
+ * by side (authentication off, a bearer token, an API key).
  *
  *   npx tsx bench/commands.ts [--rates=1000] [--duration=30] [--warmup=5] [--baseline=10] [--think=100]
  *                             [--transport=auto|http|direct] [--pool=10] [--log-level=silent]
+ *                             [--auth=off,jwt] (any of off, jwt, apikey; repeats allowed: off,jwt,off,jwt)
  */
 
 const DATABASE = 'bench_commands';
@@ -51,6 +58,10 @@ const transportChoice = choiceOption(
   'auto',
 );
 
+const authModes = listOption('auth', 'BENCH_AUTH', BENCH_AUTH_MODES, ['off', 'jwt']);
+/** CPU per command with authentication may exceed that without it by this much (issue 17). */
+const AUTH_CPU_TARGET = 0.1;
+
 const log = (line: string) => process.stderr.write(`[bench:commands] ${line}\n`);
 const ROOT = join(__dirname, '..');
 
@@ -58,6 +69,7 @@ const ROOT = join(__dirname, '..');
 async function chooseTransport(
   config: Config,
   pool: Pool,
+  auth: BenchAuth,
 ): Promise<{ transport: Transport; server?: Server; why: string }> {
   const direct = () => directTransport(createOrderService(config, createEventStoreFor(config, pool)), pool);
   const apiExists = existsSync(join(ROOT, 'src', 'api', 'index.ts'));
@@ -67,9 +79,9 @@ async function chooseTransport(
     return { transport: direct(), why: 'src/api/index.ts does not exist yet' };
   }
   let server: Server | undefined;
+  let transport: Transport;
   try {
-    server = await startServer(config, poolSize, logLevel);
-    const transport = httpTransport(server.address);
+    ({ server, transport } = await httpServer(config, auth, authModes[0]!));
     const probe = new OrderSessions(`probe-${randomBytes(3).toString('hex')}`, 0, 7);
     const { step } = probe.take();
     await transport.execute(step); // a real CreateOrder must succeed before we measure anything
@@ -87,8 +99,20 @@ async function chooseTransport(
   }
 }
 
+/** The API in its own process with authentication `mode`, and a client sending that mode's credential. */
+async function httpServer(
+  config: Config,
+  auth: BenchAuth,
+  mode: BenchAuthMode,
+): Promise<{ server: Server; transport: Transport }> {
+  const server = await startServer(config, poolSize, logLevel, auth.env(mode));
+  return { server, transport: httpTransport(server.address, auth.headers(mode)) };
+}
+
 interface Phase {
   name: string;
+  /** Authentication of the API process (HTTP only). */
+  auth?: BenchAuthMode;
   rate: number;
   seconds: number;
   result: OpenLoopResult;
@@ -148,16 +172,63 @@ function slowestSeconds(result: OpenLoopResult): string {
   );
 }
 
+const authLabel = (p: Phase) => (p.auth === undefined ? '' : `, auth ${p.auth}`);
+
+/**
+ * Milliseconds of CPU per successful command, by authentication mode, from the same run: the API process
+ * and the PostgreSQL backends (the generator is the same in every mode). Each mode against the `off` phase at
+ * the same rate that ran last before it (or first after it), so `--auth=off,jwt,off,jwt` compares neighbours.
+ */
+function cpuPerCommand(measured: Phase[]): { table: string; verdicts: string[][] } {
+  const perCommand = (cores: number, p: Phase) => (cores * 1000) / Math.max(1, p.result.achievedPerSecond);
+  const total = (p: Phase) => perCommand(p.cpu.appCores, p) + perCommand(p.cpu.serverCores, p);
+  const offs = (p: Phase) => measured.filter((o) => o.auth === 'off' && o.rate === p.rate);
+  const off = (p: Phase) =>
+    offs(p)
+      .filter((o) => measured.indexOf(o) < measured.indexOf(p))
+      .at(-1) ?? offs(p)[0];
+  const versus = (p: Phase) => {
+    const base = off(p);
+    return base === undefined || base === p ? undefined : total(p) / total(base) - 1;
+  };
+  const signed = (share: number | undefined) =>
+    share === undefined ? '–' : `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)}%`;
+  const rows = measured.map((p) => [
+    p.auth ?? '–',
+    `${int(p.rate)}/s`,
+    int(p.result.achievedPerSecond),
+    perCommand(p.cpu.appCores, p).toFixed(3),
+    perCommand(p.cpu.serverCores, p).toFixed(3),
+    total(p).toFixed(3),
+    signed(versus(p)),
+  ]);
+  const verdicts = measured
+    .filter((p) => p.auth !== 'off' && versus(p) !== undefined)
+    .map((p) => [
+      `auth ${p.auth}: CPU per command < ${AUTH_CPU_TARGET * 100}% over auth off at ${int(p.rate)}/s`,
+      `${total(p).toFixed(3)} vs ${total(off(p)!).toFixed(3)} ms (${signed(versus(p))})`,
+      versus(p)! < AUTH_CPU_TARGET ? 'met' : 'NOT met',
+    ]);
+  const table = [
+    'CPU per command (API process + PostgreSQL backends, ms of CPU per successful command):',
+    '',
+    markdownTable(['auth', 'offered', 'achieved /s', 'API ms', 'PostgreSQL ms', 'total ms', 'vs off'], rows),
+    '',
+  ].join('\n');
+  return { table, verdicts };
+}
+
 function report(phases: Phase[], transport: Transport, why: string, facts: string, sessions: OrderSessions) {
   const baseline = phases.find((p) => p.name === 'baseline')!;
   const measured = phases.filter((p) => p.name === 'commands');
   const command = ['npx tsx bench/commands.ts', ...givenOptions()].join(' ');
   const baselineP99 = summarize(baseline.result.latenciesMs).p99;
+  const cpu = cpuPerCommand(measured);
   const perKind = measured.flatMap((p) => [
-    `Over the target at ${int(p.rate)}/s: ${overTarget(p.result)}. ` +
+    `Over the target at ${int(p.rate)}/s${authLabel(p)}: ${overTarget(p.result)}. ` +
       `Slowest seconds (second of the schedule: p99 / max ms): ${slowestSeconds(p.result)}.`,
     '',
-    `Per command at ${int(p.rate)}/s (errors: ${errorsOf(p.result)}; dropped ${p.result.dropped}, timed out ${p.result.timedOut}; ` +
+    `Per command at ${int(p.rate)}/s${authLabel(p)} (errors: ${errorsOf(p.result)}; dropped ${p.result.dropped}, timed out ${p.result.timedOut}; ` +
       `generator send lag p99 ${ms(summarize(p.result.sendLagMs).p99)} ms):`,
     '',
     table(
@@ -175,7 +246,7 @@ function report(phases: Phase[], transport: Transport, why: string, facts: strin
     const s = summarize(p.result.latenciesMs);
     const met = s.p99 < TARGET_P99_MS && p.result.achievedPerSecond >= p.rate * 0.98;
     return [
-      `p99 < ${TARGET_P99_MS} ms at ${int(p.rate)}/s`,
+      `p99 < ${TARGET_P99_MS} ms at ${int(p.rate)}/s${authLabel(p)}`,
       `p99 ${ms(s.p99)} ms, ${int(p.result.achievedPerSecond)}/s achieved (baseline p99 ${ms(baselineP99)} ms)`,
       met ? 'met' : 'NOT met',
     ];
@@ -210,11 +281,15 @@ function report(phases: Phase[], transport: Transport, why: string, facts: strin
         'API cores',
         'PostgreSQL cores',
       ],
-      [phaseRow(baseline, transport.baselineName), ...measured.map((p) => phaseRow(p, 'command mix'))],
+      [
+        phaseRow(baseline, transport.baselineName),
+        ...measured.map((p) => phaseRow(p, `command mix${authLabel(p)}`)),
+      ],
     ),
     '',
+    ...(transport.name === 'http' ? [cpu.table] : []),
     ...perKind,
-    table(['target', 'measured', 'result'], verdicts),
+    table(['target', 'measured', 'result'], [...verdicts, ...cpu.verdicts]),
     '',
   ].join('\n');
 }
@@ -225,12 +300,17 @@ async function main(): Promise<void> {
   await checkpoint(config);
   const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: poolSize });
   const lister = await openBackendLister(config);
-  const { transport, server, why } = await chooseTransport(config, pool);
+  const auth = await prepareBenchAuth(pgExecutor(pool), authModes);
+  const chosen = await chooseTransport(config, pool, auth);
+  let { transport, server } = chosen;
+  const { why } = chosen;
   log(`transport: ${transport.name} (${why})`);
+  // Authentication is the API's: the service called directly has none.
+  const modes: (BenchAuthMode | undefined)[] = transport.name === 'http' ? authModes : [undefined];
   const facts = await collectFacts(config, [
     [
       'bench',
-      `commands: ${rates.join(', ')}/s for ${durationS} s each (${transport.name}), pool ${poolSize}`,
+      `commands: ${rates.join(', ')}/s for ${durationS} s each (${transport.name}${transport.name === 'http' ? `, auth ${authModes.join(', ')}` : ''}), pool ${poolSize}`,
     ],
   ]);
   const sessions = new OrderSessions(randomBytes(4).toString('hex'), thinkMs);
@@ -240,8 +320,9 @@ async function main(): Promise<void> {
     rate: number,
     seconds: number,
     operation: (i: number) => Promise<string>,
+    authMode?: BenchAuthMode,
   ) => {
-    log(`${name}: ${rate}/s for ${seconds} s`);
+    log(`${name}: ${rate}/s for ${seconds} s${authMode === undefined ? '' : `, auth ${authMode}`}`);
     const cpu = watchCpu({
       serverPids: () => lister.list(),
       ...(server ? { appPid: server.child.pid! } : {}),
@@ -253,7 +334,14 @@ async function main(): Promise<void> {
       maxInFlight: MAX_IN_FLIGHT,
       operation,
     });
-    phases.push({ name, rate, seconds, result, cpu: await cpu.stop() });
+    phases.push({
+      name,
+      rate,
+      seconds,
+      result,
+      cpu: await cpu.stop(),
+      ...(authMode ? { auth: authMode } : {}),
+    });
     const s = summarize(result.latenciesMs);
     log(
       `  p50 ${ms(s.p50)} p99 ${ms(s.p99)} max ${ms(s.max)} ms, ${int(result.achievedPerSecond)}/s, errors: ${errorsOf(result)}`,
@@ -275,11 +363,20 @@ async function main(): Promise<void> {
       await transport.baseline();
       return 'baseline';
     });
-    if (warmupS > 0) await phase('warm-up', rates[0]!, warmupS, command);
-    for (const rate of rates) await phase('commands', rate, durationS, command);
+    for (const [i, mode] of modes.entries()) {
+      if (i > 0 && mode !== undefined) {
+        // Each mode its own API process, started and warmed up like the first.
+        await transport.close();
+        stopServer(server);
+        ({ transport, server } = await httpServer(config, auth, mode));
+      }
+      if (warmupS > 0) await phase('warm-up', rates[0]!, warmupS, command, mode);
+      for (const rate of rates) await phase('commands', rate, durationS, command, mode);
+    }
   } finally {
     await transport.close();
     stopServer(server);
+    auth.close();
     await lister.close();
     await pool.end();
   }

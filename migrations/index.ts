@@ -2,6 +2,7 @@ import { EventStore1763900000000 } from './1763900000000-EventStore';
 import { CrudExample1763900000001 } from './1763900000001-CrudExample';
 import { Projections1763900000002 } from './1763900000002-Projections';
 import { Reporting1763900000003 } from './1763900000003-Reporting';
+import { ApiKeys1763900000010 } from './1763900000010-ApiKeys';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CrudExample1763900000001,
   Projections1763900000002,
   Reporting1763900000003,
+  ApiKeys1763900000010,
 ];

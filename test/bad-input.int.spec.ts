@@ -18,6 +18,7 @@ import { seededRandom } from './fixtures/random';
 import { eventually, TopicReader } from './fixtures/relay';
 import { openStoreFixture, type StoreFixture } from './fixtures/store';
 import { orderWorkload } from './fixtures/workload';
+import { TestIssuer } from './fixtures/auth';
 
 /**
  * Bad input at every edge of the running pipeline (HTTP API → store → relay → Kafka → both projectors) gets a
@@ -34,7 +35,8 @@ let config: Config;
 let pipeline: InProcessPipeline;
 let app: FastifyInstance;
 let baseUrl: string;
-const client = new ApiClient(() => baseUrl);
+const issuer = new TestIssuer();
+const client = new ApiClient(() => baseUrl, issuer.headersFor('admin'));
 
 beforeAll(async () => {
   fx = await openStoreFixture(__filename, { poolSize: 8 });
@@ -43,6 +45,7 @@ beforeAll(async () => {
   const service = createOrderService(config, fx.store);
   // As `serve` wires it (no Swagger UI: its static files plugin is ESM-only, which Jest cannot load).
   app = buildApp({
+    authenticator: issuer.authenticator(),
     service,
     swaggerUi: false,
     bodyLimitBytes: config.httpBodyLimitBytes,

@@ -17,7 +17,12 @@ export interface Server {
 }
 
 /** Starts bench/lib/serve.ts (the API in its own process) and waits for its address. */
-export async function startServer(config: Config, poolSize: number, logLevel: string): Promise<Server> {
+export async function startServer(
+  config: Config,
+  poolSize: number,
+  logLevel: string,
+  env: Record<string, string> = {},
+): Promise<Server> {
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(__dirname, 'serve.ts')], {
     cwd: ROOT,
@@ -26,6 +31,7 @@ export async function startServer(config: Config, poolSize: number, logLevel: st
       DATABASE_URL: config.databaseUrl,
       PG_POOL_SIZE: String(poolSize),
       LOG_LEVEL: logLevel,
+      ...env,
     },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

@@ -1,4 +1,6 @@
+import { authenticatorFor } from '../../src/auth';
 import { loadConfig } from '../../src/config';
+import { pgExecutor } from '../../src/db/executor';
 import { createEventStoreFor, createOrderService } from '../../src/commands';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/observability';
@@ -7,7 +9,7 @@ import { createLogger } from '../../src/observability';
  * The HTTP API as the command-latency bench drives it: a separate process (so the load generator and the
  * server don't share an event loop), the app of src/api on 127.0.0.1 with a free port, the service on a pool
  * of PG_POOL_SIZE connections to DATABASE_URL, built as src/cli/serve.ts builds it (logger at LOG_LEVEL, which
- * the bench sets to `silent` unless told otherwise). Prints `{"address": ...}` once listening; stops when its
+ * the bench sets to `silent` unless told otherwise; authentication from AUTH_MODE, AUTH_JWKS, ...). Prints `{"address": ...}` once listening; stops when its
  * stdin closes (the bench ended, or died) or on SIGTERM.
  *
  *   DATABASE_URL=... node --import tsx bench/lib/serve.ts
@@ -17,7 +19,12 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   // Resolved at run time: the bench decides whether the API exists before starting this process.
   const api = (await import('../../src/api')) as {
-    buildApp(options: { service: unknown; logger?: unknown; bodyLimitBytes?: number }): {
+    buildApp(options: {
+      service: unknown;
+      authenticator: unknown;
+      logger?: unknown;
+      bodyLimitBytes?: number;
+    }): {
       listen(options: { host: string; port: number }): Promise<string>;
       close(): Promise<void>;
     };
@@ -29,6 +36,10 @@ async function main(): Promise<void> {
   const logger = config.logLevel === 'silent' ? undefined : createLogger(config, 'api');
   const app = api.buildApp({
     service,
+    // As `serve` builds it, from AUTH_MODE and friends (the bench sets them per phase).
+    authenticator: authenticatorFor(config, pgExecutor(pool), (message) =>
+      process.stderr.write(`[serve] ${message}\n`),
+    ),
     bodyLimitBytes: config.httpBodyLimitBytes,
     ...(logger === undefined ? {} : { logger }),
   });

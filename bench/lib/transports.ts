@@ -130,12 +130,15 @@ function httpRequestOf(step: Step): { method: 'POST' | 'DELETE'; path: string; b
   }
 }
 
-/** Keep-alive HTTP/1.1 client; a non-2xx answer rejects with the status and the problem title. */
-export function httpTransport(baseUrl: string): Transport {
+/**
+ * Keep-alive HTTP/1.1 client; a non-2xx answer rejects with the status and the problem title. `credential`
+ * goes with every command (not with the baseline, which measures the unknown-route floor).
+ */
+export function httpTransport(baseUrl: string, credential: Record<string, string> = {}): Transport {
   const url = new URL(baseUrl);
   if (url.hostname !== '127.0.0.1') throw new Error(`the bench only targets 127.0.0.1, not ${url.hostname}`);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const send = (method: string, path: string, body?: unknown) =>
+  const send = (method: string, path: string, body?: unknown, auth: Record<string, string> = {}) =>
     new Promise<number>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
@@ -147,8 +150,12 @@ export function httpTransport(baseUrl: string): Transport {
           path,
           headers:
             payload === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+              ? auth
+              : {
+                  ...auth,
+                  'content-type': 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                },
         },
         (res) => {
           let text = '';
@@ -176,7 +183,7 @@ export function httpTransport(baseUrl: string): Transport {
     baselineName: '`GET` of an unknown route (404 from the API, no database)',
     async execute(step) {
       const { method, path, body } = httpRequestOf(step);
-      await send(method, path, body);
+      await send(method, path, body, credential);
     },
     async baseline() {
       await send('GET', '/bench-baseline-unknown-route').catch((error: Error) => {

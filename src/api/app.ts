@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerAuth, type Authenticator } from '../auth';
 import type { OrderService } from '../commands/types';
-import { registerDocs } from './docs';
+import { DOCS_PATH, registerDocs } from './docs';
 import { problemErrorHandler, routeNotFoundHandler } from './problem';
 import { CORRELATION_ID_HEADER, correlationIdOf } from './request-context';
 import { orderCommandRoutes } from './routes/order-commands';
@@ -9,12 +10,17 @@ import { paymentRoutes } from './routes/payments';
 import { reportRoutes, type ReportRouteOptions } from './routes/reports';
 import { searchRoutes, type SearchRouteOptions } from './routes/search';
 import { sharedSchemas } from './schemas';
-import type { RouteOptions } from './reply';
+import { orderNotFound, type RouteOptions } from './reply';
 
 /** Options of the HTTP API. */
 export interface BuildAppOptions {
   /** The command side the endpoints call. */
   service: OrderService;
+  /**
+   * Who is calling: every route but the docs needs a credential it accepts (src/auth). Required, so that
+   * turning authentication off is a visible choice (`anonymousAuthenticator()`), never a default.
+   */
+  authenticator: Authenticator;
   /** A pino logger for request and error logs; logging is off when absent. */
   logger?: FastifyBaseLogger;
   /** Largest accepted request body; larger ones get 413. Default 1 MiB. */
@@ -65,6 +71,13 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     reply.header(CORRELATION_ID_HEADER, request.id);
   });
   for (const schema of sharedSchemas) app.addSchema(schema);
+  // Before any route (the docs' too), so each is checked against the policy table as it is registered.
+  registerAuth(app, {
+    authenticator: options.authenticator,
+    publicPrefixes: [DOCS_PATH],
+    customerOfOrder: async (orderId) => (await options.service.getOrder(orderId))?.customer.id,
+    orderNotFound: (orderId) => orderNotFound(orderId),
+  });
 
   registerDocs(app, { ui: options.swaggerUi ?? true });
 

@@ -3,6 +3,7 @@ import { buildApp } from './app';
 import { startServer } from './server';
 import { ApiClient, newOrderBody } from '../../test/api/client';
 import { FakeOrderService } from '../../test/api/fake-order-service';
+import { TestIssuer } from '../../test/fixtures/auth';
 
 /** What the API hands the OrderService: the command it builds and the options taken from the headers. */
 describe('commands reaching the service', () => {
@@ -10,20 +11,20 @@ describe('commands reaching the service', () => {
   const clock = () => new Date('2025-03-04T05:06:07.089Z');
   let app: FastifyInstance;
   let baseUrl = '';
-  const client = new ApiClient(() => baseUrl);
+  const issuer = new TestIssuer();
+  const client = new ApiClient(() => baseUrl, issuer.headersFor('admin'));
   const lastCall = () => service.calls[service.calls.length - 1];
 
   beforeAll(async () => {
-    app = buildApp({ service, clock, swaggerUi: false });
+    app = buildApp({ authenticator: issuer.authenticator(), service, clock, swaggerUi: false });
     baseUrl = await startServer(app, { host: '127.0.0.1', port: 0 });
   });
   afterAll(() => app.close());
 
-  it('a command carries the correlation id, actor and traceparent as metadata, and `at` from the clock', async () => {
+  it('a command carries the correlation id, the caller as actor and traceparent as metadata, and `at` from the clock', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     await client.post('/orders', newOrderBody({ id: 'o-meta' }), {
       'x-correlation-id': 'corr-1',
-      'x-actor': 'alice',
       traceparent,
     });
     expect(lastCall()).toEqual({
@@ -32,7 +33,7 @@ describe('commands reaching the service', () => {
         orderId: 'o-meta',
         at: '2025-03-04T05:06:07.089Z',
       }),
-      options: { metadata: { correlationId: 'corr-1', actor: 'alice', traceparent } },
+      options: { metadata: { correlationId: 'corr-1', actor: 'test-admin', traceparent } },
     });
   });
 

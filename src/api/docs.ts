@@ -41,6 +41,14 @@ export function registerDocs(app: FastifyInstance, { ui }: { ui: boolean }): voi
           'problem details (application/problem+json) whose `type` is /problems/<error code>.',
       },
       tags: [{ name: 'orders' }, { name: 'payments' }, { name: 'search' }, { name: 'reports' }],
+      // Every operation needs one of these (src/auth); which roles may call what is in docs/security.md.
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
     },
     // Shared schemas become components named by their $id (Order, Payment, Problem) instead of def-0, def-1.
     transformObject: (documents) =>

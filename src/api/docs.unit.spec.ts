@@ -6,11 +6,12 @@ const run = promisify(execFile);
 // Checked in a plain Node process: the UI's static-file server depends on an ESM-only package (see docs.ts)
 // that Jest's CommonJS runtime cannot load. Everything else about the docs is in the API contract.
 describe('Swagger UI', () => {
-  it('is served as HTML at /docs', async () => {
+  it('is served as HTML at /docs, to anyone: the docs need no credential', async () => {
     const script = `
       const { buildApp } = require('./src/api');
       const { FakeOrderService } = require('./test/api/fake-order-service');
-      const app = buildApp({ service: new FakeOrderService() });
+      const { TestIssuer } = require('./test/fixtures/auth');
+      const app = buildApp({ service: new FakeOrderService(), authenticator: new TestIssuer().authenticator() });
       app.inject({ url: '/docs' })
         .then((r) => { process.stdout.write(JSON.stringify({ status: r.statusCode, type: r.headers['content-type'] })); })
         .finally(() => app.close());

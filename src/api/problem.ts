@@ -34,6 +34,8 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_STATUSES: Readonly<Record<ErrorCode, { status: number; title: string }>> = {
   'input.invalid': { status: 400, title: 'Invalid request' },
   'domain.validation': { status: 400, title: 'Invalid command' },
+  'auth.unauthenticated': { status: 401, title: 'Unauthorized' },
+  'auth.forbidden': { status: 403, title: 'Forbidden' },
   'store.not_found': { status: 404, title: 'Not found' },
   'store.conflict': { status: 409, title: 'Version conflict' },
   'domain.rule': { status: 422, title: 'Not allowed in the current state' },

@@ -8,15 +8,26 @@ import { PROBLEM_STATUSES, toProblem } from './problem';
 import { startServer } from './server';
 import { ApiClient, expectProblem } from '../../test/api/client';
 import { FakeOrderService } from '../../test/api/fake-order-service';
+import { TestIssuer } from '../../test/fixtures/auth';
 
 const options = { bodyLimitBytes: 1024 };
 
 describe('problem details', () => {
-  it('every error code has one HTTP status; only input, domain and store codes are 4xx', () => {
+  it('every error code has one HTTP status; only input, auth, domain and store codes are 4xx', () => {
     const clientErrors = ERROR_CODES.filter((code) => PROBLEM_STATUSES[code].status < 500);
     expect(clientErrors.sort()).toEqual(
-      ['domain.rule', 'domain.validation', 'input.invalid', 'store.conflict', 'store.not_found'].sort(),
+      [
+        'auth.forbidden',
+        'auth.unauthenticated',
+        'domain.rule',
+        'domain.validation',
+        'input.invalid',
+        'store.conflict',
+        'store.not_found',
+      ].sort(),
     );
+    expect(PROBLEM_STATUSES['auth.unauthenticated'].status).toBe(401);
+    expect(PROBLEM_STATUSES['auth.forbidden'].status).toBe(403);
     expect(PROBLEM_STATUSES['store.conflict'].status).toBe(409);
     expect(PROBLEM_STATUSES['domain.rule'].status).toBe(422);
     expect(PROBLEM_STATUSES['store.not_found'].status).toBe(404);
@@ -73,10 +84,11 @@ describe('a failing service', () => {
   );
   let app: FastifyInstance;
   let baseUrl = '';
-  const client = new ApiClient(() => baseUrl);
+  const issuer = new TestIssuer();
+  const client = new ApiClient(() => baseUrl, issuer.headersFor('admin'));
 
   beforeAll(async () => {
-    app = buildApp({ service: failing, logger, swaggerUi: false });
+    app = buildApp({ authenticator: issuer.authenticator(), service: failing, logger, swaggerUi: false });
     baseUrl = await startServer(app, { host: '127.0.0.1', port: 0 });
   });
   afterAll(() => app.close());

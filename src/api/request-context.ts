@@ -1,13 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
+import { principalOf } from '../auth';
 import type { CommandMetadata, CommandOptions } from '../commands/types';
 import { TributaryError } from '../errors';
 import { parseIfMatch } from './etag';
 
 /**
- * What an HTTP request contributes to a command besides its body: the correlation id, the actor and the
- * trace context (stored with every event), the If-Match precondition and the Idempotency-Key.
+ * What an HTTP request contributes to a command besides its body: the correlation id, the actor (the
+ * authenticated principal, never a header) and the trace context (stored with every event), the If-Match
+ * precondition and the Idempotency-Key.
  */
 
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
@@ -53,7 +55,6 @@ export function idempotencyKeyOf(header: string | undefined): string | undefined
 type CommandHeaders = {
   'if-match'?: string;
   'idempotency-key'?: string;
-  'x-actor'?: string;
   traceparent?: string;
 };
 
@@ -64,10 +65,8 @@ function header(request: FastifyRequest, name: keyof CommandHeaders): string | u
 
 /** Correlation id, actor and trace context of the request, as stored with the events. */
 export function metadataOf(request: FastifyRequest): CommandMetadata {
-  const metadata: CommandMetadata = { correlationId: request.id };
-  const actor = header(request, 'x-actor');
+  const metadata: CommandMetadata = { correlationId: request.id, actor: principalOf(request).id };
   const traceparent = validTraceparent(header(request, 'traceparent'));
-  if (actor !== undefined) metadata.actor = actor;
   if (traceparent !== undefined) metadata.traceparent = traceparent;
   return metadata;
 }

@@ -6,6 +6,7 @@ import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { pruneOutbox } from '../outbox';
 import * as stack from '../stack';
+import { AUTH_USAGE, authCommand } from './auth';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
 import { verifyCommand } from './verify';
@@ -47,6 +48,7 @@ commands:
                                  compare Kafka and the read models with the event store; exit 5 when anything is off
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config [--write]               the configuration table (Markdown); --write updates docs/configuration.md
+${AUTH_USAGE}
 
 services: postgres, kafka, elasticsearch`;
 
@@ -137,6 +139,8 @@ export async function main(argv: string[]): Promise<number> {
       return deadLettersCommand(loadConfig(), args, say);
     case 'verify':
       return verifyCommand(loadConfig(), args, say);
+    case 'auth':
+      return authCommand(loadConfig(), args, say);
     case undefined:
     case 'help':
     case '--help':

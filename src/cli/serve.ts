@@ -1,6 +1,7 @@
 import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Pool } from 'pg';
 import { buildApp, startServer, type BuildAppOptions } from '../api';
+import { authenticatorFor, ensureLocalIssuerFor } from '../auth';
 import { createEventStoreFor, createOrderService } from '../commands';
 import type { Config } from '../config';
 import { migrate } from '../db/data-source';
@@ -31,6 +32,10 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   if (await ensureSlot(pgExecutor(pool), config.relaySlot))
     say(`replication slot ${config.relaySlot} created`);
   const service = createOrderService(config, createEventStoreFor(config, pool));
+  // Tokens verified against the local development issuer (the default): its keys are made on a fresh clone.
+  const localKeys = await ensureLocalIssuerFor(config);
+  if (localKeys?.created)
+    say(`auth: created the local issuer's key in ${config.authLocalDir} (tributary auth token)`);
   const es = new ElasticClient({ node: config.elasticsearchUrl });
   // The API serves commands without Elasticsearch; search answers once the index exists (the search
   // projector creates it too).
@@ -39,6 +44,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   );
   const app = buildApp({
     service,
+    authenticator: authenticatorFor(config, pgExecutor(pool), (message) => logger.warn(message)),
     logger,
     bodyLimitBytes: config.httpBodyLimitBytes,
     readModels: readModelsFor(config, pool, es),

@@ -40,6 +40,10 @@ const RULES: readonly ((config: Config) => string | undefined)[] = [
     timeout > 0 && heartbeat > 0 && timeout <= 2 * heartbeat
       ? `RELAY_RECEIVE_TIMEOUT_MS: ${timeout} must be more than twice RELAY_HEARTBEAT_MS (${heartbeat}), or 0: on a quiet database the heartbeats are what the relay receives, and one late heartbeat must not end a session`
       : undefined,
+  ({ authMode, authAllowOff }) =>
+    authMode === 'off' && !authAllowOff
+      ? 'AUTH_MODE: off lets anyone who reaches the API do anything; it starts only with AUTH_ALLOW_OFF=true'
+      : undefined,
 ];
 
 /**

@@ -43,6 +43,29 @@ describe('loadConfig', () => {
     ).toBe(0);
   });
 
+  it('authentication is on by default, verifying the local issuer in the stack folder', () => {
+    const config = loadConfig({ STACK_DIR: '/srv/stack' });
+    expect(config.authMode).toBe('both');
+    expect(config.authAllowOff).toBe(false);
+    expect(config.authLocalDir).toBe('/srv/stack/auth');
+    expect(config.authJwks).toBe('/srv/stack/auth/jwks.json');
+  });
+
+  it('AUTH_MODE=off starts only with AUTH_ALLOW_OFF=true', () => {
+    expect(() => loadConfig({ AUTH_MODE: 'off' })).toThrow(/AUTH_MODE: off .* only with AUTH_ALLOW_OFF=true/);
+    expect(() => loadConfig({ AUTH_MODE: 'off', AUTH_ALLOW_OFF: 'yes' })).toThrow(
+      /AUTH_ALLOW_OFF: expected true or false/,
+    );
+    expect(loadConfig({ AUTH_MODE: 'off', AUTH_ALLOW_OFF: 'true' }).authMode).toBe('off');
+  });
+
+  it('AUTH_JWKS is an http(s) URL or a file path', () => {
+    const url = 'https://idp.example/.well-known/jwks.json';
+    expect(loadConfig({ AUTH_JWKS: url }).authJwks).toBe(url);
+    expect(() => loadConfig({ AUTH_JWKS: 'ftp://idp.example/jwks' })).toThrow(/AUTH_JWKS: expected a http/);
+    expect(() => loadConfig({ AUTH_ROLES_CLAIM: 'my roles' })).toThrow(/AUTH_ROLES_CLAIM/);
+  });
+
   it('reports every bad setting at once, as a config.invalid error', () => {
     let caught: unknown;
     try {

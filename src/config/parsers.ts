@@ -81,3 +81,25 @@ export const identifier: Parser<string> = (raw) => {
   }
   return raw;
 };
+
+/** `true` or `false`, nothing else (a typo must not silently mean false). */
+export const boolean: Parser<boolean> = (raw) => {
+  if (raw !== 'true' && raw !== 'false') throw new Error(`expected true or false, got '${raw}'`);
+  return raw === 'true';
+};
+
+/** Where a JWKS comes from: an http(s) URL, or a file path (anything that is not a URL). */
+export const jwksSource: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new Error('expected a JWKS URL or file path');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return url('http', 'https')(raw);
+  return raw;
+};
+
+/**
+ * A claim: its name (`roles`, or a namespaced one such as `https://shop.example/roles`), or a dotted path into
+ * nested claims (`realm_access.roles`). No whitespace.
+ */
+export const claimPath: Parser<string> = (raw) => {
+  if (!/^\S{1,200}$/.test(raw)) throw new Error(`expected a claim name or dotted path, got '${raw}'`);
+  return raw;
+};

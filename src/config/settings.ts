@@ -249,6 +249,80 @@ export const settings = {
     'Largest accepted request body; larger ones get 413.',
   ),
 
+  // Authentication and authorization of the HTTP API (src/auth, docs/security.md).
+  authMode: setting(
+    'AUTH_MODE',
+    'both',
+    p.oneOf('jwt', 'apikey', 'both', 'off'),
+    'Credentials the API accepts: bearer JWTs (`jwt`), service API keys (`apikey`), either (`both`), or none (`off`: every caller is an anonymous admin; needs AUTH_ALLOW_OFF=true and warns at every start).',
+  ),
+  authAllowOff: setting(
+    'AUTH_ALLOW_OFF',
+    'false',
+    p.boolean,
+    'Must be `true` for AUTH_MODE=off to start: switching authentication off is never an accident.',
+  ),
+  authLocalDir: setting(
+    'AUTH_LOCAL_DIR',
+    '${STACK_DIR}/auth',
+    p.nonEmpty,
+    'Folder of the local development issuer (`tributary auth keys`, `auth token`): its private signing key and its JWKS.',
+  ),
+  authJwks: setting(
+    'AUTH_JWKS',
+    '${AUTH_LOCAL_DIR}/jwks.json',
+    p.jwksSource,
+    "The keys bearer tokens are verified with: an http(s) URL of an issuer's JWKS (its OIDC `jwks_uri`) or the path of a JWKS file (re-read when it changes).",
+  ),
+  authIssuer: setting(
+    'AUTH_ISSUER',
+    'tributary-local',
+    p.nonEmpty,
+    'The `iss` every bearer token must carry (an OIDC issuer URL in production); also what `auth token` signs.',
+  ),
+  authAudience: setting(
+    'AUTH_AUDIENCE',
+    'tributary-api',
+    p.nonEmpty,
+    'The `aud` every bearer token must carry; also what `auth token` signs.',
+  ),
+  authClockSkewS: setting(
+    'AUTH_CLOCK_SKEW_S',
+    '30',
+    p.integer(0, 300),
+    'Seconds of clock difference tolerated when checking `exp` and `nbf`.',
+  ),
+  authRolesClaim: setting(
+    'AUTH_ROLES_CLAIM',
+    'roles',
+    p.claimPath,
+    'Claim holding the roles (customer, support, finance, admin) as an array or a space-separated string; a dotted path reaches into objects, e.g. `realm_access.roles`.',
+  ),
+  authCustomerClaim: setting(
+    'AUTH_CUSTOMER_CLAIM',
+    'customer_id',
+    p.claimPath,
+    'Claim holding the customer id a `customer` token acts for (dotted path allowed).',
+  ),
+  authTokenCacheSize: setting(
+    'AUTH_TOKEN_CACHE_SIZE',
+    '10000',
+    p.integer(0, 10_000_000),
+    'Verified bearer tokens (and looked-up API keys) remembered, by SHA-256, so a credential is checked once, not at every request (0 = check every time).',
+  ),
+  authTokenCacheMaxS: setting(
+    'AUTH_TOKEN_CACHE_MAX_S',
+    '300',
+    p.integer(0, 86_400),
+    'Longest a verified token is remembered, even when it expires later: bounds how long a key removed from the JWKS still works.',
+  ),
+  authApiKeyCacheMs: setting(
+    'AUTH_API_KEY_CACHE_MS',
+    '10000',
+    p.integer(0, 3_600_000),
+    'How long the API remembers an API key it looked up: a revoked key stops working within this time (0 = look up every request).',
+  ),
+
   // The local stack (src/stack): where it keeps its state, which versions and ports it runs.
   stackDir: setting(
     'STACK_DIR',

@@ -7,6 +7,7 @@ import { withSessionOptions } from '../db/pool';
 import { TributaryError } from '../errors';
 import { orderTopic } from '../contracts';
 import * as stack from '../stack';
+import { demoCredential } from './credentials';
 import { DemoApi } from './http';
 import { pipelineLag, waitUntilCaughtUp, type CatchUpTarget } from './pipeline';
 import { Components } from './processes';
@@ -146,6 +147,8 @@ async function startDemo(
   held.pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 4 });
   const executor = pgExecutor(held.pool);
   out.line(`   database   ${await prepareStore(config, executor)}`);
+  const credential = await demoCredential(config, executor);
+  out.line(`   auth       ${credential.description}`);
 
   const logDir = options.logDir ?? join(resolve(config.stackDir), 'logs');
   const components = (held.components = new Components(logDir, (line) => out.line(line)));
@@ -155,7 +158,7 @@ async function startDemo(
   const deps = { components, admin: held.admin, signal, say: (line: string) => out.line(line) };
   const { baseUrl, projectors } = await startPipeline(config, environment, deps);
   const target = { executor, admin: held.admin, slot: config.relaySlot, topic: orderTopic(config) };
-  return { signal, api: new DemoApi(baseUrl), logDir, projectors, target };
+  return { signal, api: new DemoApi(baseUrl, credential.headers), logDir, projectors, target };
 }
 
 /** Sends the workload's commands through the API, with a progress line; returns it with its stats. */

@@ -11,7 +11,11 @@ export interface ApiAnswer<T = unknown> {
  * `infra.unavailable` error naming the request; an HTTP error status is an answer for the caller to judge.
  */
 export class DemoApi {
-  constructor(readonly baseUrl: string) {}
+  /** @param credential headers of every request (the demo's API key or token). */
+  constructor(
+    readonly baseUrl: string,
+    private readonly credential: Record<string, string> = {},
+  ) {}
 
   async request<T = unknown>(
     method: 'GET' | 'POST' | 'DELETE',
@@ -23,7 +27,11 @@ export class DemoApi {
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        headers: {
+          ...this.credential,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       });

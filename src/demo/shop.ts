@@ -37,14 +37,11 @@ export interface Step {
   method: 'POST' | 'DELETE';
   path: string;
   body?: unknown;
-  /** Headers beyond X-Actor. */
+  /** Headers of this command (beyond the demo's credential). */
   headers?: Record<string, string>;
   /** Updates what the workload knows from a 2xx answer's body. */
   onAccepted(body: unknown): void;
 }
-
-/** Every command says who sent it (stored in each event's metadata). */
-export const ACTOR = { 'x-actor': 'tributary-demo' };
 
 /** How often each command comes up, in percent; without a suitable order, a new order is placed instead. */
 const MIX: readonly (readonly [StepKind, number])[] = [

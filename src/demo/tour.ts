@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { OrderView } from '../domain/orders/view';
 import type { Freshness } from '../projections/types';
 import { SEARCH_WORD } from './catalog';
+import { curlCredential } from './credentials';
 import { detailOf, type DemoApi } from './http';
 import type { PipelineLag } from './pipeline';
 import type { TrackedOrder } from './shop';
@@ -198,8 +199,10 @@ function nextSteps({ config, api, logDir, say }: TourContext): void {
   say(
     `   metrics    ${metrics.map(([name, port]) => `http://${host}:${port}/metrics (${name})`).join(' · ')}`,
   );
-  say(`   curl -s '${api.baseUrl}/search/orders?q=earl+grey&status=pending'`);
-  say(`   curl -s '${api.baseUrl}/reports/top-skus?by=quantity'`);
+  const { setup, option } = curlCredential(config);
+  if (setup !== undefined) say(`   ${setup}   # roles: customer, support, finance, admin`);
+  say(`   curl -s ${option}'${api.baseUrl}/search/orders?q=earl+grey&status=pending'`);
+  say(`   curl -s ${option}'${api.baseUrl}/reports/top-skus?by=quantity'`);
   const commands = [
     ['verify', 'compare Kafka and both read models with the event store'],
     ['dead-letters list', 'what the projectors could not apply, and why'],

@@ -32,8 +32,14 @@ export function newOrderBody(overrides: Record<string, unknown> = {}): Record<st
 export const secondLine = { sku: 'SKU-2', name: 'Gadget', quantity: 1, unitPrice: 500 };
 
 export class ApiClient {
-  /** @param baseUrl where the app listens, e.g. `http://127.0.0.1:41234`; read at every request. */
-  constructor(private readonly baseUrl: () => string) {}
+  /**
+   * @param baseUrl where the app listens, e.g. `http://127.0.0.1:41234`; read at every request.
+   * @param defaults headers of every request (the credential), under the request's own.
+   */
+  constructor(
+    private readonly baseUrl: () => string,
+    private readonly defaults: Headers = {},
+  ) {}
 
   /** Sends `body` as JSON (or as-is when it is a string, with the content type in `headers`). */
   async send(
@@ -47,7 +53,7 @@ export class ApiClient {
     const response = await fetch(`${this.baseUrl()}${url}`, {
       method,
       body: payload,
-      headers: { ...contentType, ...headers },
+      headers: { ...contentType, ...this.defaults, ...headers },
     });
     const text = await response.text();
     return {

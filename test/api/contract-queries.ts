@@ -64,9 +64,9 @@ export function queryContract(client: ApiClient): void {
     expect(errorPaths(problem)).toEqual(['query.at']);
   });
 
-  it('history lists every event oldest first, with correlation id, actor and trace context', async () => {
+  it('history lists every event oldest first, with correlation id, actor (the caller) and trace context', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const headers = { 'x-correlation-id': 'checkout-42', 'x-actor': 'clerk-7', traceparent };
+    const headers = { 'x-correlation-id': 'checkout-42', traceparent };
     const order = await client.createOrder({}, headers);
     await client.post(`/orders/${order.id}/confirm`);
     const response = await client.get(`/orders/${order.id}/history`);
@@ -79,7 +79,7 @@ export function queryContract(client: ApiClient): void {
       [2, 'OrderConfirmed'],
     ]);
     expect(history.events[0]?.metadata).toEqual(
-      expect.objectContaining({ correlationId: 'checkout-42', actor: 'clerk-7', traceparent }),
+      expect.objectContaining({ correlationId: 'checkout-42', actor: 'test-admin', traceparent }),
     );
   });
 

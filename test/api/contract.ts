@@ -3,6 +3,7 @@ import type { OrderService } from '../../src/commands/types';
 import { buildApp } from '../../src/api/app';
 import { DOCS_PATH } from '../../src/api/docs';
 import { startServer } from '../../src/api/server';
+import { TestIssuer } from '../fixtures/auth';
 import { ApiClient } from './client';
 import { commandContract } from './contract-commands';
 import { concurrencyContract } from './contract-concurrency';
@@ -42,16 +43,19 @@ export function describeOrderApiContract(makeService: OrderServiceFactory): void
   describe('order API contract', () => {
     let app: FastifyInstance | undefined;
     let baseUrl: string | undefined;
+    // Every request as an admin, who may do everything: the contract is about HTTP, src/auth about who may.
+    const issuer = new TestIssuer();
     const client = new ApiClient(() => {
       if (baseUrl === undefined) throw new Error('the contract app is not listening yet');
       return baseUrl;
-    });
+    }, issuer.headersFor('admin'));
 
     beforeAll(async () => {
       const service = await makeService();
       // No Swagger UI: Jest cannot load its static-file server (see docs.ts); docs.unit.spec.ts checks it.
       app = buildApp({
         service,
+        authenticator: issuer.authenticator(),
         bodyLimitBytes: CONTRACT_BODY_LIMIT_BYTES,
         clock: steppingClock(),
         swaggerUi: false,

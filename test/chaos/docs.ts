@@ -52,7 +52,8 @@ process's output is in \`/tmp/tributary-chaos/logs/<time>/<scenario>/\`.
    (\`STACK_KAFKA_ADVERTISED_PORT\`), so Kafka clients that bootstrap through it also produce and fetch
    through it.
 2. **Its own pipeline.** A fresh database (migrated, with the relay's slot created before the first write), a
-   relay slot, a topic prefix and an index prefix per scenario; the API listens on 127.0.0.1:18080. The four processes run as
+   relay slot, a topic prefix and an index prefix per scenario; the API listens on 127.0.0.1:18080, with
+   authentication on (a bearer token of the scenario's own issuer with every request). The four processes run as
    \`node --import tsx src/cli/main.ts serve|relay|project search|project reporting\` — one process per pid,
    so SIGKILL really kills it — under a small supervisor that restarts a process that exits by itself (as
    systemd or Kubernetes would) and reports it in the **crashes** column.

@@ -42,6 +42,8 @@ export interface LoadOptions {
   baseUrl: string;
   ratePerSecond: number;
   random: () => number;
+  /** Headers of every request: the load generator's credential. */
+  credential?: Record<string, string>;
   /** Most commands in flight; beyond it, commands are shed (counted). */
   maxInFlight?: number;
   requestTimeoutMs?: number;
@@ -86,7 +88,7 @@ export function startLoad(options: LoadOptions): LoadGenerator {
 
   /** One HTTP exchange: the status (0 when there was no answer) and the order version from the ETag. */
   async function send(request: Request): Promise<{ status: number; version?: number }> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.credential };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.ifMatch !== undefined) headers['if-match'] = `"${request.ifMatch}"`;
     if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;

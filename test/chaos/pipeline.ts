@@ -10,6 +10,7 @@ import { pgExecutor } from '../../src/db/executor';
 import { orderTopic } from '../../src/contracts';
 import { dropSlot, ensurePublication, ensureSlot } from '../../src/relay';
 import { verifyPipeline, type VerifyReport } from '../../src/verify';
+import { TestIssuer } from '../fixtures/auth';
 import { supervise, type ProcessName, type SupervisedProcess } from './processes';
 import { PORTS, type ChaosStack } from './stack';
 import { withSessionOptions } from '../../src/db/pool';
@@ -29,6 +30,8 @@ export interface Pipeline {
   readonly config: Config;
   readonly processes: Record<ProcessName, SupervisedProcess>;
   readonly apiUrl: string;
+  /** Headers that authenticate a request to the API (authentication is on, as in production). */
+  readonly credential: Record<string, string>;
   readonly logDir: string;
   /** Direct pool on the scenario's database. */
   readonly pool: Pool;
@@ -67,6 +70,7 @@ export async function openPipeline(
   const logDir = join(logRoot, scenario);
   mkdirSync(logDir, { recursive: true });
 
+  const issuer = new TestIssuer();
   const admin = new Client({ connectionString: stack.directDatabaseUrl('postgres') });
   await admin.connect();
   try {
@@ -91,6 +95,12 @@ export async function openPipeline(
     HTTP_PORT: String(PORTS.api),
     LOG_LEVEL: 'info',
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    // Authentication on: the API verifies the tokens of this scenario's own issuer.
+    AUTH_MODE: 'jwt',
+    ...issuer.environment(join(logDir, 'auth')),
+  };
+  const credential = {
+    authorization: `Bearer ${issuer.token({ claims: { sub: 'chaos-load', exp: Math.floor(Date.now() / 1000) + 6 * 3600 } })}`,
   };
   const config = loadConfig(env);
   const directConfig = loadConfig({ ...env, DATABASE_URL: stack.directDatabaseUrl(database) });
@@ -131,7 +141,9 @@ export async function openPipeline(
       const deadline = Date.now() + 90_000;
       for (;;) {
         try {
+          // With a credential: ready means verifying tokens too (a 401 would be an API without its JWKS).
           const response = await fetch(`${apiUrl}/orders/readiness-probe`, {
+            headers: credential,
             signal: AbortSignal.timeout(2_000),
           });
           await response.arrayBuffer();
@@ -167,6 +179,7 @@ export async function openPipeline(
     config,
     processes,
     apiUrl,
+    credential,
     logDir,
     pool,
     async startAll() {

@@ -143,7 +143,12 @@ async function runScenario(
   let keep = false;
   try {
     await pipeline.startAll();
-    const load = startLoad({ baseUrl: pipeline.apiUrl, ratePerSecond: options.ratePerSecond, random });
+    const load = startLoad({
+      baseUrl: pipeline.apiUrl,
+      credential: pipeline.credential,
+      ratePerSecond: options.ratePerSecond,
+      random,
+    });
     const rollbacks = scenario.rollbacks
       ? startRollbackWriter({
           config: pipeline.config,

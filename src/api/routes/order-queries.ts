@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { historyFor, principalOf } from '../../auth';
 import type { AsOf } from '../../commands/types';
 import { TributaryError } from '../../errors';
 import { formatEtag } from '../etag';
@@ -76,7 +77,7 @@ export async function orderQueryRoutes(app: FastifyInstance, { service }: RouteO
       const last = events.at(-1);
       if (last === undefined) throw orderNotFound(request.params.id);
       reply.header('etag', formatEtag(last.version));
-      return { orderId: request.params.id, events };
+      return { orderId: request.params.id, events: historyFor(principalOf(request), events) };
     },
   );
 }

@@ -9,6 +9,7 @@ import { buildApp } from '../app';
 import { startServer } from '../server';
 import { ApiClient, FakeOrderService } from '../../../test/api';
 import { reportRoutes } from './reports';
+import { TestIssuer } from '../../../test/fixtures/auth';
 
 /** The report routes on the real report queries and PostgreSQL: what the projector wrote, over HTTP. */
 
@@ -22,7 +23,8 @@ const FRESHNESS: Freshness = {
 let fx: StoreFixture;
 let app: FastifyInstance;
 let baseUrl: string;
-const client = new ApiClient(() => baseUrl);
+const issuer = new TestIssuer();
+const client = new ApiClient(() => baseUrl, issuer.headersFor('admin'));
 const random = seededRandom(51);
 const all = Array.from({ length: 150 }, () => randomOrderHistory(random));
 const views = all.map((history) => history.at(-1)!.state);
@@ -31,7 +33,11 @@ const expected = expectedReports(views);
 beforeAll(async () => {
   fx = await openStoreFixture(__filename);
   await createReportingProjection({ pool: fx.pool }).apply(interleave(random, all));
-  app = buildApp({ service: new FakeOrderService(), swaggerUi: false });
+  app = buildApp({
+    authenticator: issuer.authenticator(),
+    service: new FakeOrderService(),
+    swaggerUi: false,
+  });
   void app.register(reportRoutes, {
     reports: createReportQueries(fx.pool),
     freshness: async () => FRESHNESS,

@@ -13,6 +13,7 @@ import { buildApp } from '../app';
 import { startServer } from '../server';
 import { ApiClient, errorPaths, expectProblem, FakeOrderService } from '../../../test/api';
 import { reportRoutes } from './reports';
+import { TestIssuer } from '../../../test/fixtures/auth';
 
 /** The HTTP face of the reporting read model, with fake report queries behind it. */
 
@@ -52,7 +53,8 @@ const SKUS: TopSkuRow[] = [
 
 let app: FastifyInstance;
 let baseUrl: string;
-const client = new ApiClient(() => baseUrl);
+const issuer = new TestIssuer();
+const client = new ApiClient(() => baseUrl, issuer.headersFor('admin'));
 const asked: { daily: DailyReportQuery[]; customer: string[]; topSkus: TopSkusQuery[] } = {
   daily: [],
   customer: [],
@@ -77,7 +79,11 @@ const fake: ReportQueries = {
 };
 
 beforeAll(async () => {
-  app = buildApp({ service: new FakeOrderService(), swaggerUi: false });
+  app = buildApp({
+    authenticator: issuer.authenticator(),
+    service: new FakeOrderService(),
+    swaggerUi: false,
+  });
   void app.register(reportRoutes, { reports: fake, freshness: async () => FRESHNESS });
   baseUrl = await startServer(app, { host: '127.0.0.1', port: 0 });
 });

@@ -13,6 +13,7 @@ import { buildApp } from '../app';
 import { startServer } from '../server';
 import { ApiClient, expectProblem, FakeOrderService } from '../../../test/api';
 import { searchRoutes } from './search';
+import { TestIssuer } from '../../../test/fixtures/auth';
 
 /** GET /search/orders over a real Elasticsearch read model, as the lead will wire it. */
 
@@ -21,7 +22,8 @@ const FRESHNESS: Freshness = { lastEventAt: null, lastAppliedAt: null, lagMessag
 let isolated: Isolated;
 let app: FastifyInstance;
 let baseUrl: string;
-const client = new ApiClient(() => baseUrl);
+const issuer = new TestIssuer();
+const client = new ApiClient(() => baseUrl, issuer.headersFor('admin'));
 const ORDERS = 45;
 
 beforeAll(async () => {
@@ -33,7 +35,11 @@ beforeAll(async () => {
   await createSearchProjection({ es, prefix }).apply(events);
   await es.indices.refresh({ index: ordersAlias(prefix) });
 
-  app = buildApp({ service: new FakeOrderService(), swaggerUi: false });
+  app = buildApp({
+    authenticator: issuer.authenticator(),
+    service: new FakeOrderService(),
+    swaggerUi: false,
+  });
   void app.register(searchRoutes, {
     search: (params) => searchOrders(es, prefix, params),
     freshness: async () => FRESHNESS,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { customerScopeOf, principalOf } from '../../auth';
 import { TributaryError } from '../../errors';
 import {
   checkSearchParams,
@@ -209,7 +210,11 @@ export async function searchRoutes(app: FastifyInstance, options: SearchRouteOpt
       preValidation: statusAsList,
     },
     async (request) => {
-      const params = toSearchParams(request.query);
+      // A customer's search is filtered to its own orders in the query itself, facets and total included.
+      const params = {
+        ...toSearchParams(request.query),
+        customerScope: customerScopeOf(principalOf(request)),
+      };
       checkMeaning(params);
       const freshness = await options.freshness();
       const result = await options.search(params);

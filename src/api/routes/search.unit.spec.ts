@@ -6,6 +6,7 @@ import { buildApp } from '../app';
 import { startServer } from '../server';
 import { ApiClient, errorPaths, expectProblem, FakeOrderService } from '../../../test/api';
 import { searchRoutes } from './search';
+import { TestIssuer } from '../../../test/fixtures/auth';
 
 /** The HTTP face of the search read model, with a fake search behind it. */
 
@@ -41,12 +42,17 @@ const RESULT: SearchResult = {
 
 let app: FastifyInstance;
 let baseUrl: string;
-const client = new ApiClient(() => baseUrl);
+const issuer = new TestIssuer();
+const client = new ApiClient(() => baseUrl, issuer.headersFor('admin'));
 const searched: SearchParams[] = [];
 let answer: () => Promise<SearchResult> = async () => RESULT;
 
 beforeAll(async () => {
-  app = buildApp({ service: new FakeOrderService(), swaggerUi: false });
+  app = buildApp({
+    authenticator: issuer.authenticator(),
+    service: new FakeOrderService(),
+    swaggerUi: false,
+  });
   void app.register(searchRoutes, {
     search: async (params) => {
       searched.push(params);

@@ -193,7 +193,6 @@ export const commandHeaders = {
       maxLength: 255,
       description: 'A retried request with the same key returns the first result and changes nothing twice.',
     },
-    'x-actor': { type: 'string', minLength: 1, maxLength: 200, description: 'Who issues the command.' },
     'x-correlation-id': { type: 'string', description: 'Echoed back; generated when absent or unusable.' },
     traceparent: { type: 'string', description: 'W3C trace context; ignored when malformed.' },
   },

@@ -36,6 +36,11 @@ export interface SearchParams {
   /** Any of these statuses. */
   readonly status?: readonly OrderStatus[];
   readonly customerId?: string;
+  /**
+   * Only this customer's orders, whatever else is asked (set from the caller's credential, never from the
+   * query string): applied to the page, the total and the facets alike.
+   */
+  readonly customerScope?: string;
   /** ISO 4217 code, e.g. EUR. */
   readonly currency?: string;
   /** Smallest total, in minor units, inclusive. */

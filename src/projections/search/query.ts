@@ -127,6 +127,7 @@ export function buildSearchRequest(params: SearchParams): SearchRequests {
   if (errors.length > 0) throw invalidParams(errors);
 
   const filters: Query[] = [];
+  if (params.customerScope !== undefined) filters.push({ term: { 'customer.id': params.customerScope } });
   if (params.customerId !== undefined) filters.push({ term: { 'customer.id': params.customerId } });
   if (params.sku !== undefined) filters.push({ term: { 'lines.sku': params.sku } });
   if (params.minAmount !== undefined || params.maxAmount !== undefined) {

@@ -136,6 +136,17 @@ describe('buildSearchRequest', () => {
     expect(countRequest.aggs?.currency?.filter).toEqual(status);
   });
 
+  it("a customer's scope filters the page, the total and every facet in the query itself", () => {
+    const { page: pageSearch, counts } = buildSearchRequest({ customerScope: 'c-1', status: ['pending'] });
+    const scope = { term: { 'customer.id': 'c-1' } };
+    expect(pageSearch.query?.bool?.filter).toEqual(expect.arrayContaining([scope]));
+    // In the counts' query (not its post_filter), so the facets are counted over the scoped orders only.
+    expect(counts.query?.bool?.filter).toEqual([scope]);
+    // Asking for another customer's orders then matches nothing: both filters must hold.
+    const other = buildSearchRequest({ customerScope: 'c-1', customerId: 'c-2' }).counts;
+    expect(other.query?.bool?.filter).toEqual([scope, { term: { 'customer.id': 'c-2' } }]);
+  });
+
   it('a one-sided amount or date range leaves the other side open', () => {
     const request = page({ minAmount: 0, createdTo: '2026-11-02T00:00:00Z' });
     expect(request.query?.bool?.filter).toEqual([
