@@ -68,7 +68,7 @@ beforeAll(async () => {
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((done) => child.once('exit', done));
-  run = { code, stdout, stderr: withoutKnownWarnings(stderr), durationMs: Date.now() - started };
+  run = { code, stdout, stderr, durationMs: Date.now() - started };
 }, FIVE_MINUTES_MS + 60_000);
 
 afterAll(async () => {
@@ -87,17 +87,6 @@ afterAll(async () => {
   await env.cleanup();
   rmSync(logDir, { recursive: true, force: true });
 });
-
-/**
- * kafkajs 2.2.4 schedules a negative timeout once per connection, which Node (20.20, 24) reports on stderr
- * (docs/decisions.md, kafkajs issue 1751): harmless, and not the demo's output. Anything else on stderr is.
- */
-function withoutKnownWarnings(stderr: string): string {
-  return stderr.replace(
-    /^\(node:\d+\) TimeoutNegativeWarning: -\d+ is a negative number\.\nTimeout duration was set to 1\.\n(\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)\n)?/gm,
-    '',
-  );
-}
 
 /** The lines of the tour section whose heading starts with `title` (up to the next heading). */
 function section(title: string): string[] {
