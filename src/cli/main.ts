@@ -24,7 +24,6 @@ import { silenceKnownWarnings } from '../observability';
 const USAGE = `usage: tributary <command>
 
 commands:
-  start                          bring the local stack up, migrate, serve the API
   demo [--exit-after-tour] [--commands N] [--customers N] [--rate N] [--logs DIR]
                                  stack up, then the API, relay and both projectors, a workload and a tour
                                  of the results; runs until Ctrl-C (npm start)
@@ -108,11 +107,6 @@ async function outboxCommand(args: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
-    case 'start': {
-      await stackCommand(['up']);
-      await serve(loadConfig(), say);
-      return 0;
-    }
     case 'serve':
       await serve(loadConfig(), say);
       return 0;
