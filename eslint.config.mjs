@@ -28,6 +28,7 @@ import { URL } from 'node:url';
 //                                    (never the relay, nor the event store but through commands; auth is to come)
 //   verify         errors, config, db, domain, observability, contracts, eventstore, projections
 //   stack          errors, config, observability
+//   setup          errors, config, db, contracts, relay                     what components need before they start
 //   cli, demo      any folder                                               they wire everything together
 //
 // A folder without a row may import any folder; give a new folder its row. Nothing under src/ but specs
@@ -82,6 +83,7 @@ const MAY_IMPORT = {
     'util',
   ],
   stack: ['errors', 'config', 'observability', 'util'],
+  setup: ['errors', 'config', 'db', 'contracts', 'relay', 'util'],
 };
 /** Folders that hold pure code: no database, broker, search, HTTP, logging or metrics library. */
 const PURE = ['domain', 'contracts'];

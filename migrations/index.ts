@@ -3,6 +3,7 @@ import { CrudExample1763900000001 } from './1763900000001-CrudExample';
 import { Projections1763900000002 } from './1763900000002-Projections';
 import { Reporting1763900000003 } from './1763900000003-Reporting';
 import { ApiKeys1763900000010 } from './1763900000010-ApiKeys';
+import { LeastPrivilege1763900000020 } from './1763900000020-LeastPrivilege';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Projections1763900000002,
   Reporting1763900000003,
   ApiKeys1763900000010,
+  LeastPrivilege1763900000020,
 ];

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
 import { TributaryError, toTributaryError } from '../errors';
 import { Pool } from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
 import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { pruneOutbox } from '../outbox';
@@ -15,6 +16,9 @@ import { demoCommand } from './demo';
 import { serve } from './serve';
 import { withSessionOptions } from '../db/pool';
 import { silenceKnownWarnings } from '../observability';
+import { describeSetup, runSetup } from '../setup';
+import { databaseUrlFor } from './database';
+import { dbCommand } from './db';
 
 /**
  * The one entry point: a subcommand per job. Errors end the program with one readable line on stderr
@@ -27,15 +31,18 @@ commands:
   demo [--exit-after-tour] [--commands N] [--customers N] [--rate N] [--logs DIR]
                                  stack up, then the API, relay and both projectors, a workload and a tour
                                  of the results; runs until Ctrl-C (npm start)
-  serve                          the HTTP API (migrates first)
+  serve                          the HTTP API (after setup)
   stack up [service...]          start PostgreSQL, Kafka and Elasticsearch (idempotent)
   stack down [service...]        stop them; nothing of ours is left running
   stack status [service...]      version, port and health of each service
   stack logs [service...] [-n N] the last N lines (default 50) of each service's log
-  migrate                        run pending database migrations
+  migrate                        run pending database migrations (as the owner: MIGRATE_DATABASE_URL)
+  setup                          migrations, grants, the relay's publication and slot, the Kafka topics:
+                                 what serve, relay and project need; run it before them (idempotent)
+  db roles                       create the PostgreSQL role of each component (as an admin: DATABASE_URL)
   relay                          stream the outbox to Kafka as CloudEvents until SIGINT/SIGTERM
   relay status                   slot position, lag and warnings
-  relay slot create              create the slot and publication now (before the first write)
+  relay slot create              create the slot now (setup does; before the first write)
   relay slot drop                drop the relay's replication slot (decommissioning)
   project search|reporting       run a projector (Kafka consumer group) until SIGINT/SIGTERM
   rebuild search|reporting       rebuild a read model from the event store, then swap it in (no downtime)
@@ -89,7 +96,8 @@ async function stackCommand(args: string[]): Promise<number> {
 async function outboxCommand(args: string[]): Promise<number> {
   if (args[0] !== 'prune') throw usageError(`unknown outbox command '${args[0] ?? ''}'`);
   const config = loadConfig();
-  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 1 });
+  // Retention deletes outbox rows: maintenance, the owner's.
+  const pool = new Pool({ connectionString: withSessionOptions(databaseUrlFor(config, 'migrate')), max: 1 });
   try {
     const result = await pruneOutbox(pgExecutor(pool), {
       slotName: config.relaySlot,
@@ -102,6 +110,16 @@ async function outboxCommand(args: string[]): Promise<number> {
   } finally {
     await pool.end();
   }
+}
+
+async function setupCommand(config: Config): Promise<number> {
+  const kafka = new Kafka({
+    clientId: 'tributary-setup',
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
+  for (const line of describeSetup(await runSetup(config, { kafka }), config)) say(line);
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -121,6 +139,10 @@ export async function main(argv: string[]): Promise<number> {
       say(ran.length === 0 ? 'migrations: up to date' : `migrations: ran ${ran.join(', ')}`);
       return 0;
     }
+    case 'setup':
+      return setupCommand(loadConfig());
+    case 'db':
+      return dbCommand(loadConfig(), args, say);
     case 'outbox':
       return outboxCommand(args);
     case 'relay':

@@ -1,11 +1,11 @@
 import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Pool } from 'pg';
 import type { Config } from '../config';
-import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { createPool, withSessionOptions } from '../db/pool';
 import { TributaryError } from '../errors';
 import { stopOnSignal } from './stop-signal';
+import { databaseUrlFor } from './database';
 import { createLogger, serveMetrics, type Logger } from '../observability';
 import { orderContracts, orderTopic } from '../contracts';
 import { rebuildReporting, rebuildSearch } from '../projections/rebuild';
@@ -41,8 +41,18 @@ interface Resources {
   close(): Promise<void>;
 }
 
-async function open(config: Config, name: ProjectorName, logger: Logger): Promise<Resources> {
-  const pool = createPool(config.databaseUrl, config.projectorPartitionsConcurrency * 2 + 2, (error) =>
+/**
+ * A projector's pool, Elasticsearch client and projection. The pool connects as the projector's own role
+ * (SEARCH_DATABASE_URL, REPORTING_DATABASE_URL); a rebuild passes `owner`, since it creates and swaps tables.
+ */
+async function open(
+  config: Config,
+  name: ProjectorName,
+  logger: Logger,
+  as: 'projector' | 'owner' = 'projector',
+): Promise<Resources> {
+  const url = databaseUrlFor(config, as === 'owner' ? 'migrate' : name, logger);
+  const pool = createPool(url, config.projectorPartitionsConcurrency * 2 + 2, (error) =>
     logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
   );
   const es = new ElasticClient({ node: config.elasticsearchUrl });
@@ -70,7 +80,6 @@ export async function projectCommand(
   say: (line: string) => void,
 ): Promise<number> {
   const name = projectorName(args[0]);
-  await migrate(config);
   const logger = createLogger(config, `projector-${name}`);
   const metrics = projectorMetrics(name);
   const port = name === 'search' ? config.searchMetricsPort : config.reportingMetricsPort;
@@ -113,9 +122,8 @@ export async function rebuildCommand(
   say: (line: string) => void,
 ): Promise<number> {
   const name = projectorName(args[0]);
-  await migrate(config);
   const logger = createLogger(config, `rebuild-${name}`);
-  const resources = await open(config, name, logger);
+  const resources = await open(config, name, logger, 'owner');
   try {
     const deps = { pool: resources.pool, projection: resources.projection, logger };
     const result =
@@ -169,7 +177,7 @@ async function listCommand(config: Config, args: string[], say: (line: string) =
   const projector = flagValue(args, '--projector');
   if (projector !== undefined) projectorName(projector);
   const aggregateId = flagValue(args, '--aggregate');
-  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 1 });
+  const pool = new Pool({ connectionString: withSessionOptions(databaseUrlFor(config, 'readonly')), max: 1 });
   try {
     const letters = await listDeadLetters(pgExecutor(pool), {
       ...(projector ? { projector } : {}),

@@ -5,10 +5,10 @@ import { createPool } from '../db/pool';
 import { TributaryError } from '../errors';
 import { stopOnSignal } from './stop-signal';
 import { createLogger, type Logger } from '../observability';
+import { componentConfig } from './database';
 import {
   describeSlot,
   dropSlot,
-  ensurePublication,
   ensureSlot,
   kafkaPublisher,
   relayMetrics,
@@ -17,13 +17,17 @@ import {
   slotStatus,
 } from '../relay';
 
-/** `relay` runs the relay until SIGINT/SIGTERM; `relay status`; `relay slot drop`. */
+/**
+ * `relay` runs the relay until SIGINT/SIGTERM; `relay status`; `relay slot create|drop`. Every one connects
+ * as the relay's role (RELAY_DATABASE_URL), which has REPLICATION.
+ */
 export async function relayCommand(
-  config: Config,
+  fullConfig: Config,
   args: string[],
   say: (line: string) => void,
 ): Promise<number> {
-  const logger = createLogger(config, 'relay');
+  const logger = createLogger(fullConfig, 'relay');
+  const config = componentConfig(fullConfig, 'relay', args.length === 0 ? logger : undefined);
   // The relay's own queries (lock, slot status, heartbeats) are all short: 30 s without an answer means the
   // connection is dead, and the query fails (retriable) instead of holding the relay forever.
   const pool = createPool(
@@ -42,12 +46,9 @@ export async function relayCommand(
         return status ? 0 : 3;
       }
       case 'slot create': {
-        const executor = pgExecutor(pool);
-        const publication = await ensurePublication(executor, config.relayPublication, 'outbox');
-        const slot = await ensureSlot(executor, config.relaySlot);
-        say(
-          `publication ${config.relayPublication}: ${publication ? 'created' : 'exists'}; slot ${config.relaySlot}: ${slot ? 'created' : 'exists'}`,
-        );
+        // The publication is the owner's (`tributary setup`); creating a slot takes REPLICATION.
+        const slot = await ensureSlot(pgExecutor(pool), config.relaySlot);
+        say(`slot ${config.relaySlot}: ${slot ? 'created' : 'exists'}`);
         return 0;
       }
       case 'slot drop': {

@@ -4,33 +4,24 @@ import { buildApp, startServer, type BuildAppOptions } from '../api';
 import { authenticatorFor, ensureLocalIssuerFor } from '../auth';
 import { createEventStoreFor, createOrderService } from '../commands';
 import type { Config } from '../config';
-import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { createPool } from '../db/pool';
-import { ensurePublication, ensureSlot } from '../relay';
 import { createLogger } from '../observability';
 import { createReportQueries } from '../projections/reporting';
 import { readFreshness } from '../projections/runtime';
 import { ensureOrdersIndex, ordersIndexOptions, searchOrders } from '../projections/search';
+import { databaseUrlFor } from './database';
 
 /**
- * Runs the HTTP API until SIGINT/SIGTERM: migrations and the relay's slot first (idempotent), then the server. On a signal it stops
- * taking requests, finishes those in flight, closes the pool, and resolves.
+ * Runs the HTTP API until SIGINT/SIGTERM, as the API's role (API_DATABASE_URL). The schema, the relay's slot
+ * and the topics come from `tributary setup`, which runs first: the API creates nothing in PostgreSQL. On a
+ * signal it stops taking requests, finishes those in flight, closes the pool, and resolves.
  */
 export async function serve(config: Config, say: (line: string) => void): Promise<void> {
   const logger = createLogger(config, 'api');
-  const ran = await migrate(config);
-  if (ran.length > 0) say(`migrations: ran ${ran.join(', ')}`);
-  const pool = createPool(config.databaseUrl, config.pgPoolSize, (error) =>
+  const pool = createPool(databaseUrlFor(config, 'api', logger), config.pgPoolSize, (error) =>
     logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
   );
-  // A slot streams only what commits after it exists: create it before the API accepts the first write, so
-  // the relay publishes every event whenever it starts.
-  if (await ensurePublication(pgExecutor(pool), config.relayPublication, 'outbox')) {
-    say(`publication ${config.relayPublication} created`);
-  }
-  if (await ensureSlot(pgExecutor(pool), config.relaySlot))
-    say(`replication slot ${config.relaySlot} created`);
   const service = createOrderService(config, createEventStoreFor(config, pool));
   // Tokens verified against the local development issuer (the default): its keys are made on a fresh clone.
   const localKeys = await ensureLocalIssuerFor(config);

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { TributaryError } from '../errors';
 import { CHECKS, formatReport, verifyPipeline, type CheckName } from '../verify';
 import { withSessionOptions } from '../db/pool';
+import { databaseUrlFor } from './database';
 
 /**
  * `verify [--since <ISO time>] [--checks kafka,search,reporting]`: compares Kafka and both read models with
@@ -47,7 +48,8 @@ export async function verifyCommand(
       );
     }
   }
-  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 3 });
+  // Read-only: verify compares, it never repairs.
+  const pool = new Pool({ connectionString: withSessionOptions(databaseUrlFor(config, 'readonly')), max: 3 });
   const es = new ElasticClient({ node: config.elasticsearchUrl });
   const kafka = new Kafka({
     clientId: 'tributary-verify',

@@ -103,3 +103,26 @@ export const claimPath: Parser<string> = (raw) => {
   if (!/^\S{1,200}$/.test(raw)) throw new Error(`expected a claim name or dotted path, got '${raw}'`);
   return raw;
 };
+
+/** `parse`, or the empty string for an empty value (a setting that falls back to another one). */
+export function optional<T>(parse: Parser<T>): Parser<T | ''> {
+  return (raw) => (raw === '' ? '' : parse(raw));
+}
+
+/**
+ * A secret such as a password: any value. Its own parser (not `text`), so that whatever echoes settings can
+ * tell secrets by their parser and mask them.
+ */
+export const secret: Parser<string> = (raw) => raw;
+
+/** Comma-separated names (lowercase letters, digits, '.', '_', '-'), at least one; duplicates dropped. */
+export const names: Parser<string[]> = (raw) => {
+  const items = [...new Set(raw.split(',').map((item) => item.trim()))].filter((item) => item !== '');
+  if (items.length === 0) throw new Error('expected at least one name');
+  for (const item of items) {
+    if (!/^[a-z0-9._-]+$/.test(item)) {
+      throw new Error(`expected lowercase letters, digits, '.', '_' or '-', got '${item}'`);
+    }
+  }
+  return items;
+};

@@ -26,6 +26,86 @@ export const settings = {
     p.url('postgres', 'postgresql'),
     'PostgreSQL connection string of the event store (the stack creates this database).',
   ),
+  // A PostgreSQL role per component (docs/security-roles.md). Each connection setting left empty falls back to
+  // DATABASE_URL, and the component then logs that it runs with one role.
+  migrateDatabaseUrl: setting(
+    'MIGRATE_DATABASE_URL',
+    '',
+    p.optional(p.url('postgres', 'postgresql')),
+    'Connection of the owner role (DDL): `migrate`, `setup`, `rebuild`, `outbox prune`. Empty = DATABASE_URL.',
+  ),
+  apiDatabaseUrl: setting(
+    'API_DATABASE_URL',
+    '',
+    p.optional(p.url('postgres', 'postgresql')),
+    'Connection of the API role (`serve`). Empty = DATABASE_URL.',
+  ),
+  relayDatabaseUrl: setting(
+    'RELAY_DATABASE_URL',
+    '',
+    p.optional(p.url('postgres', 'postgresql')),
+    'Connection of the relay role, which has REPLICATION (`relay`, and the slot in `setup`). Empty = DATABASE_URL.',
+  ),
+  searchDatabaseUrl: setting(
+    'SEARCH_DATABASE_URL',
+    '',
+    p.optional(p.url('postgres', 'postgresql')),
+    'Connection of the search projector role (`project search`, `dead-letters replay search`). Empty = DATABASE_URL.',
+  ),
+  reportingDatabaseUrl: setting(
+    'REPORTING_DATABASE_URL',
+    '',
+    p.optional(p.url('postgres', 'postgresql')),
+    'Connection of the reporting projector role (`project reporting`, `dead-letters replay reporting`). Empty = DATABASE_URL.',
+  ),
+  readonlyDatabaseUrl: setting(
+    'READONLY_DATABASE_URL',
+    '',
+    p.optional(p.url('postgres', 'postgresql')),
+    'Connection of the read-only role (`verify`, `dead-letters list`). Empty = DATABASE_URL.',
+  ),
+  dbRolePrefix: setting(
+    'DB_ROLE_PREFIX',
+    'tributary_',
+    p.identifier,
+    'Prefix of the role names `db roles` creates and `setup` grants to: <prefix>owner, api, relay, search, reporting, readonly.',
+  ),
+  dbRolePasswordOwner: setting(
+    'DB_ROLE_PASSWORD_OWNER',
+    '',
+    p.secret,
+    'Password `db roles` gives the owner role (empty: the one in MIGRATE_DATABASE_URL, if that URL names the role; else none). Sent as a SCRAM verifier, never logged.',
+  ),
+  dbRolePasswordApi: setting(
+    'DB_ROLE_PASSWORD_API',
+    '',
+    p.secret,
+    'Password `db roles` gives the API role (empty: the one in API_DATABASE_URL, if it names the role).',
+  ),
+  dbRolePasswordRelay: setting(
+    'DB_ROLE_PASSWORD_RELAY',
+    '',
+    p.secret,
+    'Password `db roles` gives the relay role (empty: the one in RELAY_DATABASE_URL, if it names the role).',
+  ),
+  dbRolePasswordSearch: setting(
+    'DB_ROLE_PASSWORD_SEARCH',
+    '',
+    p.secret,
+    'Password `db roles` gives the search projector role (empty: the one in SEARCH_DATABASE_URL, if it names the role).',
+  ),
+  dbRolePasswordReporting: setting(
+    'DB_ROLE_PASSWORD_REPORTING',
+    '',
+    p.secret,
+    'Password `db roles` gives the reporting projector role (empty: the one in REPORTING_DATABASE_URL, if it names the role).',
+  ),
+  dbRolePasswordReadonly: setting(
+    'DB_ROLE_PASSWORD_READONLY',
+    '',
+    p.secret,
+    'Password `db roles` gives the read-only role (empty: the one in READONLY_DATABASE_URL, if it names the role).',
+  ),
   kafkaBrokers: setting(
     'KAFKA_BROKERS',
     '127.0.0.1:${STACK_KAFKA_PORT}',
@@ -111,7 +191,7 @@ export const settings = {
     'RELAY_PUBLICATION',
     'tributary_outbox',
     p.identifier,
-    'Publication of outbox inserts the relay subscribes to (created when missing).',
+    'Publication of outbox inserts the relay subscribes to (`setup` creates it when missing).',
   ),
   cloudEventSource: setting(
     'CLOUDEVENT_SOURCE',
@@ -137,11 +217,17 @@ export const settings = {
     p.oneOf('binary', 'structured'),
     'Kafka protocol binding content mode: ce_ headers + data as value, or the whole event as JSON.',
   ),
+  topicAggregateTypes: setting(
+    'TOPIC_AGGREGATE_TYPES',
+    'order,payment',
+    p.names,
+    "Aggregate types whose topics (and the order topic's `.dlq`) `setup` creates, besides every type already in the event store; the relay creates none and retries an event whose topic is missing.",
+  ),
   kafkaTopicPartitions: setting(
     'KAFKA_TOPIC_PARTITIONS',
     '6',
     p.integer(1, 1000),
-    'Partitions of topics the relay creates (one topic per aggregate type).',
+    'Partitions of the topics `setup` creates (one topic per aggregate type).',
   ),
   kafkaCompression: setting(
     'KAFKA_COMPRESSION',

@@ -1,0 +1,3 @@
+export { runSetup, describeSetup } from './setup';
+export type { SetupReport } from './setup';
+export { deploymentTopics, ensureTopics } from './topics';
