@@ -25,7 +25,9 @@ import { createEventStoreFor, createOrderService } from '../src/commands';
 import type { Config } from '../src/config';
 import { pgExecutor } from '../src/db/executor';
 import { ensureOrdersIndex, ordersAlias, ordersIndexOptions } from '../src/projections/search';
+import { Kafka, logLevel } from 'kafkajs';
 import { ensurePublication, ensureSlot } from '../src/relay';
+import { deploymentTopics, ensureTopics } from '../src/setup';
 import { benchConfig, freshDatabase } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, ms, table } from './lib/markdown';
@@ -127,6 +129,12 @@ async function main(): Promise<void> {
   ]);
   await ensurePublication(executor, config.relayPublication, 'outbox');
   await ensureSlot(executor, SLOT);
+  const kafka = new Kafka({
+    clientId: 'bench-setup',
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
+  await ensureTopics(kafka, await deploymentTopics(config, executor), config.kafkaTopicPartitions);
   const es = new ElasticClient({ node: config.elasticsearchUrl });
   await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config));
   const index = ordersAlias(config.indexPrefix);

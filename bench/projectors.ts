@@ -19,7 +19,8 @@ import { Pool } from 'pg';
 import pino from 'pino';
 import { orderContracts } from '../src/contracts';
 import { createReportingProjection } from '../src/projections/reporting';
-import { ensureTopics, projectorMetrics, runProjector } from '../src/projections/runtime';
+import { projectorMetrics, runProjector } from '../src/projections/runtime';
+import { ensureTopics } from '../src/setup';
 import { createSearchProjection, ensureOrdersIndex } from '../src/projections/search';
 import type { Projection } from '../src/projections/types';
 import { randomOrderHistory, toRelayMessage } from '../test/fixtures/projection-events';
@@ -148,7 +149,6 @@ async function project(
       brokers,
       groupId,
       topics: [topic],
-      partitions: PARTITIONS,
       retryAttempts: 3,
       retryMaxMs: 1_000,
       partitionsConsumedConcurrently: CONCURRENCY,

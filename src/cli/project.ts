@@ -98,7 +98,6 @@ export async function projectCommand(
         brokers: config.kafkaBrokers,
         groupId: `${config.projectorGroupPrefix}${name}`,
         topics: [orderTopic(config)],
-        partitions: config.kafkaTopicPartitions,
         retryAttempts: config.projectorRetryAttempts,
         retryMaxMs: config.projectorRetryMaxMs,
         partitionsConsumedConcurrently: config.projectorPartitionsConcurrency,

@@ -84,7 +84,6 @@ async function run(config: Config, pool: Pool, logger: Logger): Promise<number> 
         publisher: kafkaPublisher({
           brokers: config.kafkaBrokers,
           clientId: `tributary-relay-${config.relaySlot}`,
-          partitions: config.kafkaTopicPartitions,
           compression: config.kafkaCompression,
         }),
       },

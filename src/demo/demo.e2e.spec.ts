@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { isolate, type Isolated } from '../../test/harness';
 import { dropSlotWhenInactive, relaySlotName } from '../../test/fixtures/relay';
+import { roleNames } from '../db/roles';
 import { verifyPipeline } from '../verify';
 
 /**
@@ -53,6 +54,8 @@ beforeAll(async () => {
         TOPIC_PREFIX: env.config.topicPrefix,
         INDEX_PREFIX: env.config.indexPrefix,
         RELAY_SLOT: slot,
+        // Roles belong to the whole cluster: this file's own, dropped after its database.
+        DB_ROLE_PREFIX: `${env.name}_`,
         HTTP_PORT: String(http),
         RELAY_METRICS_PORT: String(relayMetrics),
         SEARCH_METRICS_PORT: String(searchMetrics),
@@ -85,6 +88,13 @@ afterAll(async () => {
   await admin.disconnect();
   env.elasticsearch(); // so cleanup deletes this file's indices too
   await env.cleanup();
+  const cluster = new Pool({
+    connectionString: env.config.databaseUrl.replace(`/${env.name}`, '/postgres'),
+    max: 1,
+  });
+  for (const name of Object.values(roleNames(`${env.name}_`)))
+    await cluster.query(`drop role if exists "${name}"`);
+  await cluster.end();
   rmSync(logDir, { recursive: true, force: true });
 });
 
@@ -105,6 +115,13 @@ it('the demo command completes its tour in under 5 minutes and exits 0', () => {
   expect(run.stdout).toMatch(/commands in [\d.]+ s \(\d+\/s\): \d+ accepted .* 0 failed/);
   expect(run.stdout).toMatch(/both read models hold every command/);
   expect(run.stdout).toMatch(/Tour done in/);
+});
+
+it('runs each component under its own PostgreSQL role, none of them falling back to one role', () => {
+  expect(run.stdout).toContain(`roles ${env.name}_*`);
+  const logs = readdirSync(logDir).map((file) => readFileSync(join(logDir, file), 'utf8'));
+  expect(logs.length).toBeGreaterThanOrEqual(4);
+  for (const log of logs) expect(log).not.toContain('runs with one role');
 });
 
 it('the tour shows a search hit, a report row, a history, an earlier state and the pipeline lag', () => {

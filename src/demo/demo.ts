@@ -146,7 +146,9 @@ async function startDemo(
   await requirePortsFree(config);
   held.pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 4 });
   const executor = pgExecutor(held.pool);
-  out.line(`   database   ${await prepareStore(config, executor)}`);
+  const prepared = await prepareStore(config, environment, executor);
+  out.line(`   database   ${prepared.summary}`);
+  for (const note of prepared.notes) out.line(`   database   NOTE: ${note}`);
   const credential = await demoCredential(config, executor);
   out.line(`   auth       ${credential.description}`);
 
@@ -156,7 +158,7 @@ async function startDemo(
   held.admin = adminOf(config);
   await held.admin.connect();
   const deps = { components, admin: held.admin, signal, say: (line: string) => out.line(line) };
-  const { baseUrl, projectors } = await startPipeline(config, environment, deps);
+  const { baseUrl, projectors } = await startPipeline(config, prepared.environment, deps);
   const target = { executor, admin: held.admin, slot: config.relaySlot, topic: orderTopic(config) };
   return { signal, api: new DemoApi(baseUrl, credential.headers), logDir, projectors, target };
 }

@@ -1,13 +1,13 @@
 import { Client as ElasticClient } from '@elastic/elasticsearch';
-import type { Admin } from 'kafkajs';
-import type { Config, Environment } from '../config';
-import { migrate } from '../db/data-source';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { loadConfig, type Config, type Environment } from '../config';
 import type { Executor } from '../db/executor';
 import { ensureOrdersIndex, ordersAlias, ordersIndexOptions } from '../projections/search';
 import { orderTopic } from '../contracts';
-import { ensurePublication, ensureSlot } from '../relay';
+import { runSetup } from '../setup';
 import { requirePortFree } from '../stack/preflight';
 import { waitForApi, waitForGroup, waitForRelay } from './pipeline';
+import { demoRoles } from './roles';
 import type { Component, Components } from './processes';
 import { secondsSince } from './wait';
 
@@ -39,18 +39,42 @@ export async function requirePortsFree(config: Config): Promise<void> {
   for (const [port, what, setting] of ports) if (port > 0) await requirePortFree(port, what, setting);
 }
 
+/** What prepareStore did, and the environment the components run with (their roles' connections). */
+export interface PreparedStore {
+  summary: string;
+  environment: Environment;
+  /** What `db roles` could not do (see RolesReport). */
+  notes: string[];
+}
+
 /**
- * Migrations, the relay's publication and slot, and the search index: each component would create them on
- * start, concurrently (migrations take no lock), so the demo creates them first. Returns what it did.
+ * What a deployment does before its components start: their PostgreSQL roles (demoRoles), `tributary setup`
+ * (migrations, grants, the relay's publication and slot, the topics), and the search index, which each
+ * search reader would otherwise race to create. `admin` connects as DATABASE_URL.
  */
-export async function prepareStore(config: Config, executor: Executor): Promise<string> {
-  const ran = await migrate(config);
-  await ensurePublication(executor, config.relayPublication, 'outbox');
-  await ensureSlot(executor, config.relaySlot);
+export async function prepareStore(
+  config: Config,
+  environment: Environment,
+  admin: Executor,
+): Promise<PreparedStore> {
+  const roles = await demoRoles(config, admin);
+  const prepared = { ...environment, ...roles?.settings };
+  const kafka = new Kafka({
+    clientId: 'tributary-setup',
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const report = await runSetup(loadConfig(prepared), { kafka });
   const es = new ElasticClient({ node: config.elasticsearchUrl });
   await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config)).finally(() => es.close());
-  const migrations = ran.length > 0 ? `ran ${ran.length} migrations` : 'migrations up to date';
-  return `${migrations} · slot ${config.relaySlot} · index ${ordersAlias(config.indexPrefix)}`;
+  const migrations =
+    report.migrations.length > 0 ? `ran ${report.migrations.length} migrations` : 'migrations up to date';
+  const who = roles ? `roles ${config.dbRolePrefix}*` : 'roles as configured';
+  return {
+    summary: `${migrations} · ${who} · slot ${config.relaySlot} · index ${ordersAlias(config.indexPrefix)}`,
+    environment: prepared,
+    notes: roles?.notes ?? [],
+  };
 }
 
 /**

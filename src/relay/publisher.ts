@@ -4,7 +4,8 @@ import { installRecordEncoder } from './kafka-record-encoding';
 
 /**
  * Publishes to Kafka with an idempotent producer (acks from all in-sync replicas, retries without
- * duplicates) and creates topics on first use with the configured partition count.
+ * duplicates). Topics are `tributary setup`'s to create: the producer never creates one (nor lets the broker
+ * auto-create one with its defaults), and a batch for a missing topic fails and is retried until it exists.
  */
 
 export interface TopicMessages {
@@ -22,7 +23,6 @@ export interface Publisher {
 export interface KafkaPublisherOptions {
   brokers: string[];
   clientId: string;
-  partitions: number;
   /** Gzip is the only codec kafkajs carries without extra packages. */
   compression: 'none' | 'gzip';
 }
@@ -42,6 +42,13 @@ function classify(error: unknown): TributaryError {
   const type = (error as { type?: string }).type;
   const nested = (error as { originalError?: { type?: string } }).originalError?.type;
   const kind = type ?? nested;
+  if (kind === 'UNKNOWN_TOPIC_OR_PARTITION') {
+    return new TributaryError(
+      'infra.unavailable',
+      `Kafka: a topic of this batch does not exist; \`tributary setup\` creates the topics (TOPIC_AGGREGATE_TYPES): ${(error as Error).message}`,
+      { cause: error, retriable: true },
+    );
+  }
   if (kind && FATAL_KAFKA_ERRORS.has(kind)) {
     return new TributaryError(
       'internal',
@@ -67,7 +74,6 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
     logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
   });
-  const ensureTopics = topicCreator(kafka, options.partitions);
   let producer: Producer | undefined;
 
   return {
@@ -77,6 +83,7 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
         // One request in flight keeps per-partition order across retries, whatever the client version does.
         maxInFlightRequests: 1,
         createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
       });
       try {
         await producer.connect();
@@ -87,7 +94,6 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
     async publish(batch) {
       if (!producer) throw new TributaryError('internal', 'publish before connect');
       try {
-        await ensureTopics(batch.map((b) => b.topic));
         await producer.sendBatch({
           topicMessages: batch,
           acks: -1,
@@ -102,29 +108,5 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
       await producer?.disconnect().catch(() => undefined);
       producer = undefined;
     },
-  };
-}
-
-/** Creates the topics a batch needs that do not exist yet, with `partitions` partitions; asks once a topic. */
-function topicCreator(kafka: Kafka, partitions: number): (topics: string[]) => Promise<void> {
-  const known = new Set<string>();
-  return async (topics) => {
-    const missing = topics.filter((topic) => !known.has(topic));
-    if (missing.length === 0) return;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const toCreate = missing.filter((topic) => !existing.has(topic));
-      if (toCreate.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: toCreate.map((topic) => ({ topic, numPartitions: partitions })),
-        });
-      }
-      for (const topic of missing) known.add(topic);
-    } finally {
-      await admin.disconnect();
-    }
   };
 }

@@ -20,6 +20,9 @@ import { sleep } from '../../test/fixtures/events';
 import { seededRandom } from '../../test/fixtures/random';
 import { openStoreFixture, type StoreFixture } from '../../test/fixtures/store';
 import type { Config } from '../config';
+import { pgExecutor } from '../db/executor';
+import { ensureTopics } from '../setup';
+import { ensureSlot } from './slot';
 import type { EventStore } from '../eventstore';
 
 /**
@@ -38,11 +41,19 @@ describe('the relay process under SIGKILL', () => {
     await fx.close();
   });
 
-  const relayConfig = (label: string): Config =>
-    fx.configWith({
+  /**
+   * A relay's configuration, with what `tributary setup` creates for it: its slot, and the topic of the
+   * `label` aggregate type the test writes.
+   */
+  async function relayConfig(label: string): Promise<Config> {
+    const config = fx.configWith({
       RELAY_SLOT: relaySlotName(fx.env.name, label),
       TOPIC_PREFIX: `${fx.env.config.topicPrefix}${label}.`,
     });
+    await ensureSlot(pgExecutor(fx.pool), config.relaySlot);
+    await ensureTopics(fx.env.kafka(), [`${config.topicPrefix}${label}`], config.kafkaTopicPartitions);
+    return config;
+  }
 
   function start(name: string, config: Config, launcher: Launcher = 'node'): RelayProcess {
     const relay = spawnRelay(name, relayEnvironment(config), launcher);
@@ -147,7 +158,7 @@ describe('the relay process under SIGKILL', () => {
   }
 
   it('loses no committed event when SIGKILLed at random points under load, redelivers only the unacknowledged tail, and exits 0 on SIGTERM', async () => {
-    const config = relayConfig('crash');
+    const config = await relayConfig('crash');
     const kills = 5;
     const seed = Date.now() % 1_000_000;
     const random = seededRandom(seed);
@@ -168,7 +179,7 @@ describe('the relay process under SIGKILL', () => {
         incarnations.push(incarnation);
         const streaming = await relay.waitForLog('replication session started', 60_000);
         incarnation.streamedAfterMs = streaming.at - relay.startedAt;
-        // Writing starts once the first relay created the slot: what is committed before would not be in it.
+        // Writing starts once the first relay streams.
         writers.current ??= startWriters(fx.store, 'crash');
         if (n > kills) break;
         // Kill it at a random point once it is publishing (its first batch), so that every kill can find
@@ -225,7 +236,7 @@ describe('the relay process under SIGKILL', () => {
   });
 
   it('lets a hot standby on the same slot take over within seconds of a SIGKILL, without loss', async () => {
-    const config = relayConfig('standby');
+    const config = await relayConfig('standby');
     const active = start('active', config);
     let standby: RelayProcess | undefined;
     let writers: ReturnType<typeof startWriters> | undefined;

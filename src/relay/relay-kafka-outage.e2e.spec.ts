@@ -8,7 +8,8 @@ import { openStoreFixture, type StoreFixture } from '../../test/fixtures/store';
 import { kafkaPublisher } from './publisher';
 import { relayMetrics } from './metrics';
 import { runRelay } from './relay';
-import { slotStatus } from './slot';
+import { ensureSlot, slotStatus } from './slot';
+import { ensureTopics } from '../setup';
 import { sleep } from '../util';
 
 /**
@@ -39,6 +40,13 @@ describe('the relay through a Kafka outage', () => {
       throw new Error('this test stops and starts the native stack Kafka; start it with `npm run stack:up`');
     }
     const { config, store, pool } = fixture;
+    // What `tributary setup` creates: the relay creates neither its slot nor its topics.
+    await ensureSlot(pgExecutor(pool), slot);
+    await ensureTopics(
+      new Kafka({ brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING }),
+      [`${config.topicPrefix}order`],
+      3,
+    );
     const stop = new AbortController();
     const relay = runRelay(
       {
@@ -49,7 +57,6 @@ describe('the relay through a Kafka outage', () => {
         publisher: kafkaPublisher({
           brokers: config.kafkaBrokers,
           clientId: slot,
-          partitions: 3,
           compression: 'none',
         }),
       },

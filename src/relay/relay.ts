@@ -9,13 +9,12 @@ import type { Publisher } from './publisher';
 import { topicPerAggregateType } from '../contracts';
 import type { TopicRouter } from './routing';
 import { runSession } from './session';
-import { ensurePublication, ensureSlot, slotStatus, terminateStaleReader } from './slot';
-import { HEARTBEAT_PREFIX } from './transaction-buffer';
+import { slotStatus, terminateStaleReader } from './slot';
 import { sleep } from '../util';
 
 /**
- * The relay process: wait for the slot's lock (hot standby), make sure the slot and publication exist, then
- * run replication sessions, starting a new one from the confirmed position after any retriable failure with
+ * The relay process: wait for the slot's lock (hot standby), then run replication sessions on the slot and
+ * publication `tributary setup` created (the relay creates neither: it needs no DDL), starting a new one from the confirmed position after any retriable failure with
  * capped exponential backoff. A failure no retry can fix (an entry Kafka will never accept, an unreadable
  * committed entry) ends the relay with that error: nothing is ever skipped.
  */
@@ -66,21 +65,16 @@ async function runWhileActive(deps: RelayDeps, lockBackendPid: number, active: A
   const executor = pgExecutor(deps.pool);
   const timers: NodeJS.Timeout[] = [];
   let backoffMs = BACKOFF_START_MS;
-  let prepared = false;
   try {
     while (!active.aborted) {
       const sessionStarted = Date.now();
       try {
-        if (!prepared) {
-          await ensureSlotAndPublication(deps, executor);
-          timers.push(...background(deps));
-          prepared = true;
-        }
         const startLsn = await confirmedPosition(deps, executor, lockBackendPid);
         // A fresh idempotent producer per session: after a failed send, the old producer's sequence numbers
         // no longer say which messages the broker has, and a batch re-read from the slot could be taken for a
         // duplicate of different messages and dropped. A new producer id starts from a clean slate.
         await deps.publisher.connect();
+        if (timers.length === 0) timers.push(...background(deps));
         await runSession(sessionSettings(deps, startLsn), deps, active);
         backoffMs = BACKOFF_START_MS;
       } catch (error) {
@@ -93,18 +87,12 @@ async function runWhileActive(deps: RelayDeps, lockBackendPid: number, active: A
   }
 }
 
-async function ensureSlotAndPublication({ config, logger }: RelayDeps, executor: Executor): Promise<void> {
-  if (await ensurePublication(executor, config.relayPublication, 'outbox')) {
-    logger.info({ publication: config.relayPublication }, 'publication created');
-  }
-  if (await ensureSlot(executor, config.relaySlot))
-    logger.info({ slot: config.relaySlot }, 'replication slot created');
-}
-
 /**
  * The slot's confirmed position, where the next session starts. A server process still streaming the slot
  * for a lost session of this relay is ended first (fenced by this relay's lock), or the new session could
- * not take the slot.
+ * not take the slot. A missing slot ends the relay: one created now would stream only what commits from now
+ * on, so whatever was committed since the old one is gone would never be published without a person
+ * deciding how to recover it (`tributary verify`, then `tributary setup`).
  */
 async function confirmedPosition(
   { config, logger }: RelayDeps,
@@ -121,7 +109,10 @@ async function confirmedPosition(
     }
   }
   if (!status?.confirmedFlushLsn) {
-    throw new TributaryError('internal', `replication slot ${slot} disappeared`);
+    throw new TributaryError(
+      'internal',
+      `replication slot ${slot} does not exist: \`tributary setup\` creates it, before the API takes writes`,
+    );
   }
   return status.confirmedFlushLsn;
 }
@@ -170,14 +161,18 @@ async function backOffAfter(
   return Math.min(waitMs * 2, BACKOFF_MAX_MS);
 }
 
-/** Heartbeat messages (so an idle slot advances) and slot-lag reporting. */
+/**
+ * Heartbeat messages (so an idle slot advances) and slot-lag reporting. The heartbeat is `relay_heartbeat()`
+ * (the LeastPrivilege migration), which emits the HEARTBEAT_PREFIX message with its owner's rights: the
+ * relay's role may not emit logical messages itself, since an outbox entry in message mode is one.
+ */
 function background({ config, pool, logger, metrics }: RelayDeps): NodeJS.Timeout[] {
   const timers: NodeJS.Timeout[] = [];
   if (config.relayHeartbeatMs > 0) {
     timers.push(
       setInterval(() => {
         pool
-          .query(`select pg_logical_emit_message(true, $1, now()::text)`, [HEARTBEAT_PREFIX])
+          .query(`select relay_heartbeat()`)
           .catch((error: Error) => logger.warn({ err: error.message }, 'heartbeat failed'));
       }, config.relayHeartbeatMs),
     );

@@ -51,10 +51,12 @@ process's output is in \`/tmp/tributary-chaos/logs/<time>/<scenario>/\`.
    processes only talk to the proxies; the broker advertises the proxy's port
    (\`STACK_KAFKA_ADVERTISED_PORT\`), so Kafka clients that bootstrap through it also produce and fetch
    through it.
-2. **Its own pipeline.** A fresh database (migrated, with the relay's slot created before the first write), a
-   relay slot, a topic prefix and an index prefix per scenario; the API listens on 127.0.0.1:18080, with
-   authentication on (a bearer token of the scenario's own issuer with every request). The four processes run as
-   \`node --import tsx src/cli/main.ts serve|relay|project search|project reporting\` — one process per pid,
+2. **Its own pipeline.** A fresh database prepared as a deployment is (\`db roles\`, then \`setup\`: migrations,
+   grants, the relay's slot before the first write, the topics), a relay slot, a topic prefix and an index
+   prefix per scenario; the API listens on 127.0.0.1:18080, with authentication on (a bearer token of the
+   scenario's own issuer with every request). The four processes run as
+   \`node --import tsx src/cli/main.ts serve|relay|project search|project reporting\`, each under its own
+   PostgreSQL role (the \`chaos_*\` roles: API_DATABASE_URL, RELAY_DATABASE_URL, …) — one process per pid,
    so SIGKILL really kills it — under a small supervisor that restarts a process that exits by itself (as
    systemd or Kubernetes would) and reports it in the **crashes** column.
 3. **Load.** An open-loop HTTP load at a fixed rate: new orders, lines added and removed, confirmations and

@@ -5,10 +5,12 @@ import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { loadConfig, type Config } from '../../src/config';
-import { migrate } from '../../src/db/data-source';
 import { pgExecutor } from '../../src/db/executor';
+import { ensureRoles, roleNames } from '../../src/db/roles';
 import { orderTopic } from '../../src/contracts';
-import { dropSlot, ensurePublication, ensureSlot } from '../../src/relay';
+import { dropSlot } from '../../src/relay';
+import { runSetup } from '../../src/setup';
+import { componentSettings, randomPasswords } from '../fixtures/roles';
 import { verifyPipeline, type VerifyReport } from '../../src/verify';
 import { TestIssuer } from '../fixtures/auth';
 import { supervise, type ProcessName, type SupervisedProcess } from './processes';
@@ -58,6 +60,41 @@ export interface Pipeline {
   cleanup(): Promise<void>;
 }
 
+/** Every chaos scenario's roles: one set for the chaos stack's cluster, granted per scenario database. */
+const ROLE_PREFIX = 'chaos_';
+
+/**
+ * A deployment's preparation, before any process starts (so the four can start at once, and no event is
+ * committed before the slot exists): `db roles` as the stack's superuser, then `tributary setup` as the
+ * owner, both direct. Returns the settings that make each process connect as its own role, via the proxy.
+ */
+async function setUpDatabase(
+  stack: ChaosStack,
+  database: string,
+  env: Record<string, string>,
+  kafka: Kafka,
+): Promise<Record<string, string>> {
+  const roles = roleNames(ROLE_PREFIX);
+  const passwords = randomPasswords();
+  const admin = new Client({ connectionString: stack.directDatabaseUrl(database) });
+  await admin.connect();
+  try {
+    await ensureRoles(pgExecutor(admin), {
+      roles,
+      passwords,
+      publication: loadConfig(env).relayPublication,
+    });
+  } finally {
+    await admin.end();
+  }
+  const direct = componentSettings(stack.directDatabaseUrl(database), roles, passwords);
+  await runSetup(loadConfig({ ...env, ...direct, DB_ROLE_PREFIX: ROLE_PREFIX }), { kafka });
+  return {
+    ...componentSettings(stack.proxiedDatabaseUrl(database), roles, passwords),
+    DB_ROLE_PREFIX: ROLE_PREFIX,
+  };
+}
+
 export async function openPipeline(
   stack: ChaosStack,
   scenario: string,
@@ -102,23 +139,18 @@ export async function openPipeline(
   const credential = {
     authorization: `Bearer ${issuer.token({ claims: { sub: 'chaos-load', exp: Math.floor(Date.now() / 1000) + 6 * 3600 } })}`,
   };
-  const config = loadConfig(env);
-  const directConfig = loadConfig({ ...env, DATABASE_URL: stack.directDatabaseUrl(database) });
-
-  // Schema and slot before any process starts, so the four can start at once (and no event is committed
-  // before the slot exists). `serve` and the projectors would do the same; for them it is then a no-op.
-  await migrate(directConfig);
-  const pool = new Pool({ connectionString: withSessionOptions(directConfig.databaseUrl), max: 4 });
-  pool.on('error', () => undefined); // the harness outlives PostgreSQL restarts
-  await ensurePublication(pgExecutor(pool), config.relayPublication, 'outbox');
-  await ensureSlot(pgExecutor(pool), config.relaySlot);
-
   const kafka = new Kafka({
     clientId: `chaos-${id}`,
     brokers: stack.kafkaBrokers,
     logLevel: logLevel.NOTHING,
     retry: { retries: 3 },
   });
+  // Each process under its component's role, through the proxy; what the harness does itself goes direct.
+  Object.assign(env, await setUpDatabase(stack, database, env, kafka));
+  const config = loadConfig(env);
+  const pool = new Pool({ connectionString: withSessionOptions(stack.directDatabaseUrl(database)), max: 4 });
+  pool.on('error', () => undefined); // the harness outlives PostgreSQL restarts
+
   const es = new ElasticClient({ node: stack.directElasticsearchUrl });
   let kafkaAdmin: Admin | undefined;
   const withAdmin = async <T>(work: (admin: Admin) => Promise<T>): Promise<T> => {

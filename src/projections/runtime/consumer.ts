@@ -22,8 +22,6 @@ export interface ProjectorOptions {
   brokers: string[];
   groupId: string;
   topics: string[];
-  /** Partitions of topics this process creates when they are missing (source topics and their `.dlq`). */
-  partitions: number;
   retryAttempts: number;
   retryMaxMs: number;
   partitionsConsumedConcurrently: number;
@@ -69,7 +67,10 @@ export async function runProjector(options: ProjectorOptions, stop: AbortSignal)
   }
 }
 
-/** The projector's producer (dead letters) and consumer, connected, once the topics they need exist. */
+/**
+ * The projector's producer (dead letters) and consumer, connected, once the topics they need are known to
+ * exist: `tributary setup` creates them, and the consumer would otherwise wait for them without a word.
+ */
 async function connectClients(
   options: ProjectorOptions,
 ): Promise<{ producer: Producer; consumer: Consumer }> {
@@ -79,14 +80,16 @@ async function connectClients(
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
-  await ensureTopics(kafka, [...options.topics, ...options.topics.map(dlqTopic)], options.partitions);
+  await requireTopics(kafka, [...options.topics, ...options.topics.map(dlqTopic)]);
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
   });
   const consumer = kafka.consumer({
     groupId: options.groupId,
+    allowAutoTopicCreation: false,
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     maxBytesPerPartition: options.maxBytesPerPartition,
@@ -231,24 +234,21 @@ async function publishDeadLetters(producer: Producer, letters: readonly DeadLett
   }
 }
 
-/** Creates the topics that do not exist yet, so a projector may start before the relay. */
-export async function ensureTopics(kafka: Kafka, topics: string[], partitions: number): Promise<void> {
+/** Fails, naming them, when some of `topics` do not exist. */
+export async function requireTopics(kafka: Kafka, topics: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
-      await admin
-        .createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
-        })
-        .catch((error: { type?: string }) => {
-          if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
-        });
+      throw new TributaryError(
+        'input.invalid',
+        `Kafka topics ${missing.join(', ')} do not exist: \`tributary setup\` creates them`,
+      );
     }
   } finally {
-    await admin.disconnect();
+    // Whatever the outcome, this admin client is done; a failed disconnect changes nothing.
+    await admin.disconnect().catch(() => undefined);
   }
 }

@@ -1,4 +1,4 @@
-export { runProjector, ensureTopics } from './consumer';
+export { runProjector, requireTopics } from './consumer';
 export type { ProjectorOptions } from './consumer';
 export { processBatch } from './process-batch';
 export type { BatchDeps, BatchInput, BatchResult, BatchSession } from './process-batch';

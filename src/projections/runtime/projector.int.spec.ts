@@ -22,7 +22,7 @@ import { seededRandom } from '../../../test/fixtures/random';
 import { sleep } from '../../../test/fixtures/events';
 import { eventually } from '../../../test/fixtures/relay';
 import { startTcpProxy } from '../../../test/fixtures/tcp-proxy';
-import { ensureTopics } from './consumer';
+import { ensureTopics } from '../../setup';
 import { listDeadLetters } from './store/dead-letters';
 import { replayDeadLetters } from './replay';
 import { DLQ_HEADERS } from './dead-letter';

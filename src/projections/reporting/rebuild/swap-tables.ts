@@ -10,15 +10,17 @@ import { catchUpReportingShadow } from './catch-up-shadow';
  *  1. lock the live tables in EXCLUSIVE mode: the projector waits (its transactions in flight finish
  *     first), queries keep reading the live tables;
  *  2. catch the shadow up with what the projector applied since the rebuild started;
- *  3. lock in ACCESS EXCLUSIVE mode, drop the live tables, rename the shadow ones (and their indexes, so
- *     every rebuild leaves the names the migration gave), commit.
+ *  3. lock in ACCESS EXCLUSIVE mode, give the shadow tables the live ones' grants, drop the live tables,
+ *     rename the shadow ones (and their indexes, so every rebuild leaves the names the migration gave),
+ *     commit.
  *
  * Readers see the old set or the new one, never a mix or nothing: a query waiting on a lock during the
  * swap resolves the table name again when it gets the lock, and so do statements prepared before the
  * swap (PostgreSQL re-plans them when a table they use is dropped). The projector's next transaction
  * writes to the new tables. Applied-event ids are not swapped: they stay valid, since the new tables
- * hold every applied state (or a newer one). The new tables get no GRANTs of the old ones (LIKE copies
- * none): grant them again if queries run under another role.
+ * hold every applied state (or a newer one). `create table … (like …)` copies no grants, so the swap copies
+ * them: the reporting projector, the API and the read-only role (`tributary setup`) keep their rights
+ * through a rebuild, which runs as the tables' owner.
  */
 
 const LIVE = tablesInLockOrder(LIVE_TABLES);
@@ -41,6 +43,15 @@ join pg_class t on t.oid = x.indrelid
 where x.indrelid = any($1::text[]::regclass[])`;
 
 export const DROP_LIVE_SQL = `drop table ${LIVE.join(', ')}`;
+
+/** GRANT statements giving table $2 every right table $1 grants to others than its owner. */
+export const COPY_GRANTS_SQL = `
+select format('grant %s on table %s to %s', a.privilege_type, $2::text,
+              case when a.grantee = 0 then 'public' else quote_ident(r.rolname) end) as sql
+from pg_class c
+cross join lateral aclexplode(c.relacl) a
+left join pg_roles r on r.oid = a.grantee
+where c.oid = $1::text::regclass and a.grantee <> c.relowner`;
 
 type IndexRow = { table_name: string; index_name: string; shape: string };
 
@@ -78,6 +89,10 @@ export async function swapReportingTables(pool: Pool): Promise<SwapResult> {
     const caughtUp = await catchUpReportingShadow(executor);
     await executor.query(LOCK_ALL_ACCESS_EXCLUSIVE_SQL);
     const renames = await indexRenames(executor);
+    for (const [i, shadow] of SHADOW.entries()) {
+      const grants = await executor.query<{ sql: string }>(COPY_GRANTS_SQL, [LIVE[i], shadow]);
+      for (const { sql } of grants) await executor.query(sql);
+    }
     await executor.query(DROP_LIVE_SQL);
     for (const [i, shadow] of SHADOW.entries()) {
       await executor.query(`alter table ${shadow} rename to ${LIVE[i]}`);
