@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Pool } from 'pg';
 import { buildApp } from '../src/api';
+import { authenticatorFor, createApiKey } from '../src/auth';
 import { readModelsFor } from '../src/cli/serve';
 import { createEventStoreFor, createOrderService } from '../src/commands';
 import { loadConfig, type Config } from '../src/config';
+import { pgExecutor } from '../src/db/executor';
 import { withSessionOptions } from '../src/db/pool';
 import type { RoleComponent } from '../src/db/roles';
 import { rebuildReporting } from '../src/projections/rebuild';
@@ -64,14 +66,20 @@ describe('the pipeline under a role per component', () => {
     const es = fx.env.elasticsearch();
     await ensureOrdersIndex(es, fx.config.indexPrefix);
     const apiPool = poolOf('api');
-    const config = as('api');
+    const config = as('api', { AUTH_MODE: 'apikey' });
+    // The owner creates a key (`tributary auth api-key create`); the API role looks it up per request.
+    const { key } = await createApiKey(pgExecutor(poolOf('owner')), {
+      clientId: 'roles-test',
+      roles: ['admin'],
+    });
     app = buildApp({
       service: createOrderService(config, createEventStoreFor(config, apiPool)),
+      authenticator: authenticatorFor(config, pgExecutor(apiPool), () => undefined),
       readModels: readModelsFor(config, apiPool, es),
       swaggerUi: false,
     });
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    api = new ApiClient(() => address);
+    api = new ApiClient(() => address, { 'x-api-key': key });
     relay = startRelay(as('relay'));
     await relay.started();
     projectors = [

@@ -13,6 +13,7 @@ import {
 } from '../auth';
 import type { Config } from '../config';
 import { migrate } from '../db/data-source';
+import { databaseUrlFor } from './database';
 import { pgExecutor } from '../db/executor';
 import { withSessionOptions } from '../db/pool';
 import { TributaryError } from '../errors';
@@ -126,7 +127,8 @@ async function apiKeyCommand(config: Config, args: string[], say: (line: string)
     );
   }
   await migrate(config);
-  const pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 1 });
+  // Creating and revoking keys is administration: the owner's (the API role may only look keys up).
+  const pool = new Pool({ connectionString: withSessionOptions(databaseUrlFor(config, 'migrate')), max: 1 });
   const executor = pgExecutor(pool);
   try {
     if (verb === 'create') {
