@@ -255,6 +255,22 @@ describe('a PostgreSQL role per component', () => {
       }
     });
 
+    it('REPLICATION is broader than any grant: through a test_decoding slot the relay reads changes of a table it may not SELECT', async () => {
+      const slot = `${fx.env.name}_breadth`;
+      await relay.query(`select pg_create_logical_replication_slot($1, 'test_decoding')`, [slot]);
+      await owner.query(
+        `insert into api_keys (id, client_id, prefix, secret_hash, roles) values (gen_random_uuid(), 'c', 'trb_x', $1, '{admin}')`,
+        [Buffer.alloc(32)],
+      );
+      expect(await outcome(relay, `select * from api_keys`)).toBe(PERMISSION_DENIED);
+      const { rows } = await relay.query<{ data: string }>(
+        `select data from pg_logical_slot_get_changes($1, null, null)`,
+        [slot],
+      );
+      expect(rows.some((row) => row.data.startsWith('table public.api_keys: INSERT'))).toBe(true);
+      await relay.query(`select pg_drop_replication_slot($1)`, [slot]);
+    });
+
     it("the relay role may end its own role's backends (a stale walsender), not the API's", async () => {
       const pid = async (client: Client) =>
         (await client.query(`select pg_backend_pid() as pid`)).rows[0].pid as number;
