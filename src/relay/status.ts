@@ -3,7 +3,7 @@ import type { SlotStatus } from './slot';
 
 /** `relay status`: the slot's position and lag, with warnings that need a person's attention. */
 export function describeSlot(status: SlotStatus | undefined, config: Config): string[] {
-  if (!status) return [`slot ${config.relaySlot}: does not exist (the relay creates it on start)`];
+  if (!status) return [`slot ${config.relaySlot}: does not exist (\`tributary setup\` creates it)`];
   const lines = [
     `slot                 ${status.slotName} (${status.active ? `active, pid ${status.activePid}` : 'inactive'})`,
     `confirmed_flush_lsn  ${status.confirmedFlushLsn ?? '-'}`,
