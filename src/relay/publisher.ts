@@ -39,9 +39,14 @@ const FATAL_KAFKA_ERRORS = new Set([
 ]);
 
 function classify(error: unknown): TributaryError {
-  const type = (error as { type?: string }).type;
-  const nested = (error as { originalError?: { type?: string } }).originalError?.type;
-  const kind = type ?? nested;
+  // kafkajs puts the broker's error code on the error, or on the one it wraps: `originalError`, or `cause` when
+  // it gave up retrying (KafkaJSNumberOfRetriesExceeded).
+  const { type, originalError, cause } = error as {
+    type?: string;
+    originalError?: { type?: string };
+    cause?: { type?: string };
+  };
+  const kind = type ?? originalError?.type ?? cause?.type;
   if (kind === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return new TributaryError(
       'infra.unavailable',
