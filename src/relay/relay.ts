@@ -14,9 +14,10 @@ import { sleep } from '../util';
 
 /**
  * The relay process: wait for the slot's lock (hot standby), then run replication sessions on the slot and
- * publication `tributary setup` created (the relay creates neither: it needs no DDL), starting a new one from the confirmed position after any retriable failure with
- * capped exponential backoff. A failure no retry can fix (an entry Kafka will never accept, an unreadable
- * committed entry) ends the relay with that error: nothing is ever skipped.
+ * publication `tributary setup` created (the relay creates neither: it needs no DDL), starting a new one
+ * from the confirmed position after any retriable failure with capped exponential backoff. A failure no
+ * retry can fix (an entry Kafka will never accept, an unreadable committed entry, a missing slot) ends the
+ * relay with that error: nothing is ever skipped.
  */
 
 export interface RelayDeps {

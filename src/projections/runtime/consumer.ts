@@ -242,9 +242,11 @@ export async function requireTopics(kafka: Kafka, topics: string[]): Promise<voi
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
+      // Not retried: a projector that waited would hide that the deployment skipped `setup`.
       throw new TributaryError(
-        'input.invalid',
+        'infra.unavailable',
         `Kafka topics ${missing.join(', ')} do not exist: \`tributary setup\` creates them`,
+        { retriable: false },
       );
     }
   } finally {
