@@ -6,7 +6,7 @@ const told = new Set<DatabaseComponent>();
 /**
  * The connection string of a component (its own setting, else DATABASE_URL). A component that falls back
  * says so once per process: it then runs with the one role of DATABASE_URL, with that role's rights rather
- * than its own (docs/security-roles.md).
+ * than its own (docs/security.md).
  */
 export function databaseUrlFor(config: Config, component: DatabaseComponent, logger?: Logger): string {
   const { url, ownSetting } = databaseOf(config, component);

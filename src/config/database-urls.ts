@@ -3,7 +3,7 @@ import { settings } from './settings';
 
 /**
  * Which PostgreSQL connection each component uses. Every component has its own setting, so it can run under
- * its own role (docs/security-roles.md); one left empty falls back to DATABASE_URL, the single-role setup.
+ * its own role (docs/security.md); one left empty falls back to DATABASE_URL, the single-role setup.
  */
 
 export const DATABASE_COMPONENTS = ['migrate', 'api', 'relay', 'search', 'reporting', 'readonly'] as const;

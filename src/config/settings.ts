@@ -26,7 +26,7 @@ export const settings = {
     p.url('postgres', 'postgresql'),
     'PostgreSQL connection string of the event store (the stack creates this database).',
   ),
-  // A PostgreSQL role per component (docs/security-roles.md). Each connection setting left empty falls back to
+  // A PostgreSQL role per component (docs/security.md). Each connection setting left empty falls back to
   // DATABASE_URL, and the component then logs that it runs with one role.
   migrateDatabaseUrl: setting(
     'MIGRATE_DATABASE_URL',

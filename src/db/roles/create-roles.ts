@@ -12,7 +12,7 @@ import { scramVerifier } from './scram';
  *
  * What a managed PostgreSQL may refuse a non-superuser (REPLICATION on PostgreSQL 15, the revoke on
  * `pg_logical_emit_message`, adopting objects another role owns) is reported as a note with what to do
- * instead, not thrown: everything else still gets done. docs/security-roles.md lists the provider commands.
+ * instead, not thrown: everything else still gets done. docs/security.md lists the provider commands.
  */
 
 export interface RolesOptions {
