@@ -1,4 +1,5 @@
 import { TributaryError } from '../errors';
+import { maskUrlPasswords } from './mask';
 import { settings, SettingKey, Settings } from './settings';
 
 /** The fully-populated, validated configuration passed down from the entry point. */
@@ -59,13 +60,13 @@ export function loadConfig(env: Environment = process.env): Config {
     try {
       values[key] = parse(raw.get(name) ?? '');
     } catch (error) {
-      problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      problems.push(`${name}: ${maskUrlPasswords(error instanceof Error ? error.message : String(error))}`);
     }
   }
   if (problems.length === 0) {
     for (const rule of RULES) {
       const problem = rule(values as Config);
-      if (problem !== undefined) problems.push(problem);
+      if (problem !== undefined) problems.push(maskUrlPasswords(problem));
     }
   }
   if (problems.length > 0) {
