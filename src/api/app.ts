@@ -2,7 +2,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { registerAuth, type Authenticator } from '../auth';
 import type { OrderService } from '../commands/types';
 import { DOCS_PATH, registerDocs } from './docs';
-import { problemErrorHandler, routeNotFoundHandler } from './problem';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  problemErrorHandler,
+  routeNotFoundHandler,
+} from './problem';
 import { CORRELATION_ID_HEADER, correlationIdOf } from './request-context';
 import { orderCommandRoutes } from './routes/order-commands';
 import { orderQueryRoutes } from './routes/order-queries';
@@ -51,6 +56,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     // would answer 414 in plain JSON before the schema is even consulted.
     routerOptions: { maxParamLength: 1_000 },
     genReqId: correlationIdOf,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     ajv: {
       customOptions: {

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { toTributaryError, TributaryError, type ErrorCode } from '../errors';
 import { PATTERN_MESSAGES } from './schemas';
@@ -189,5 +190,45 @@ export function routeNotFoundHandler(request: FastifyRequest, reply: FastifyRepl
   return sendProblem(
     reply,
     httpProblem(404, `There is no route ${request.method} ${request.url}.`, request.url),
+  );
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL it cannot decode (a malformed percent-encoding, or one that decodes to
+ * an unpaired UTF-16 surrogate) is bad input, answered as problem+json like every other.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
+  const detail =
+    error.code === 'FST_ERR_BAD_URL'
+      ? 'The URL is not valid: its percent-encoding does not decode to UTF-8 text.'
+      : (error.message ?? 'The request is not valid.');
+  return sendProblem(reply, httpProblem(status, detail, request.url));
+}
+
+/** Statuses of the client errors Node's HTTP parser reports before a request reaches Fastify. */
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses (bytes after a body that do not form a
+ * request, headers too large, too slow) gets a problem+json answer on the raw socket, then the connection
+ * closes. A connection the client already reset gets nothing.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return;
+  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+  const body = JSON.stringify(
+    httpProblem(status, 'The request could not be parsed as HTTP/1.1 and the connection is closed.', '/'),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

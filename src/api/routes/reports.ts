@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { TributaryError } from '../../errors';
 import type { ReportQueries, TopSkusBy } from '../../projections/reporting';
 import type { Freshness } from '../../projections/types';
-import { responses } from '../schemas';
+import { calendarDay, responses } from '../schemas';
 
 /**
  * `GET /reports/daily`, `/reports/customers/:id` and `/reports/top-skus`: the reporting read model. It lags
@@ -35,7 +35,7 @@ const currency = {
   pattern: '^[A-Z]{3}$',
   description: 'Only this currency (ISO 4217 code, e.g. EUR); all when absent.',
 } as const;
-const day = (description: string) => ({ type: 'string', format: 'date', description }) as const;
+const day = calendarDay;
 
 export const dailyQuery = {
   type: 'object',

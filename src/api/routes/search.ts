@@ -16,7 +16,7 @@ import {
 } from '../../projections/search';
 import type { Freshness } from '../../projections/types';
 import type { OrderStatus } from '../../domain/orders/state';
-import { orderRef, responses } from '../schemas';
+import { orderRef, responses, timestamp } from '../schemas';
 
 /**
  * `GET /search/orders`: full text, filters, sort, cursor paging and facets over the search read model. The
@@ -85,16 +85,8 @@ export const searchQuery = {
       pattern: AMOUNT_PATTERN,
       description: 'Largest total in minor units, inclusive.',
     },
-    createdFrom: {
-      type: 'string',
-      format: 'date-time',
-      description: 'Created at or after this time (RFC 3339 with a time zone), inclusive.',
-    },
-    createdTo: {
-      type: 'string',
-      format: 'date-time',
-      description: 'Created before this time (RFC 3339 with a time zone), exclusive.',
-    },
+    createdFrom: timestamp('Created at or after this time (RFC 3339 with a time zone), inclusive.'),
+    createdTo: timestamp('Created before this time (RFC 3339 with a time zone), exclusive.'),
     sku: text('Orders with a line of this SKU (exact).'),
     sort: {
       type: 'string',

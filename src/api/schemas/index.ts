@@ -9,6 +9,8 @@ export {
   orderParams,
   orderQuery,
   PATTERN_MESSAGES,
+  timestamp,
+  calendarDay,
   paymentParams,
   recordPaymentBody,
   refundPaymentBody,

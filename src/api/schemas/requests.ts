@@ -31,6 +31,7 @@ const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+$';
 const CURRENCY_PATTERN = '^[A-Z]{3}$';
 const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$';
 const VERSION_PATTERN = '^[1-9][0-9]{0,15}$';
+const FROM_YEAR_ONE_PATTERN = '^(?!0000)';
 
 /** Readable messages for pattern failures, by pattern (Ajv would only say "must match pattern ..."). */
 export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
@@ -42,7 +43,29 @@ export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
   [VERSION_PATTERN]: 'must be a stream version: a positive integer',
   '^(0|[1-9][0-9]{0,15})$': 'must be an amount in minor units: a non-negative integer',
   '^([1-9]|[1-9][0-9]|100)$': 'must be an integer from 1 to 100',
+  [FROM_YEAR_ONE_PATTERN]: 'must be a date from the year 0001 on (there is no year 0000)',
 };
+
+/**
+ * Dates and times as RFC 3339 strings. RFC 3339 allows the year 0000, which PostgreSQL cannot store (there is
+ * no year 0 in its calendar), so it is refused here as bad input instead of failing in the database.
+ */
+export function timestamp(description: string) {
+  return {
+    type: 'string',
+    format: 'date-time',
+    allOf: [{ pattern: FROM_YEAR_ONE_PATTERN }],
+    description,
+  } as const;
+}
+export function calendarDay(description: string) {
+  return {
+    type: 'string',
+    format: 'date',
+    allOf: [{ pattern: FROM_YEAR_ONE_PATTERN }],
+    description,
+  } as const;
+}
 
 const id = (description: string) => ({ type: 'string', pattern: ID_PATTERN, description }) as const;
 const currency = {
@@ -142,7 +165,12 @@ export const refundPaymentBody = {
 
 // ---- parameters, query, headers ------------------------------------------------------------------
 
-const pathText = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const pathText = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  allOf: [{ pattern: STORABLE_PATTERN }],
+} as const;
 
 export const orderParams = {
   type: 'object',
@@ -166,11 +194,7 @@ export const orderQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    asOf: {
-      type: 'string',
-      format: 'date-time',
-      description: 'The order as it was at this business time (RFC 3339 with a time zone).',
-    },
+    asOf: timestamp('The order as it was at this business time (RFC 3339 with a time zone).'),
     version: {
       type: 'string',
       pattern: VERSION_PATTERN,
