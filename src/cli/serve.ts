@@ -19,8 +19,11 @@ import { databaseUrlFor } from './database';
  */
 export async function serve(config: Config, say: (line: string) => void): Promise<void> {
   const logger = createLogger(config, 'api');
-  const pool = createPool(databaseUrlFor(config, 'api', logger), config.pgPoolSize, (error) =>
-    logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
+  const pool = createPool(
+    databaseUrlFor(config, 'api', logger),
+    config.pgPoolSize,
+    (error) => logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
+    { statementTimeoutMs: config.apiStatementTimeoutMs },
   );
   const service = createOrderService(config, createEventStoreFor(config, pool));
   // Tokens verified against the local development issuer (the default): its keys are made on a fresh clone.

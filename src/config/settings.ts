@@ -144,6 +144,12 @@ export const settings = {
     p.integer(1, 500),
     "Connections in each process's PostgreSQL pool.",
   ),
+  apiStatementTimeoutMs: setting(
+    'API_STATEMENT_TIMEOUT_MS',
+    '5000',
+    p.integer(0, 3_600_000),
+    "`statement_timeout` of the API's PostgreSQL sessions: a statement of a request that runs longer is cancelled and the request answered 503. 0 = no limit.",
+  ),
   outboxMode: setting(
     'OUTBOX_MODE',
     'table',

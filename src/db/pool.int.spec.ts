@@ -93,3 +93,23 @@ describe("a pool's session settings", () => {
     expect(await settingsOf(url.toString())).toEqual({ plan_cache_mode: 'auto', work_mem: '7MB' });
   });
 });
+
+describe('a pool with a statement timeout (the API pool)', () => {
+  it('sets statement_timeout on every session, and a statement over it fails as retriable', async () => {
+    const pool = createPool(loadConfig(process.env).databaseUrl, 2, () => undefined, {
+      statementTimeoutMs: 300,
+    });
+    try {
+      const { rows } = await pool.query<{ statement_timeout: string }>('show statement_timeout');
+      expect(rows[0]!.statement_timeout).toBe('300ms');
+      const failure = await pool.query('select pg_sleep(2)').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect((failure as { code?: string }).code).toBe('57014');
+      expect(isRetriable(failure)).toBe(true);
+    } finally {
+      await pool.end();
+    }
+  });
+});

@@ -40,7 +40,7 @@ export function createPool(
   connectionString: string,
   max: number,
   onConnectionError: (error: Error) => void,
-  options: { queryTimeoutMs?: number } = {},
+  options: { queryTimeoutMs?: number; statementTimeoutMs?: number } = {},
 ): Pool {
   // A query timeout (client side) rejects a query that gets no answer, e.g. on a connection that died without a
   // reset reaching this end; the pool then discards that connection instead of waiting on it forever.
@@ -48,6 +48,8 @@ export function createPool(
     connectionString: withSessionOptions(connectionString),
     max,
     ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+    // A server-side limit per statement (the API's sessions): PostgreSQL cancels it with 57014, retriable.
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   });
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => client.on('error', onConnectionError));

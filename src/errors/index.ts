@@ -50,11 +50,12 @@ export class TributaryError extends Error {
 
 /**
  * Which failures of PostgreSQL and the network are worth retrying. One table, not scattered `if`s.
- * PostgreSQL SQLSTATEs: serialization failure, deadlock, admin/crash shutdown, cannot connect now,
+ * PostgreSQL SQLSTATEs: serialization failure, a statement timeout, deadlock, admin/crash shutdown, cannot connect now,
  * too many connections; Node network errors by errno code.
  */
 export const RETRIABLE_CODES: ReadonlySet<string> = new Set([
   SQLSTATE.serializationFailure,
+  SQLSTATE.queryCanceled, // statement_timeout: the API answers 503, the client may retry
   SQLSTATE.deadlockDetected,
   SQLSTATE.adminShutdown,
   SQLSTATE.crashShutdown,
