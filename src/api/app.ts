@@ -16,6 +16,7 @@ import { reportRoutes, type ReportRouteOptions } from './routes/reports';
 import { searchRoutes, type SearchRouteOptions } from './routes/search';
 import { sharedSchemas } from './schemas';
 import { orderNotFound, type RouteOptions } from './reply';
+import { registerRateLimit, type RateLimitOptions } from './rate-limit';
 
 /** Options of the HTTP API. */
 export interface BuildAppOptions {
@@ -39,6 +40,8 @@ export interface BuildAppOptions {
   readModels?: { search?: SearchRouteOptions; reports?: ReportRouteOptions };
   /** Serve the Swagger UI at /docs (default true); the OpenAPI document is at /docs/json either way. */
   swaggerUi?: boolean;
+  /** Requests per window per principal (`serve` passes RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_MS); none when absent. */
+  rateLimit?: RateLimitOptions;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
@@ -86,6 +89,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     orderNotFound: (orderId) => orderNotFound(orderId),
   });
 
+  if (options.rateLimit) registerRateLimit(app, options.rateLimit);
   registerDocs(app, { ui: options.swaggerUi ?? true });
 
   const routeOptions: RouteOptions = { service: options.service, clock: options.clock ?? (() => new Date()) };

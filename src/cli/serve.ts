@@ -42,6 +42,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
     logger,
     bodyLimitBytes: config.httpBodyLimitBytes,
     readModels: readModelsFor(config, pool, es),
+    rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
   });
   const address = await startServer(app, { host: config.httpHost, port: config.httpPort });
   say(`API listening on ${address} — OpenAPI at ${address}/docs; Ctrl-C stops it`);

@@ -144,6 +144,18 @@ export const settings = {
     p.integer(1, 500),
     "Connections in each process's PostgreSQL pool.",
   ),
+  rateLimitMax: setting(
+    'RATE_LIMIT_MAX',
+    '300',
+    p.integer(0, 1_000_000),
+    'Requests each principal (a user, or a service by its API key) may send to the API per RATE_LIMIT_WINDOW_MS; more get 429 with Retry-After. Per API process. 0 = no limit.',
+  ),
+  rateLimitWindowMs: setting(
+    'RATE_LIMIT_WINDOW_MS',
+    '1000',
+    p.integer(100, 3_600_000),
+    'The window RATE_LIMIT_MAX counts in, in milliseconds.',
+  ),
   apiStatementTimeoutMs: setting(
     'API_STATEMENT_TIMEOUT_MS',
     '5000',

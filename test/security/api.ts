@@ -43,7 +43,12 @@ export async function startSecuredApi(
   {
     apiKeyCacheMs = 0,
     readModels,
-  }: { apiKeyCacheMs?: number; readModels?: BuildAppOptions['readModels'] } = {},
+    rateLimit,
+  }: {
+    apiKeyCacheMs?: number;
+    readModels?: BuildAppOptions['readModels'];
+    rateLimit?: BuildAppOptions['rateLimit'];
+  } = {},
 ): Promise<SecuredApi> {
   const issuer = new TestIssuer();
   const executor = pgExecutor(fx.pool);
@@ -57,6 +62,7 @@ export async function startSecuredApi(
     authenticator: createAuthenticator({ mode: 'both', jwt: issuer.verifier(), apiKeys }),
     swaggerUi: false,
     ...(readModels === undefined ? {} : { readModels }),
+    ...(rateLimit === undefined ? {} : { rateLimit }),
   });
   const baseUrl = await startServer(app, { host: '127.0.0.1', port: 0 });
   const as = (headers: Record<string, string> = {}) => new ApiClient(() => baseUrl, headers);
