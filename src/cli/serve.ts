@@ -2,7 +2,7 @@ import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Pool } from 'pg';
 import { buildApp, startServer, type BuildAppOptions } from '../api';
 import { authenticatorFor, ensureLocalIssuerFor } from '../auth';
-import { createEventStoreFor, createOrderService } from '../commands';
+import { createEventStoreFor, createOrderService, startKeyCleanup } from '../commands';
 import type { Config } from '../config';
 import { pgExecutor } from '../db/executor';
 import { createPool } from '../db/pool';
@@ -44,6 +44,13 @@ export async function serve(config: Config, say: (line: string) => void): Promis
     readModels: readModelsFor(config, pool, es),
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
   });
+  const cleanup = startKeyCleanup(pgExecutor(pool), {
+    ttlMs: config.idempotencyKeyTtlMs,
+    intervalMs: config.idempotencyCleanupIntervalMs,
+    onDeleted: (count) => logger.info({ count }, 'deleted expired idempotency keys'),
+    onError: (error) =>
+      logger.warn({ err: error }, 'deleting expired idempotency keys failed; next run retries'),
+  });
   const address = await startServer(app, { host: config.httpHost, port: config.httpPort });
   say(`API listening on ${address} — OpenAPI at ${address}/docs; Ctrl-C stops it`);
   await new Promise<void>((resolve) => {
@@ -53,6 +60,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   });
   say('stopping the API');
   await app.close();
+  await cleanup.stop();
   await pool.end();
   await es.close();
 }

@@ -156,6 +156,24 @@ export const settings = {
     p.integer(100, 3_600_000),
     'The window RATE_LIMIT_MAX counts in, in milliseconds.',
   ),
+  maxEventBytes: setting(
+    'MAX_EVENT_BYTES',
+    '900000',
+    p.integer(1024, 100_000_000),
+    "The largest integration event (JSON payload and headers, in bytes) a command may write; a command whose event would be larger is refused with 422 and stores nothing. Keep it under the topic's max.message.bytes (Kafka's default: 1 MiB) minus the CloudEvent headers.",
+  ),
+  idempotencyKeyTtlMs: setting(
+    'IDEMPOTENCY_KEY_TTL',
+    '24h',
+    p.duration(60_000, 365 * 86_400_000),
+    'How long an Idempotency-Key answers retries of its request (e.g. 24h, 7d); expired keys are deleted by the API every IDEMPOTENCY_CLEANUP_INTERVAL.',
+  ),
+  idempotencyCleanupIntervalMs: setting(
+    'IDEMPOTENCY_CLEANUP_INTERVAL',
+    '10m',
+    p.duration(0, 86_400_000),
+    'How often each API process deletes expired idempotency keys (in batches of 1,000). 0 = never (run the cleanup elsewhere).',
+  ),
   apiStatementTimeoutMs: setting(
     'API_STATEMENT_TIMEOUT_MS',
     '5000',

@@ -1,4 +1,5 @@
 import { SALES_CHANNELS, type SalesChannel } from '../../domain/orders/events';
+import { MAX_ORDER_LINES } from '../../domain/orders/validate';
 import { PAYMENT_METHODS, type PaymentMethod } from '../../domain/payments/events';
 import { IF_MATCH_FORMAT } from '../etag';
 
@@ -118,7 +119,7 @@ export const createOrderBody = {
         email: { type: 'string', maxLength: 254, pattern: EMAIL_PATTERN },
       },
     },
-    lines: { type: 'array', minItems: 1, maxItems: 200, items: lineInput },
+    lines: { type: 'array', minItems: 1, maxItems: MAX_ORDER_LINES, items: lineInput },
     currency,
     salesChannel: { type: 'string', enum: [...SALES_CHANNELS], description: 'Defaults to web.' },
   },
