@@ -41,6 +41,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
     authenticator: authenticatorFor(config, pgExecutor(pool), (message) => logger.warn(message)),
     logger,
     bodyLimitBytes: config.httpBodyLimitBytes,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
     readModels: readModelsFor(config, pool, es),
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
   });

@@ -107,8 +107,10 @@ export function createOrderService(config: Config, store: EventStore): OrderServ
       return orders.view(loaded.state);
     },
 
-    async history(orderId) {
-      const events = await store.readStream(orders.streamId(orderId));
+    async history(orderId, page = {}) {
+      const from = (page.afterVersion ?? 0) + 1;
+      const to = page.limit === undefined ? {} : { toVersion: from + page.limit - 1 };
+      const events = await store.readStream(orders.streamId(orderId), { fromVersion: from, ...to });
       return events.map((event): HistoryEntry => ({
         position: event.position,
         streamId: orderId,

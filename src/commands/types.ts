@@ -79,6 +79,15 @@ export interface OrderService {
   executePayment(command: PaymentCommand, options?: CommandOptions): Promise<CommandResult<PaymentView>>;
   /** The order now, or as of a time or version; undefined when it did not exist (then). */
   getOrder(orderId: string, asOf?: AsOf): Promise<OrderView | undefined>;
-  /** Every event of the order, oldest first, with metadata; empty when the order does not exist. */
-  history(orderId: string): Promise<HistoryEntry[]>;
+  /**
+   * Events of the order, oldest first, with metadata: all of them, or those of one page (after a version,
+   * at most `limit`); empty when the order does not exist (or has nothing after that version).
+   */
+  history(orderId: string, page?: HistoryPage): Promise<HistoryEntry[]>;
+}
+
+/** A page of an order's history: the events after `afterVersion` (default 0), at most `limit` of them. */
+export interface HistoryPage {
+  afterVersion?: number;
+  limit?: number;
 }

@@ -370,6 +370,12 @@ export const settings = {
     p.integer(1024, 100 * 1024 * 1024),
     'Largest accepted request body; larger ones get 413.',
   ),
+  httpRequestTimeoutMs: setting(
+    'HTTP_REQUEST_TIMEOUT_MS',
+    '30000',
+    p.integer(0, 3_600_000),
+    'Time a client has to send a whole request (headers and body); a slower one gets 408 and its connection is closed (a slow-sending client cannot hold a connection). 0 = the defaults of Node (no limit for the body, 60 s for the headers).',
+  ),
 
   // Authentication and authorization of the HTTP API (src/auth, docs/security.md).
   authMode: setting(

@@ -5,6 +5,7 @@ import type {
   CommandOptions,
   CommandResult,
   HistoryEntry,
+  HistoryPage,
   OrderService,
   PaymentView,
 } from '../../src/commands/types';
@@ -85,8 +86,11 @@ export class FakeOrderService implements OrderService {
     return isOrder(state) ? toOrderView(state) : undefined;
   }
 
-  async history(orderId: string): Promise<HistoryEntry[]> {
-    return (this.streams.get(`order-${orderId}`) ?? []).map(({ event: _event, ...entry }) => entry);
+  async history(orderId: string, page: HistoryPage = {}): Promise<HistoryEntry[]> {
+    const after = page.afterVersion ?? 0;
+    return (this.streams.get(`order-${orderId}`) ?? [])
+      .filter((entry) => entry.version > after && entry.version <= after + (page.limit ?? Infinity))
+      .map(({ event: _event, ...entry }) => entry);
   }
 
   private replay<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, events: readonly StoredEvent[]): S {

@@ -204,6 +204,26 @@ export const orderQuery = {
   },
 } as const;
 
+/** Paging of an order's history. */
+export const historyQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    after: {
+      type: 'string',
+      pattern: VERSION_PATTERN,
+      description: 'Only events after this version (the `next` link of the previous page names it).',
+    },
+    limit: {
+      type: 'string',
+      pattern: '^([1-9]|[1-9][0-9]|100)$',
+      description: 'Events per page, 1 to 100 (default 100).',
+    },
+  },
+} as const;
+
+export type HistoryQuery = { after?: string; limit?: string };
+
 /** Headers every command accepts (they are documented; their values are checked in request-context.ts). */
 export const commandHeaders = {
   type: 'object',
