@@ -13,6 +13,7 @@ import { createReportingProjection } from '../projections/reporting';
 import { listDeadLetters, projectorMetrics, replayDeadLetters, runProjector } from '../projections/runtime';
 import { createSearchProjection, ensureOrdersIndex, ordersIndexOptions } from '../projections/search';
 import type { Projection } from '../projections/types';
+import { elasticsearchClient } from '../clients';
 
 /**
  * `project <search|reporting>` runs a projector until SIGINT/SIGTERM; `rebuild <search|reporting>` rebuilds
@@ -55,7 +56,7 @@ async function open(
   const pool = createPool(url, config.projectorPartitionsConcurrency * 2 + 2, (error) =>
     logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
   );
-  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  const es = elasticsearchClient(config);
   const index = ordersIndexOptions(config);
   if (name === 'search') await ensureOrdersIndex(es, config.indexPrefix, index);
   const projection =

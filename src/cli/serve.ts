@@ -11,6 +11,7 @@ import { createReportQueries } from '../projections/reporting';
 import { readFreshness } from '../projections/runtime';
 import { ensureOrdersIndex, ordersIndexOptions, searchOrders } from '../projections/search';
 import { databaseUrlFor } from './database';
+import { elasticsearchClient } from '../clients';
 
 /**
  * Runs the HTTP API until SIGINT/SIGTERM, as the API's role (API_DATABASE_URL). The schema, the relay's slot
@@ -30,7 +31,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   const localKeys = await ensureLocalIssuerFor(config);
   if (localKeys?.created)
     say(`auth: created the local issuer's key in ${config.authLocalDir} (tributary auth token)`);
-  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  const es = elasticsearchClient(config);
   // The API serves commands without Elasticsearch; search answers once the index exists (the search
   // projector creates it too).
   await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config)).catch((error: Error) =>

@@ -86,13 +86,18 @@ export function createOrderService(config: Config, store: EventStore): OrderServ
         return handleCommand(settings, payments, command.paymentId, command, requestOf(command), options);
       }
       // Checked against its order (currency, amount due, not cancelled) in the transaction recording it.
-      const loadOrder = async (executor: Executor) => {
-        const { state } = await store.load(orders.streamId(command.orderId), orderReducer, {}, executor);
+      const orderStream = orders.streamId(command.orderId);
+      const orderAt = async (executor: Executor, version: number) => {
+        const cached = settings.cache?.get<OrderState>(orderStream, orders.snapshotVersion);
+        const fresh = cached?.version === version;
+        const state = fresh
+          ? cached.state
+          : (await store.load(orderStream, orderReducer, {}, executor)).state;
         return isOrder(state) ? state : undefined;
       };
       const request = { ...requestOf(command), paymentId: undefined };
       return handleCommand(settings, payments, command.paymentId, command, request, options, (executor) =>
-        checkPaymentAgainstOrder(executor, command, loadOrder),
+        checkPaymentAgainstOrder(executor, command, orderStream, orderAt),
       );
     },
 

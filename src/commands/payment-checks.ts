@@ -11,29 +11,37 @@ import { TributaryError } from '../errors';
 
 const LOCK_ORDER_PAYMENTS_SQL = `select pg_advisory_xact_lock(hashtextextended('payments of order ' || $1, 0))`;
 
-/** What the order's payments hold now: recorded amounts less their refunds. */
+/** The order's current version (null: no such order), and what its payments hold: recorded less refunded. */
 const PAID_SQL = `
 with recorded as (
   select stream_id, (data->>'amount')::bigint as amount
     from events
    where event_type = 'PaymentRecorded' and data->>'orderId' = $1
 )
-select (coalesce((select sum(amount) from recorded), 0)
+select (select version from streams where stream_id = $2) as version,
+       (coalesce((select sum(amount) from recorded), 0)
       - coalesce((select sum((data->>'amount')::bigint) from events
                    where event_type = 'PaymentRefunded' and stream_id in (select stream_id from recorded)), 0)
        )::bigint as paid`;
 
-/** Loads the current state of an order inside the caller's transaction. */
-export type LoadOrder = (executor: Executor) => Promise<Order | undefined>;
+/**
+ * The state of an order at `version` (its current one), inside the caller's transaction: from the state
+ * cache when it holds that version, else loaded.
+ */
+export type OrderAt = (executor: Executor, version: number) => Promise<Order | undefined>;
 
 export async function checkPaymentAgainstOrder(
   executor: Executor,
   command: RecordPayment,
-  loadOrder: LoadOrder,
+  orderStreamId: string,
+  orderAt: OrderAt,
 ): Promise<void> {
   await executor.query(LOCK_ORDER_PAYMENTS_SQL, [command.orderId]);
-  const order = await loadOrder(executor);
+  const [row] = await executor.query<{ version: string | null; paid: string }>(PAID_SQL, [
+    command.orderId,
+    orderStreamId,
+  ]);
+  const order = row?.version == null ? undefined : await orderAt(executor, Number(row.version));
   if (!order) throw new TributaryError('store.not_found', `order ${command.orderId} does not exist`);
-  const [row] = await executor.query<{ paid: string }>(PAID_SQL, [command.orderId]);
   requirePayable(order, command, Number(row?.paid ?? 0));
 }

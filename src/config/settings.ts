@@ -116,7 +116,26 @@ export const settings = {
     'ELASTICSEARCH_URL',
     'http://127.0.0.1:${STACK_ES_PORT}',
     p.url('http', 'https'),
-    'Elasticsearch endpoint of the search read model.',
+    'Elasticsearch endpoint of the search read model (credentials never go in it: see the next settings).',
+  ),
+  elasticsearchApiKey: setting(
+    'ELASTICSEARCH_API_KEY',
+    '',
+    p.secret,
+    'Elasticsearch API key of this process (the encoded form Elasticsearch returns); empty: ELASTICSEARCH_USERNAME, or no credential.',
+  ),
+  elasticsearchUsername: setting(
+    'ELASTICSEARCH_USERNAME',
+    '',
+    p.text,
+    'Elasticsearch user for basic authentication (with ELASTICSEARCH_PASSWORD), when no API key is set.',
+  ),
+  elasticsearchPassword: setting('ELASTICSEARCH_PASSWORD', '', p.secret, 'Password of ELASTICSEARCH_USERNAME.'),
+  elasticsearchCaFile: setting(
+    'ELASTICSEARCH_CA_FILE',
+    '',
+    p.text,
+    "PEM file of the CA that signed Elasticsearch's certificate, for https with a private CA; empty: the system's CAs.",
   ),
   topicPrefix: setting(
     'TOPIC_PREFIX',

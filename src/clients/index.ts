@@ -1,0 +1,1 @@
+export { elasticsearchClient, elasticsearchOptions, type ElasticsearchSettings } from './elasticsearch';
