@@ -1,14 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import { existsSync, readFileSync } from 'node:fs';
+import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
 import type { Config } from '../config';
 import { TributaryError } from '../errors';
 
 /**
  * The one way every process connects to Elasticsearch: the endpoint from ELASTICSEARCH_URL, a credential from
- * ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME / ELASTICSEARCH_PASSWORD (never in the URL, where it would
- * end up in logs and error messages), and the CA that signed the cluster's certificate from
- * ELASTICSEARCH_CA_FILE (for https with a private CA). Each process (the API, each projector, `verify`) runs
- * with its own environment, so each can have its own API key with only the privileges it needs.
+ * ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME with ELASTICSEARCH_PASSWORD (or ELASTICSEARCH_PASSWORD_FILE)
+ * — never in the URL, where it would end up in logs and error messages —, and, for an https URL, the CA that
+ * signed the cluster's certificate from ELASTICSEARCH_CA_FILE. Each process (the API, each projector,
+ * `verify`) runs with its own environment, so each can have its own credential with only the privileges it
+ * needs. The defaults are the local stack's: its CA, its user and the file with that user's password.
  */
 export type ElasticsearchSettings = Pick<
   Config,
@@ -16,6 +17,7 @@ export type ElasticsearchSettings = Pick<
   | 'elasticsearchApiKey'
   | 'elasticsearchUsername'
   | 'elasticsearchPassword'
+  | 'elasticsearchPasswordFile'
   | 'elasticsearchCaFile'
 >;
 
@@ -32,7 +34,14 @@ function credentialOf(config: ElasticsearchSettings): ClientOptions['auth'] | un
   }
   if (config.elasticsearchApiKey !== '') return { apiKey: config.elasticsearchApiKey };
   if (config.elasticsearchUsername === '') return undefined;
-  return { username: config.elasticsearchUsername, password: config.elasticsearchPassword };
+  return { username: config.elasticsearchUsername, password: passwordOf(config) };
+}
+
+/** ELASTICSEARCH_PASSWORD, else the content of ELASTICSEARCH_PASSWORD_FILE when it exists, else empty. */
+function passwordOf(config: ElasticsearchSettings): string {
+  if (config.elasticsearchPassword !== '') return config.elasticsearchPassword;
+  const file = config.elasticsearchPasswordFile;
+  return file !== '' && existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
 }
 
 function caOf(file: string): Buffer {
@@ -51,7 +60,8 @@ export function elasticsearchOptions(
   const options: ClientOptions = { ...extra, node: config.elasticsearchUrl };
   const auth = credentialOf(config);
   if (auth) options.auth = auth;
-  if (config.elasticsearchCaFile !== '') options.tls = { ca: caOf(config.elasticsearchCaFile) };
+  const https = new URL(config.elasticsearchUrl).protocol === 'https:';
+  if (https && config.elasticsearchCaFile !== '') options.tls = { ca: caOf(config.elasticsearchCaFile) };
   return options;
 }
 
@@ -60,4 +70,30 @@ export function elasticsearchClient(
   extra: Omit<ClientOptions, 'node' | 'auth' | 'tls'> = {},
 ): Client {
   return new Client(elasticsearchOptions(config, extra));
+}
+
+/** TLS failures that mean "this certificate is not signed by a CA we trust", by Node's error code. */
+const UNTRUSTED_CERTIFICATE =
+  /SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|CERT_UNTRUSTED|self[- ]signed certificate|unable to verify the first certificate/i;
+
+/**
+ * One line naming the setting to fix, for a failure of the connection's security: a credential refused
+ * (401), a credential without a privilege (403), or a certificate not trusted. Undefined for other failures.
+ * These are retriable where they occur (an operator fixes the setting or the grant; the process goes on).
+ */
+export function describeSecurityFailure(error: unknown): string | undefined {
+  if (error instanceof errors.ResponseError && error.statusCode === 401) {
+    return 'Elasticsearch refused the credential (401): check ELASTICSEARCH_API_KEY, or ELASTICSEARCH_USERNAME and its password';
+  }
+  if (error instanceof errors.ResponseError && error.statusCode === 403) {
+    const reason = (error.body as { error?: { reason?: unknown } } | undefined)?.error?.reason;
+    return `Elasticsearch refused the request (403): the credential lacks a privilege${typeof reason === 'string' ? `: ${reason}` : ''}`;
+  }
+  if (
+    error instanceof errors.ConnectionError &&
+    UNTRUSTED_CERTIFICATE.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)
+  ) {
+    return `Elasticsearch's certificate is not trusted (${error.message}): set ELASTICSEARCH_CA_FILE to the CA that signed it`;
+  }
+  return undefined;
 }

@@ -9,6 +9,7 @@ const base: ElasticsearchSettings = {
   elasticsearchApiKey: '',
   elasticsearchUsername: '',
   elasticsearchPassword: '',
+  elasticsearchPasswordFile: '',
   elasticsearchCaFile: '',
 };
 
@@ -36,11 +37,26 @@ describe('Elasticsearch client options', () => {
     expect(basic.auth).toEqual({ username: 'u', password: 'p' });
   });
 
-  it('trusts the CA of ELASTICSEARCH_CA_FILE', () => {
+  it('reads the password of ELASTICSEARCH_PASSWORD_FILE when ELASTICSEARCH_PASSWORD is empty and the file exists', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'es-pw-')), 'password');
+    writeFileSync(file, 'from-file\n');
+    const user = { ...base, elasticsearchUsername: 'u', elasticsearchPasswordFile: file };
+    expect(elasticsearchOptions(user).auth).toEqual({ username: 'u', password: 'from-file' });
+    expect(elasticsearchOptions({ ...user, elasticsearchPassword: 'set' }).auth).toEqual({
+      username: 'u',
+      password: 'set',
+    });
+    const missing = { ...user, elasticsearchPasswordFile: `${file}.missing` };
+    expect(elasticsearchOptions(missing).auth).toEqual({ username: 'u', password: '' });
+  });
+
+  it('trusts the CA of ELASTICSEARCH_CA_FILE for https, and needs none for http', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'es-ca-')), 'ca.crt');
     writeFileSync(file, '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
     const options = elasticsearchOptions({ ...base, elasticsearchCaFile: file });
     expect(String((options.tls as { ca: Buffer }).ca)).toContain('BEGIN CERTIFICATE');
+    const plain = { ...base, elasticsearchUrl: 'http://127.0.0.1:9200', elasticsearchCaFile: '/nonexistent' };
+    expect(elasticsearchOptions(plain).tls).toBeUndefined();
   });
 
   it('refuses credentials in the URL, two credentials at once, and an unreadable CA file, each in one line', () => {

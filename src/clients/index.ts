@@ -1,1 +1,6 @@
-export { elasticsearchClient, elasticsearchOptions, type ElasticsearchSettings } from './elasticsearch';
+export {
+  describeSecurityFailure,
+  elasticsearchClient,
+  elasticsearchOptions,
+  type ElasticsearchSettings,
+} from './elasticsearch';

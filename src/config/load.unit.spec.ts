@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5433/tributary');
     expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
-    expect(config.elasticsearchUrl).toBe('http://127.0.0.1:9200');
+    expect(config.elasticsearchUrl).toBe('https://127.0.0.1:9200');
     expect(config.stackPgPort).toBe(5433);
   });
 

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import type { Config } from '../config';
-import { elasticsearchClient } from '../clients';
+import { describeSecurityFailure, elasticsearchClient } from '../clients';
 
 /**
  * Whether the services the configuration points at answer, whoever runs them: this checkout's native
@@ -71,7 +71,7 @@ async function probeElasticsearch(config: Config): Promise<string | undefined> {
     const health = await client.cluster.health();
     return health.status === 'red' ? 'cluster status red' : undefined;
   } catch (error) {
-    return (error as Error).message;
+    return describeSecurityFailure(error) ?? (error as Error).message;
   } finally {
     await client.close();
   }

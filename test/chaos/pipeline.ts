@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { loadConfig, type Config } from '../../src/config';
@@ -17,6 +16,7 @@ import { supervise, type ProcessName, type SupervisedProcess } from './processes
 import { PORTS, type ChaosStack } from './stack';
 import { withSessionOptions } from '../../src/db/pool';
 import { sleep } from '../../src/util';
+import { elasticsearchClient } from '../../src/clients';
 
 /**
  * One scenario's pipeline on the chaos stack: its own database, relay slot, topic prefix and index prefix
@@ -151,7 +151,7 @@ export async function openPipeline(
   const pool = new Pool({ connectionString: withSessionOptions(stack.directDatabaseUrl(database)), max: 4 });
   pool.on('error', () => undefined); // the harness outlives PostgreSQL restarts
 
-  const es = new ElasticClient({ node: stack.directElasticsearchUrl });
+  const es = elasticsearchClient({ ...config, elasticsearchUrl: stack.directElasticsearchUrl });
   let kafkaAdmin: Admin | undefined;
   const withAdmin = async <T>(work: (admin: Admin) => Promise<T>): Promise<T> => {
     kafkaAdmin ??= kafka.admin();
