@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { isolate, Isolated } from '../../test/harness';
 import { describeSecurityFailure, elasticsearchClient, type ElasticsearchSettings } from '../clients';
 import { toSearchError } from '../projections/search/failures';
@@ -94,4 +96,48 @@ describe('the stack Elasticsearch is secured', () => {
     url.protocol = 'http:';
     expect(await failureOf({ elasticsearchUrl: url.toString() })).toBeDefined();
   });
+});
+
+describe('a search projector whose credential Elasticsearch refuses', () => {
+  it('says so in one line per attempt and keeps trying, instead of exiting', async () => {
+    // One process (tsx as a loader, not its CLI, which would run the command in a child of its own).
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join('src', 'cli', 'main.ts'), 'project', 'search'],
+      {
+        env: { ...process.env, ELASTICSEARCH_PASSWORD: 'wrong', SEARCH_METRICS_PORT: '0' },
+        stdio: 'pipe',
+      },
+    );
+    const lines: string[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no retries within 20 s: ${lines.join('\n')}`)),
+          20_000,
+        );
+        child.stdout.on('data', (chunk: Buffer) => {
+          lines.push(
+            ...chunk
+              .toString()
+              .split('\n')
+              .filter((line) => line.includes('trying again')),
+          );
+          if (lines.length >= 2) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`exited with ${code}: ${lines.join('\n')}`)));
+      });
+      expect(child.exitCode).toBeNull();
+      for (const line of lines) {
+        expect(JSON.parse(line).msg).toMatch(
+          /^Elasticsearch refused the credential \(401\): check ELASTICSEARCH_API_KEY/,
+        );
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 });

@@ -121,6 +121,9 @@ export async function openPipeline(
     DATABASE_URL: stack.proxiedDatabaseUrl(database),
     KAFKA_BROKERS: stack.kafkaBrokers.join(','),
     ELASTICSEARCH_URL: stack.proxiedElasticsearchUrl,
+    // The chaos stack's CA and user's password, not those of a stack in the working directory.
+    ELASTICSEARCH_CA_FILE: stack.config.elasticsearchCaFile,
+    ELASTICSEARCH_PASSWORD_FILE: stack.config.elasticsearchPasswordFile,
     TOPIC_PREFIX: `${prefix}.`,
     INDEX_PREFIX: `${prefix}-`,
     RELAY_SLOT: `chaos_${id}`,
