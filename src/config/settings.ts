@@ -26,6 +26,12 @@ export const settings = {
     p.url('postgres', 'postgresql'),
     'PostgreSQL connection string of the event store (the stack creates this database).',
   ),
+  databasePasswordFile: setting(
+    'DATABASE_PASSWORD_FILE',
+    '${STACK_DIR}/secrets/postgres.password',
+    p.text,
+    "A file holding the password of DATABASE_URL's user, read when DATABASE_URL names a user but no password and the file exists (the default is where the local stack writes its superuser's). Empty: none.",
+  ),
   // A PostgreSQL role per component (docs/security.md). Each connection setting left empty falls back to
   // DATABASE_URL, and the component then logs that it runs with one role.
   migrateDatabaseUrl: setting(
