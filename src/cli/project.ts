@@ -111,7 +111,7 @@ export async function projectCommand(
   const logger = createLogger(config, `projector-${name}`);
   const metrics = projectorMetrics(name);
   const port = name === 'search' ? config.searchMetricsPort : config.reportingMetricsPort;
-  const server = port > 0 ? await serveMetrics(metrics, config.httpHost, port) : undefined;
+  const server = port > 0 ? await serveMetrics(metrics, config.metricsHost, port) : undefined;
   const resources = await open(config, name, logger);
   const stop = stopOnSignal(logger);
   try {

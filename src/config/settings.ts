@@ -399,6 +399,12 @@ export const settings = {
     'Port of the reporting projector Prometheus metrics endpoint /metrics (0 = off).',
   ),
   httpHost: setting('HTTP_HOST', '127.0.0.1', p.nonEmpty, 'Address the HTTP API listens on.'),
+  metricsHost: setting(
+    'METRICS_HOST',
+    '127.0.0.1',
+    p.nonEmpty,
+    "Address the relay's and the projectors' Prometheus endpoints listen on; set it apart from HTTP_HOST to keep metrics on a private network (e.g. the scraper's) while the API is public.",
+  ),
   httpPort: setting('HTTP_PORT', '8080', p.port, 'Port of the HTTP API.'),
   httpBodyLimitBytes: setting(
     'HTTP_BODY_LIMIT_BYTES',
