@@ -104,7 +104,7 @@ async function runServerTool(
     ...(input === undefined ? {} : { input }),
   });
   if (result.code !== 0) {
-    const last = `${result.stderr}${result.stdout}`.trim().split('\n').pop();
+    const last = (result.stderr.trim() || result.stdout.trim()).split('\n').pop();
     throw new TributaryError(
       'stack.start_failed',
       `postgres: ${what} failed: ${last ?? `exit ${result.code}`}`,
@@ -118,7 +118,8 @@ async function withTemporaryFile(
   content: string,
   work: (file: string) => Promise<void>,
 ) {
-  const file = join(dataDir(context), '.tributary-password');
+  // Not in the data folder: initdb wants that one empty.
+  const file = join(context.paths.run, 'postgres-password.tmp');
   writeFileSync(file, content, { mode: 0o600 });
   giveTo(file, context.runAs);
   try {
