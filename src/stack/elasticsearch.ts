@@ -134,6 +134,8 @@ export const elasticsearch: Service = {
   },
 
   async health(context) {
+    if (!existsSync(join(certsDir(context), 'ca.crt')))
+      return { healthy: false, detail: 'not installed yet' };
     const client = adminClient(context);
     try {
       const health = await client.cluster.health();

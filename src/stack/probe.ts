@@ -66,7 +66,13 @@ async function probeKafka(config: Config): Promise<string | undefined> {
 }
 
 async function probeElasticsearch(config: Config): Promise<string | undefined> {
-  const client = elasticsearchClient(config, { requestTimeout: 3_000, maxRetries: 0 });
+  let client: ReturnType<typeof elasticsearchClient>;
+  try {
+    client = elasticsearchClient(config, { requestTimeout: 3_000, maxRetries: 0 });
+  } catch (error) {
+    // On a fresh clone the stack's CA does not exist yet: not reachable (yet), and `stack up` makes it.
+    return (error as Error).message;
+  }
   try {
     const health = await client.cluster.health();
     return health.status === 'red' ? 'cluster status red' : undefined;
