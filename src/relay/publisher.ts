@@ -1,4 +1,12 @@
-import { CompressionTypes, Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
+import {
+  CompressionTypes,
+  ConfigResourceTypes,
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Message,
+  type Producer,
+} from 'kafkajs';
 import { TributaryError } from '../errors';
 import { installRecordEncoder } from './kafka-record-encoding';
 
@@ -17,6 +25,8 @@ export interface Publisher {
   connect(): Promise<void>;
   /** Resolves once Kafka acknowledged every message (acks=all); rejects otherwise. */
   publish(batch: TopicMessages[]): Promise<void>;
+  /** Each topic's `max.message.bytes` as the broker reports it (topics it does not report are left out). */
+  maxMessageBytes(topics: string[]): Promise<Map<string, number>>;
   disconnect(): Promise<void>;
 }
 
@@ -27,13 +37,16 @@ export interface KafkaPublisherOptions {
   compression: 'none' | 'gzip';
 }
 
-/** Kafka errors that no retry will fix: the relay stops instead of skipping the event. */
+/**
+ * Kafka errors that no retry will fix. The relay checks each record's size and validity before sending and
+ * dead-letters what Kafka would refuse, so one of these means a broker limit the check did not know (a
+ * broker-wide `message.max.bytes` below the topic's): the relay stops rather than skip. Authorization errors
+ * are not here: a missing ACL is fixed by an operator, and the relay retries (logging each failure) until then.
+ */
 const FATAL_KAFKA_ERRORS = new Set([
   'MESSAGE_TOO_LARGE',
   'RECORD_LIST_TOO_LARGE',
   'INVALID_TOPIC_EXCEPTION',
-  'TOPIC_AUTHORIZATION_FAILED',
-  'CLUSTER_AUTHORIZATION_FAILED',
   'INVALID_RECORD',
   'UNSUPPORTED_VERSION',
 ]);
@@ -106,6 +119,30 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
         });
       } catch (error) {
         throw classify(error);
+      }
+    },
+    async maxMessageBytes(topics) {
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        const described = await admin.describeConfigs({
+          resources: topics.map((name) => ({
+            type: ConfigResourceTypes.TOPIC,
+            name,
+            configNames: ['max.message.bytes'],
+          })),
+          includeSynonyms: false,
+        });
+        const limits = new Map<string, number>();
+        for (const resource of described.resources) {
+          const value = resource.configEntries.find((entry) => entry.configName === 'max.message.bytes');
+          if (resource.errorCode === 0 && value) limits.set(resource.resourceName, Number(value.configValue));
+        }
+        return limits;
+      } catch (error) {
+        throw classify(error);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
       }
     },
     async disconnect() {

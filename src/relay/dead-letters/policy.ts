@@ -1,5 +1,5 @@
 import type { KafkaRecord } from '../cloudevent';
-import { encodeRecord } from '../kafka-record-encoding';
+import { recordSize } from '../kafka-record-encoding';
 
 /**
  * What the relay does with each record of a batch before sending it: publish it, dead-letter it (Kafka would
@@ -19,7 +19,7 @@ const RECORD_DELTA_SLACK_BYTES = 12;
 
 /** The size of one record as kafkajs writes it (uncompressed: compression can only make it smaller). */
 export function recordSizeBytes(record: KafkaRecord): number {
-  return encodeRecord({ key: record.key, value: record.value, headers: record.headers }).buffer.length;
+  return recordSize({ key: record.key, value: record.value, headers: record.headers });
 }
 
 /** Does a record fit, alone in its batch, under a topic's `max.message.bytes`? */
@@ -34,6 +34,8 @@ export interface Candidate {
   topic: string | undefined;
   /** Undefined when the entry could not be encoded (then `invalidReason` says why). */
   record: KafkaRecord | undefined;
+  /** `recordSizeBytes(record)`, computed once. */
+  bytes: number;
   invalidReason?: string;
 }
 
@@ -76,7 +78,7 @@ function refusal(candidate: Candidate, maxMessageBytes: (topic: string) => numbe
   if (candidate.record === undefined || candidate.topic === undefined) {
     return `invalid: ${candidate.invalidReason ?? 'the entry cannot be encoded'}`;
   }
-  const bytes = recordSizeBytes(candidate.record);
+  const { bytes } = candidate;
   const limit = maxMessageBytes(candidate.topic);
   if (fitsTopic(bytes, limit)) return undefined;
   return `too large: ${bytes} bytes plus ${RECORD_BATCH_OVERHEAD_BYTES} of batch overhead exceed max.message.bytes ${limit} of ${candidate.topic}`;
