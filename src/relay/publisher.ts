@@ -122,27 +122,10 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
       }
     },
     async maxMessageBytes(topics) {
-      const admin = kafka.admin();
       try {
-        await admin.connect();
-        const described = await admin.describeConfigs({
-          resources: topics.map((name) => ({
-            type: ConfigResourceTypes.TOPIC,
-            name,
-            configNames: ['max.message.bytes'],
-          })),
-          includeSynonyms: false,
-        });
-        const limits = new Map<string, number>();
-        for (const resource of described.resources) {
-          const value = resource.configEntries.find((entry) => entry.configName === 'max.message.bytes');
-          if (resource.errorCode === 0 && value) limits.set(resource.resourceName, Number(value.configValue));
-        }
-        return limits;
+        return await readMaxMessageBytes(kafka, topics);
       } catch (error) {
         throw classify(error);
-      } finally {
-        await admin.disconnect().catch(() => undefined);
       }
     },
     async disconnect() {
@@ -151,4 +134,28 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
       producer = undefined;
     },
   };
+}
+
+/** Each topic's `max.message.bytes` through a short-lived admin client (DescribeConfigs on the topics). */
+async function readMaxMessageBytes(kafka: Kafka, topics: string[]): Promise<Map<string, number>> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const described = await admin.describeConfigs({
+      resources: topics.map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['max.message.bytes'],
+      })),
+      includeSynonyms: false,
+    });
+    const limits = new Map<string, number>();
+    for (const resource of described.resources) {
+      const value = resource.configEntries.find((entry) => entry.configName === 'max.message.bytes');
+      if (resource.errorCode === 0 && value) limits.set(resource.resourceName, Number(value.configValue));
+    }
+    return limits;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
