@@ -49,7 +49,7 @@ async function post(context: FaultContext, path: string, body: unknown): Promise
   if (response.status >= 300) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
 }
 
-/** An order whose OrderCreated event is ~30 KB (150 lines with long names), then one more line on it. */
+/** An order whose OrderCreated event is ~80 KB (150 lines with long names), then one more line on it. */
 async function writeOversizedOrder(context: FaultContext): Promise<void> {
   const id = randomUUID();
   const lines = Array.from({ length: 150 }, (_, n) => ({
