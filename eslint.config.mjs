@@ -17,17 +17,19 @@ import { URL } from 'node:url';
 //   contracts      errors, domain                                           the wire contract; no I/O libraries
 //   observability  errors, config
 //   db             errors, config
+//   clients        errors, config                                           connections to Elasticsearch (Kafka to come)
 //   outbox         errors, config, db, domain                               below the event store, which writes it
 //   eventstore     errors, config, db, domain, outbox
 //   relay          errors, config, db, observability, outbox, contracts     never the store, projections or API
-//   projections    errors, config, db, domain, observability, contracts     consumes the contract, not the relay
+//   projections    errors, config, db, domain, observability, contracts,    consumes the contract, not the relay
+//                  clients
 //     rebuild/       … and eventstore (its public index)                    a rebuild reads the source of truth
 //   commands       errors, config, db, domain, observability, eventstore, outbox
 //   crud           errors, config, db, domain, eventstore, outbox
 //   api            errors, config, domain, observability, contracts, commands, projections, auth
 //                                    (never the relay, nor the event store but through commands; auth is to come)
-//   verify         errors, config, db, domain, observability, contracts, eventstore, projections
-//   stack          errors, config, observability
+//   verify         errors, config, db, domain, observability, contracts, eventstore, projections, clients
+//   stack          errors, config, observability, clients
 //   setup          errors, config, db, contracts, relay                     what components need before they start
 //   cli, demo      any folder                                               they wire everything together
 //
@@ -46,7 +48,7 @@ const MAY_IMPORT = {
   outbox: ['errors', 'config', 'db', 'domain', 'util'],
   eventstore: ['errors', 'config', 'db', 'domain', 'outbox', 'util'],
   relay: ['errors', 'config', 'db', 'observability', 'outbox', 'contracts', 'util'],
-  projections: ['errors', 'config', 'db', 'domain', 'observability', 'contracts', 'util'],
+  projections: ['errors', 'config', 'db', 'domain', 'observability', 'contracts', 'clients', 'util'],
   'projections/rebuild': [
     'errors',
     'config',
@@ -80,9 +82,11 @@ const MAY_IMPORT = {
     'contracts',
     'eventstore',
     'projections',
+    'clients',
     'util',
   ],
-  stack: ['errors', 'config', 'observability', 'util'],
+  clients: ['errors', 'config', 'util'],
+  stack: ['errors', 'config', 'observability', 'clients', 'util'],
   setup: ['errors', 'config', 'db', 'contracts', 'relay', 'util'],
 };
 /** Folders that hold pure code: no database, broker, search, HTTP, logging or metrics library. */

@@ -36,6 +36,7 @@ import { givenOptions, numberOption } from './lib/options';
 import { coresByKind, cpuSnapshot } from './lib/process-cpu';
 import { summarize, type Summary } from './lib/stats';
 import { sleep } from '../src/util';
+import { elasticsearchClient } from '../src/clients';
 
 const RATE = numberOption('rate', 'BENCH_RATE', 1_000);
 const DURATION_S = numberOption('duration', 'BENCH_DURATION', 30);
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     logLevel: logLevel.NOTHING,
   });
   await ensureTopics(kafka, await deploymentTopics(config, executor), config.kafkaTopicPartitions);
-  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  const es = elasticsearchClient(config);
   await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config));
   const index = ordersAlias(config.indexPrefix);
   const children = [startCli(config, ['relay']), startCli(config, ['project', 'search'])];

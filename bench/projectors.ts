@@ -13,7 +13,6 @@
  * Run: npx tsx bench/projectors.ts [--events=100000] [--partitions=6] [--projectors=search,reporting] [--concurrency=3]
  */
 import { randomBytes } from 'node:crypto';
-import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import pino from 'pino';
@@ -31,6 +30,7 @@ import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, table } from './lib/markdown';
 import { givenOptions, listOption, numberOption } from './lib/options';
 import { sleep } from '../src/util';
+import { elasticsearchClient } from '../src/clients';
 
 const EVENTS = numberOption('events', 'BENCH_EVENTS', 100_000);
 const PARTITIONS = numberOption('partitions', 'BENCH_PARTITIONS', 6);
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   log(`publishing ${int(EVENTS)} events to ${topic}`);
   const total = await publishBacklog(kafka, topic);
   const pool = new Pool({ connectionString: config.databaseUrl, max: 6 });
-  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  const es = elasticsearchClient(config);
   await ensureOrdersIndex(es, config.indexPrefix);
   const results: Measured[] = [];
   try {

@@ -17,6 +17,7 @@ import { collectFacts, factsMarkdown, packageVersion } from './lib/facts';
 import { int, ms, table } from './lib/markdown';
 import { choiceOption, givenOptions, numberOption } from './lib/options';
 import { summarize, type Summary } from './lib/stats';
+import { elasticsearchClient } from '../src/clients';
 
 /**
  * The search read model: how many events per second the search projection applies into Elasticsearch, and
@@ -214,7 +215,7 @@ async function query(es: Client): Promise<Searched> {
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   assertLoopback(config.elasticsearchUrl);
-  const es = new Client({ node: config.elasticsearchUrl });
+  const es = elasticsearchClient(config);
   const alias = ordersAlias(PREFIX);
   try {
     await es.indices.delete({ index: `${PREFIX}*`, allow_no_indices: true });

@@ -4,7 +4,9 @@ import { Projections1763900000002 } from './1763900000002-Projections';
 import { Reporting1763900000003 } from './1763900000003-Reporting';
 import { ApiKeys1763900000010 } from './1763900000010-ApiKeys';
 import { LeastPrivilege1763900000020 } from './1763900000020-LeastPrivilege';
-import { RelayParking1763900000021 } from './1763900000021-RelayParking';
+import { IdempotencyScope1763900000030 } from './1763900000030-IdempotencyScope';
+import { PaymentsByOrder1763900000031 } from './1763900000031-PaymentsByOrder';
+import { RelayParking1763900000032 } from './1763900000032-RelayParking';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
 export const MIGRATIONS = [
@@ -14,5 +16,7 @@ export const MIGRATIONS = [
   Reporting1763900000003,
   ApiKeys1763900000010,
   LeastPrivilege1763900000020,
-  RelayParking1763900000021,
+  IdempotencyScope1763900000030,
+  PaymentsByOrder1763900000031,
+  RelayParking1763900000032,
 ];

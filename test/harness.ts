@@ -4,6 +4,7 @@ import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Config, loadConfig } from '../src/config';
+import { elasticsearchClient } from '../src/clients';
 
 /**
  * Per-file isolation for integration tests: each test file gets its own PostgreSQL database, Kafka topic
@@ -55,7 +56,7 @@ export async function isolate(testFile: string): Promise<Isolated> {
     name,
     kafka: () =>
       (kafka ??= new Kafka({ clientId: name, brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING })),
-    elasticsearch: () => (elastic ??= new ElasticClient({ node: config.elasticsearchUrl })),
+    elasticsearch: () => (elastic ??= elasticsearchClient(config)),
     async pg() {
       const client = new Client({ connectionString: config.databaseUrl });
       await client.connect();

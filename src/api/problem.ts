@@ -40,6 +40,7 @@ export const PROBLEM_STATUSES: Readonly<Record<ErrorCode, { status: number; titl
   'store.not_found': { status: 404, title: 'Not found' },
   'store.conflict': { status: 409, title: 'Version conflict' },
   'domain.rule': { status: 422, title: 'Not allowed in the current state' },
+  'input.key_reused': { status: 422, title: 'Idempotency-Key reused for a different request' },
   'infra.unavailable': { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
   'config.invalid': { status: 500, title: 'Internal error' },
@@ -211,10 +212,17 @@ export function frameworkErrorHandler(
 }
 
 /** Statuses of the client errors Node's HTTP parser reports before a request reaches Fastify. */
-const CLIENT_ERROR_STATUS: Record<string, number> = {
-  HPE_HEADER_OVERFLOW: 431,
-  ERR_HTTP_REQUEST_TIMEOUT: 408,
+const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    detail: 'The request headers are too large; the connection is closed.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    detail: 'The request was not received in time (HTTP_REQUEST_TIMEOUT_MS); the connection is closed.',
+  },
 };
+const UNPARSABLE = 'The request could not be parsed as HTTP/1.1 and the connection is closed.';
 
 /**
  * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses (bytes after a body that do not form a
@@ -223,10 +231,8 @@ const CLIENT_ERROR_STATUS: Record<string, number> = {
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || !socket.writable) return;
-  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
-  const body = JSON.stringify(
-    httpProblem(status, 'The request could not be parsed as HTTP/1.1 and the connection is closed.', '/'),
-  );
+  const { status, detail } = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, detail: UNPARSABLE };
+  const body = JSON.stringify(httpProblem(status, detail, '/'));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

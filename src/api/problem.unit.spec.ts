@@ -22,6 +22,7 @@ describe('problem details', () => {
         'domain.rule',
         'domain.validation',
         'input.invalid',
+        'input.key_reused',
         'store.conflict',
         'store.not_found',
       ].sort(),
@@ -30,6 +31,7 @@ describe('problem details', () => {
     expect(PROBLEM_STATUSES['auth.forbidden'].status).toBe(403);
     expect(PROBLEM_STATUSES['store.conflict'].status).toBe(409);
     expect(PROBLEM_STATUSES['domain.rule'].status).toBe(422);
+    expect(PROBLEM_STATUSES['input.key_reused'].status).toBe(422);
     expect(PROBLEM_STATUSES['store.not_found'].status).toBe(404);
   });
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { principalOf } from '../auth';
-import type { CommandMetadata, CommandOptions } from '../commands/types';
+import type { CommandMetadata, CommandOptions, IdempotencyScope } from '../commands/types';
 import { TributaryError } from '../errors';
 import { parseIfMatch } from './etag';
 
@@ -94,8 +94,20 @@ export function commandOptionsOf(
   const expectedVersion = parseIfMatch(ifMatch);
   if (expectedVersion !== undefined) options.expectedVersion = expectedVersion;
   const idempotencyKey = idempotencyKeyOf(header(request, 'idempotency-key'));
-  if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
+  if (idempotencyKey !== undefined) {
+    options.idempotencyKey = idempotencyKey;
+    options.idempotencyScope = idempotencyScopeOf(request);
+  }
   return options;
+}
+
+/**
+ * Whose key it is and where it was sent: the principal's id and the request's method and path (without the
+ * query). One principal's key never answers another's request, nor one sent to another resource.
+ */
+export function idempotencyScopeOf(request: FastifyRequest): IdempotencyScope {
+  const path = request.url.split('?', 1)[0] ?? request.url;
+  return { principal: principalOf(request).id, route: `${request.method} ${path}` };
 }
 
 // Namespace of the name-based ids this API mints (a random UUID chosen once; changing it changes the ids).
@@ -113,11 +125,12 @@ export function nameBasedUuid(name: string, namespace = ID_NAMESPACE): string {
 
 /**
  * The id of a new aggregate when the client names none. With an Idempotency-Key it is derived from the key
- * (and `scope`, e.g. the route), so a retried request builds the same command and the service recognises it
- * as the same request; without one it is random.
+ * and its scope (principal and route), so a retried request builds the same command and the service
+ * recognises it as the same request, while the same key of another principal makes another id; without a
+ * key it is random.
  */
-export function newId(scope: string, options: CommandOptions): string {
-  return options.idempotencyKey === undefined
-    ? randomUUID()
-    : nameBasedUuid(`${scope}\n${options.idempotencyKey}`);
+export function newId(options: CommandOptions): string {
+  const { idempotencyKey: key, idempotencyScope: scope } = options;
+  if (key === undefined) return randomUUID();
+  return nameBasedUuid(`${scope?.principal ?? ''}\n${scope?.route ?? ''}\n${key}`);
 }

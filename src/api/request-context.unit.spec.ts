@@ -37,10 +37,15 @@ describe('request context', () => {
     );
   });
 
-  it('a new id is derived from the Idempotency-Key, so a retried request names the same aggregate', () => {
-    const withKey = { idempotencyKey: 'k-1' };
-    expect(newId('POST /orders', withKey)).toBe(newId('POST /orders', withKey));
-    expect(newId('POST /orders', withKey)).not.toBe(newId('POST /orders/1/payments', withKey));
-    expect(newId('POST /orders', {})).not.toBe(newId('POST /orders', {}));
+  it('a new id is derived from the Idempotency-Key and its scope, so a retried request names the same aggregate', () => {
+    const scoped = (principal: string, route: string) => ({
+      idempotencyKey: 'k-1',
+      idempotencyScope: { principal, route },
+    });
+    const alice = scoped('user-a', 'POST /orders');
+    expect(newId(alice)).toBe(newId(scoped('user-a', 'POST /orders')));
+    expect(newId(alice)).not.toBe(newId(scoped('user-a', 'POST /orders/1/payments')));
+    expect(newId(alice)).not.toBe(newId(scoped('user-b', 'POST /orders')));
+    expect(newId({})).not.toBe(newId({}));
   });
 });

@@ -10,9 +10,17 @@ import { createLogger, serveMetrics, type Logger } from '../observability';
 import { orderContracts, orderTopic } from '../contracts';
 import { rebuildReporting, rebuildSearch } from '../projections/rebuild';
 import { createReportingProjection } from '../projections/reporting';
-import { listDeadLetters, projectorMetrics, replayDeadLetters, runProjector } from '../projections/runtime';
+import {
+  listDeadLetters,
+  projectorMetrics,
+  replayDeadLetters,
+  retry,
+  runProjector,
+} from '../projections/runtime';
 import { createSearchProjection, ensureOrdersIndex, ordersIndexOptions } from '../projections/search';
 import type { Projection } from '../projections/types';
+import { elasticsearchClient } from '../clients';
+import { sleep } from '../util';
 
 /**
  * `project <search|reporting>` runs a projector until SIGINT/SIGTERM; `rebuild <search|reporting>` rebuilds
@@ -42,6 +50,26 @@ interface Resources {
 }
 
 /**
+ * The search projector's index and alias, made or checked before it consumes. While Elasticsearch cannot be
+ * reached, refuses the credential or is not trusted, it says so in one line per attempt and tries again with
+ * backoff (an operator fixes the setting; the projector goes on), instead of exiting into a restart loop.
+ */
+async function ensureIndexPatiently(config: Config, es: ElasticClient, logger: Logger): Promise<void> {
+  const ensure = async () => {
+    await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config));
+  };
+  const failure = await retry(ensure, {
+    attempts: 1,
+    maxBackoffMs: config.projectorRetryMaxMs,
+    beforeWait: async (problem, attempt, waitMs) => {
+      logger.warn({ attempt: attempt + 1, waitMs }, `${problem.message}; trying again`);
+    },
+    sleep: (ms) => sleep(ms),
+  });
+  if (failure) throw failure;
+}
+
+/**
  * A projector's pool, Elasticsearch client and projection. The pool connects as the projector's own role
  * (SEARCH_DATABASE_URL, REPORTING_DATABASE_URL); a rebuild passes `owner`, since it creates and swaps tables.
  */
@@ -55,9 +83,9 @@ async function open(
   const pool = createPool(url, config.projectorPartitionsConcurrency * 2 + 2, (error) =>
     logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
   );
-  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  const es = elasticsearchClient(config);
   const index = ordersIndexOptions(config);
-  if (name === 'search') await ensureOrdersIndex(es, config.indexPrefix, index);
+  if (name === 'search') await ensureIndexPatiently(config, es, logger);
   const projection =
     name === 'search'
       ? createSearchProjection({ es, prefix: config.indexPrefix, index })
@@ -83,7 +111,7 @@ export async function projectCommand(
   const logger = createLogger(config, `projector-${name}`);
   const metrics = projectorMetrics(name);
   const port = name === 'search' ? config.searchMetricsPort : config.reportingMetricsPort;
-  const server = port > 0 ? await serveMetrics(metrics, config.httpHost, port) : undefined;
+  const server = port > 0 ? await serveMetrics(metrics, config.metricsHost, port) : undefined;
   const resources = await open(config, name, logger);
   const stop = stopOnSignal(logger);
   try {

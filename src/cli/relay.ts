@@ -74,7 +74,7 @@ async function run(config: Config, pool: Pool, logger: Logger): Promise<number> 
   const metrics = relayMetrics();
   const server =
     config.relayMetricsPort > 0
-      ? await serveMetrics(metrics, config.httpHost, config.relayMetricsPort)
+      ? await serveMetrics(metrics, config.metricsHost, config.relayMetricsPort)
       : undefined;
   const stop = stopOnSignal(logger);
   try {

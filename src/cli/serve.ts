@@ -2,7 +2,7 @@ import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Pool } from 'pg';
 import { buildApp, startServer, type BuildAppOptions } from '../api';
 import { authenticatorFor, ensureLocalIssuerFor } from '../auth';
-import { createEventStoreFor, createOrderService } from '../commands';
+import { createEventStoreFor, createOrderService, startKeyCleanup } from '../commands';
 import type { Config } from '../config';
 import { pgExecutor } from '../db/executor';
 import { createPool } from '../db/pool';
@@ -11,6 +11,7 @@ import { createReportQueries } from '../projections/reporting';
 import { readFreshness } from '../projections/runtime';
 import { ensureOrdersIndex, ordersIndexOptions, searchOrders } from '../projections/search';
 import { databaseUrlFor } from './database';
+import { elasticsearchClient } from '../clients';
 
 /**
  * Runs the HTTP API until SIGINT/SIGTERM, as the API's role (API_DATABASE_URL). The schema, the relay's slot
@@ -30,7 +31,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   const localKeys = await ensureLocalIssuerFor(config);
   if (localKeys?.created)
     say(`auth: created the local issuer's key in ${config.authLocalDir} (tributary auth token)`);
-  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  const es = elasticsearchClient(config);
   // The API serves commands without Elasticsearch; search answers once the index exists (the search
   // projector creates it too).
   await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config)).catch((error: Error) =>
@@ -41,8 +42,16 @@ export async function serve(config: Config, say: (line: string) => void): Promis
     authenticator: authenticatorFor(config, pgExecutor(pool), (message) => logger.warn(message)),
     logger,
     bodyLimitBytes: config.httpBodyLimitBytes,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
     readModels: readModelsFor(config, pool, es),
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
+  });
+  const cleanup = startKeyCleanup(pgExecutor(pool), {
+    ttlMs: config.idempotencyKeyTtlMs,
+    intervalMs: config.idempotencyCleanupIntervalMs,
+    onDeleted: (count) => logger.info({ count }, 'deleted expired idempotency keys'),
+    onError: (error) =>
+      logger.warn({ err: error }, 'deleting expired idempotency keys failed; next run retries'),
   });
   const address = await startServer(app, { host: config.httpHost, port: config.httpPort });
   say(`API listening on ${address} — OpenAPI at ${address}/docs; Ctrl-C stops it`);
@@ -53,6 +62,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   });
   say('stopping the API');
   await app.close();
+  await cleanup.stop();
   await pool.end();
   await es.close();
 }

@@ -1,4 +1,3 @@
-import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Config } from '../config';
@@ -6,6 +5,7 @@ import { TributaryError } from '../errors';
 import { CHECKS, formatReport, verifyPipeline, type CheckName } from '../verify';
 import { withSessionOptions } from '../db/pool';
 import { databaseUrlFor } from './database';
+import { elasticsearchClient } from '../clients';
 
 /**
  * `verify [--since <ISO time>] [--checks kafka,search,reporting]`: compares Kafka and both read models with
@@ -50,7 +50,7 @@ export async function verifyCommand(
   }
   // Read-only: verify compares, it never repairs.
   const pool = new Pool({ connectionString: withSessionOptions(databaseUrlFor(config, 'readonly')), max: 3 });
-  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  const es = elasticsearchClient(config);
   const kafka = new Kafka({
     clientId: 'tributary-verify',
     brokers: config.kafkaBrokers,

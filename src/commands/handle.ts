@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Decider, DomainEvent } from '../domain/decider';
 import { isUniqueViolation, TributaryError } from '../errors';
 import type { Executor } from '../db/executor';
 import type { EventStore, PendingEvent, Reducer } from '../eventstore';
-import { toOutboxEntry, withStateAfter } from '../outbox/mapping';
+import { requireEntrySize, toOutboxEntry, withStateAfter } from '../outbox/mapping';
+import { hashOfRequest, lockAndReplay, NO_SCOPE, saveResult, type IdempotentRequest } from './idempotency';
 import type { CachedState, StateCache } from './state-cache';
 import type { CommandOptions, CommandResult } from './types';
 
@@ -42,45 +42,21 @@ export function reducerOf<Command, Event extends DomainEvent, State, View>(
   };
 }
 
-/**
- * Requests with the same key run one at a time: without it, a retry racing its original could miss the key
- * (not committed yet) and then load the original's committed events, and be rejected by `decide` instead of
- * replayed.
- */
-export const LOCK_IDEMPOTENT_SQL = `select pg_advisory_xact_lock(hashtextextended($1, 0))`;
-export const FIND_IDEMPOTENT_SQL = `select request_hash, response from idempotency_keys where key = $1`;
-export const SAVE_IDEMPOTENT_SQL = `
-insert into idempotency_keys (key, request_hash, stream_id, response) values ($1, $2, $3, $4)`;
-
 /** Without If-Match, a command that lost a race to a concurrent writer is simply decided again. */
 const RACE_RETRIES = 3;
 
-const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
-
-async function replayed<View>(
-  executor: Executor,
-  key: string,
-  requestHash: string,
-): Promise<CommandResult<View> | undefined> {
-  const [row] = await executor.query<{ request_hash: string; response: CommandResult<View> }>(
-    FIND_IDEMPOTENT_SQL,
-    [key],
-  );
-  if (!row) return undefined;
-  if (row.request_hash !== requestHash) {
-    throw new TributaryError(
-      'input.invalid',
-      `Idempotency-Key ${key} was already used for a different request`,
-    );
-  }
-  return { ...row.response, replayed: true };
-}
+/** How long a key answers retries when the settings name no time (IDEMPOTENCY_KEY_TTL's default). */
+const DEFAULT_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface HandlerSettings {
   store: EventStore;
   snapshotEvery: number;
   /** Guesses of streams' states; without one, every command loads its stream. */
   cache?: StateCache;
+  /** How long an idempotency key answers retries (default 24 hours). */
+  idempotencyKeyTtlMs?: number;
+  /** The largest integration event a command may write (JSON payload and headers); none when absent. */
+  maxEventBytes?: number;
 }
 
 /** A guessed state did not lead to a successful append: forget it and decide on the stream as loaded. */
@@ -89,6 +65,13 @@ class GuessFailed extends Error {}
 /** Thrown as is, or wrapped by the store's transaction on its way out. */
 const guessFailed = (error: unknown) =>
   error instanceof GuessFailed || (error instanceof TributaryError && error.cause instanceof GuessFailed);
+
+/**
+ * A check of a command against other aggregates, in the transaction that appends its events (after an
+ * idempotent replay was ruled out): it throws to refuse the command. Such commands skip the state cache's
+ * fast path and group commit.
+ */
+export type Precondition = (executor: Executor) => Promise<void>;
 
 /**
  * Executes `command` against the aggregate `aggregateId`. `request` is what identifies a retry of the same
@@ -101,8 +84,10 @@ export async function handleCommand<Command, Event extends DomainEvent, State, V
   command: Command,
   request: unknown,
   options: CommandOptions = {},
+  precondition?: Precondition,
 ): Promise<CommandResult<View>> {
-  return new CommandHandling(settings, kind, aggregateId, command, request, options).handle();
+  const handling = new CommandHandling(settings, kind, aggregateId, command, request, options, precondition);
+  return handling.handle();
 }
 
 interface Decided<State, View> {
@@ -122,6 +107,7 @@ class CommandHandling<Command, Event extends DomainEvent, State, View> {
     private readonly command: Command,
     private readonly request: unknown,
     private readonly options: CommandOptions,
+    private readonly precondition: Precondition | undefined,
   ) {
     this.streamId = kind.streamId(aggregateId);
     this.reducer = reducerOf(kind);
@@ -171,35 +157,42 @@ class CommandHandling<Command, Event extends DomainEvent, State, View> {
   /** One try; the state it leaves is remembered once it has committed. */
   private async attempt(guessed: CachedState<State> | undefined): Promise<CommandResult<View>> {
     const key = this.options.idempotencyKey;
-    if (key !== undefined) return this.attemptWithKey(key, guessed);
+    if (key !== undefined || this.precondition) return this.attemptInTransaction(key, guessed);
     const { result, after } = await this.decideAndAppend(undefined, guessed);
     this.settings.cache?.set(this.streamId, this.kind.snapshotVersion, after);
     return result;
   }
 
-  /** With an idempotency key: the key's lookup, the append and the stored result commit together. */
-  private async attemptWithKey(
-    key: string,
+  /**
+   * With an idempotency key or a precondition: the key's lookup, the precondition, the append and the stored
+   * result commit together.
+   */
+  private async attemptInTransaction(
+    key: string | undefined,
     guessed: CachedState<State> | undefined,
   ): Promise<CommandResult<View>> {
-    const requestHash = hashOf({ streamId: this.streamId, request: this.request });
+    const request = key === undefined ? undefined : this.idempotentRequest(key);
     let after: CachedState<State> | undefined;
     const result = await this.settings.store.transaction(async (executor) => {
-      await executor.query(LOCK_IDEMPOTENT_SQL, [key]);
-      const earlier = await replayed<View>(executor, key, requestHash);
+      const earlier = request && (await lockAndReplay<View>(executor, request));
       if (earlier) return earlier;
+      await this.precondition?.(executor);
       const decided = await this.decideAndAppend(executor, guessed);
       after = decided.after;
-      await executor.query(SAVE_IDEMPOTENT_SQL, [
-        key,
-        requestHash,
-        this.streamId,
-        JSON.stringify(decided.result),
-      ]);
+      if (request) await saveResult(executor, request, this.streamId, decided.result);
       return decided.result;
     });
     if (after) this.settings.cache?.set(this.streamId, this.kind.snapshotVersion, after);
     return result;
+  }
+
+  private idempotentRequest(key: string): IdempotentRequest {
+    return {
+      scope: this.options.idempotencyScope ?? NO_SCOPE,
+      key,
+      requestHash: hashOfRequest({ streamId: this.streamId, request: this.request }),
+      ttlMs: this.settings.idempotencyKeyTtlMs ?? DEFAULT_KEY_TTL_MS,
+    };
   }
 
   /**
@@ -267,8 +260,7 @@ class CommandHandling<Command, Event extends DomainEvent, State, View> {
     const appended = await this.settings.store
       .append(this.appendInput(loaded.version, decided), {
         ...(executor ? { executor } : {}),
-        outbox: (pending: PendingEvent[]) =>
-          pending.map((event, i) => toOutboxEntry(event, this.aggregateId, withStateAfter(event, views[i])!)),
+        outbox: (pending: PendingEvent[]) => pending.map((event, i) => this.entryOf(event, views[i])),
       })
       .catch((error: unknown) => {
         if (guessed && error instanceof TributaryError && error.code === 'store.conflict') {
@@ -284,6 +276,13 @@ class CommandHandling<Command, Event extends DomainEvent, State, View> {
     const after = { state, version, maxOccurredAt };
     await this.snapshotIfDue(executor, loaded.version, after);
     return after;
+  }
+
+  /** The outbox entry of an event, carrying the view after it; refused when larger than maxEventBytes. */
+  private entryOf(event: PendingEvent, view: unknown) {
+    const entry = toOutboxEntry(event, this.aggregateId, withStateAfter(event, view)!);
+    const max = this.settings.maxEventBytes;
+    return max === undefined ? entry : requireEntrySize(entry, max);
   }
 
   private appendInput(expected: number, decided: Event[]) {

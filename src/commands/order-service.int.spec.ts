@@ -7,7 +7,9 @@ import type { OrderCommand } from '../domain/orders/commands';
 import type { OrderView } from '../domain/orders/view';
 import type { EventStore } from '../eventstore';
 import { TributaryError } from '../errors';
+import { pgExecutor } from '../db/executor';
 import { reducerOf } from './handle';
+import { deleteExpiredKeys } from './idempotency';
 import { createOrderService, orders } from './order-service';
 import type { AsOf, OrderService } from './types';
 
@@ -284,7 +286,7 @@ describe('the order service', () => {
       expect(await eventCount(id)).toBe(2);
     });
 
-    it('rejects the same key with a different request as input.invalid, appending nothing', async () => {
+    it('rejects the same key with a different request as input.key_reused, appending nothing', async () => {
       const id = 'idem-2';
       await service.executeOrder(createOrder(id, '2025-05-02T10:00:00Z'), { idempotencyKey: 'idem-2-key' });
 
@@ -295,7 +297,7 @@ describe('the order service', () => {
         at: '2025-05-02T10:01:00Z',
       } as const;
       expect(await errorCodeOf(service.executeOrder(other, { idempotencyKey: 'idem-2-key' }))).toBe(
-        'input.invalid',
+        'input.key_reused',
       );
       // Same command shape for another order is another request too.
       expect(
@@ -304,7 +306,7 @@ describe('the order service', () => {
             idempotencyKey: 'idem-2-key',
           }),
         ),
-      ).toBe('input.invalid');
+      ).toBe('input.key_reused');
       expect(await eventCount(id)).toBe(1);
       expect(await eventCount('idem-2-other')).toBe(0);
     });
@@ -345,7 +347,7 @@ describe('the order service', () => {
       }
     });
 
-    it('lets only one of two different requests racing with the same key through; the other gets input.invalid and leaves no events', async () => {
+    it('lets only one of two different requests racing with the same key through; the other gets input.key_reused and leaves no events', async () => {
       const settled = await Promise.allSettled(
         ['idem-5a', 'idem-5b'].map((orderId) =>
           service.executeOrder(createOrder(orderId, '2025-05-05T10:00:00Z'), {
@@ -356,7 +358,7 @@ describe('the order service', () => {
 
       expect(settled.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
       const rejected = settled.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
-      expect((rejected.reason as TributaryError).code).toBe('input.invalid');
+      expect((rejected.reason as TributaryError).code).toBe('input.key_reused');
       expect((await eventCount('idem-5a')) + (await eventCount('idem-5b'))).toBe(1);
     });
 
@@ -377,6 +379,58 @@ describe('the order service', () => {
       expect(first.version).toBe(2);
       expect(retry).toEqual({ ...first, replayed: true });
       expect(await eventCount(id)).toBe(2);
+    });
+
+    it('scopes a key by principal and route: the same key elsewhere is another key', async () => {
+      const scoped = (principal: string, route: string) => ({
+        idempotencyKey: 'idem-7-key',
+        idempotencyScope: { principal, route },
+      });
+      const alice = await service.executeOrder(
+        createOrder('idem-7a', '2025-05-07T10:00:00Z'),
+        scoped('user-a', 'POST /orders'),
+      );
+      const bob = await service.executeOrder(
+        createOrder('idem-7b', '2025-05-07T10:00:00Z'),
+        scoped('user-b', 'POST /orders'),
+      );
+      expect([alice.replayed, bob.replayed]).toEqual([false, false]);
+      expect(
+        await errorCodeOf(
+          service.executeOrder(
+            createOrder('idem-7c', '2025-05-07T10:00:00Z'),
+            scoped('user-a', 'POST /orders'),
+          ),
+        ),
+      ).toBe('input.key_reused');
+      const retry = await service.executeOrder(
+        createOrder('idem-7b', '2025-05-07T10:00:00Z'),
+        scoped('user-b', 'POST /orders'),
+      );
+      expect(retry).toEqual({ ...bob, replayed: true });
+      expect(await eventCount('idem-7c')).toBe(0);
+    });
+
+    it('forgets a key after its TTL: the key takes a new request, and the cleanup deletes expired keys', async () => {
+      const shortLived = createOrderService({ ...fx.config, idempotencyKeyTtlMs: 1_000 }, fx.store);
+      const options = {
+        idempotencyKey: 'idem-8-key',
+        idempotencyScope: { principal: 'user-8', route: 'POST /orders' },
+      };
+      await shortLived.executeOrder(createOrder('idem-8a', '2025-05-08T10:00:00Z'), options);
+      await fx.pool.query(
+        `update idempotency_keys set created_at = now() - interval '2 seconds' where key = 'idem-8-key'`,
+      );
+      const reused = await shortLived.executeOrder(createOrder('idem-8b', '2025-05-08T10:00:00Z'), options);
+      expect(reused.replayed).toBe(false);
+      expect(await eventCount('idem-8b')).toBe(1);
+
+      await fx.pool.query(
+        `update idempotency_keys set created_at = now() - interval '2 seconds' where key = 'idem-8-key'`,
+      );
+      expect(await deleteExpiredKeys(pgExecutor(fx.pool), 1_000)).toBeGreaterThanOrEqual(1);
+      const { rows } = await fx.pool.query(`select 1 from idempotency_keys where key = 'idem-8-key'`);
+      expect(rows).toHaveLength(0);
     });
   });
 

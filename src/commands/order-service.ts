@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Config } from '../config';
+import type { Executor } from '../db/executor';
 import { currentSchemaVersions, upcasters } from '../domain/registry';
 import { isOrder, OrderState } from '../domain/orders/state';
 import { orderDecider } from '../domain/orders/decider';
@@ -10,9 +11,9 @@ import { isPayment, PaymentState } from '../domain/payments/state';
 import { paymentDecider } from '../domain/payments/decider';
 import type { PaymentCommand } from '../domain/payments/commands';
 import type { PaymentEvent } from '../domain/payments/events';
-import { TributaryError } from '../errors';
 import { createEventStore, EventStore, upcaster } from '../eventstore';
-import { AggregateKind, handleCommand, reducerOf } from './handle';
+import { AggregateKind, handleCommand, reducerOf, type HandlerSettings } from './handle';
+import { checkPaymentAgainstOrder } from './payment-checks';
 import { createStateCache } from './state-cache';
 import type { AsOf, HistoryEntry, OrderService, PaymentView } from './types';
 
@@ -60,33 +61,44 @@ export function createEventStoreFor(config: Config, pool: Pool): EventStore {
   });
 }
 
+function handlerSettingsOf(config: Config, store: EventStore): HandlerSettings {
+  return {
+    store,
+    snapshotEvery: config.snapshotEvery,
+    // Without a cache (size 0) every command loads its stream; with one, a new stream is guessed new too.
+    ...(config.commandCacheSize > 0 ? { cache: createStateCache(config.commandCacheSize) } : {}),
+    idempotencyKeyTtlMs: config.idempotencyKeyTtlMs,
+    maxEventBytes: config.maxEventBytes,
+  };
+}
+
 /** The command side over PostgreSQL. */
 export function createOrderService(config: Config, store: EventStore): OrderService {
-  // Without a cache (size 0) every command loads its stream; with one, a new stream is guessed new too.
-  const cache = config.commandCacheSize > 0 ? createStateCache(config.commandCacheSize) : undefined;
-  const settings = { store, snapshotEvery: config.snapshotEvery, cache };
+  const settings = handlerSettingsOf(config, store);
   const orderReducer = reducerOf(orders);
 
   return {
     executeOrder: (command, options) =>
       handleCommand(settings, orders, command.orderId, command, requestOf(command), options),
 
-    async executePayment(command, options) {
-      if (command.type === 'RecordPayment') {
-        // An order this process wrote exists: orders are never removed, so a remembered one needs no load.
-        const orderStream = orders.streamId(command.orderId);
-        const order =
-          cache?.get<OrderState>(orderStream, orders.snapshotVersion) ??
-          (await store.load(orderStream, orderReducer));
-        if (!isOrder(order.state)) {
-          throw new TributaryError('store.not_found', `order ${command.orderId} does not exist`);
-        }
+    executePayment(command, options) {
+      if (command.type === 'RefundPayment') {
+        return handleCommand(settings, payments, command.paymentId, command, requestOf(command), options);
       }
-      const request =
-        command.type === 'RecordPayment'
-          ? { ...requestOf(command), paymentId: undefined }
-          : requestOf(command);
-      return handleCommand(settings, payments, command.paymentId, command, request, options);
+      // Checked against its order (currency, amount due, not cancelled) in the transaction recording it.
+      const orderStream = orders.streamId(command.orderId);
+      const orderAt = async (executor: Executor, version: number) => {
+        const cached = settings.cache?.get<OrderState>(orderStream, orders.snapshotVersion);
+        const fresh = cached?.version === version;
+        const state = fresh
+          ? cached.state
+          : (await store.load(orderStream, orderReducer, {}, executor)).state;
+        return isOrder(state) ? state : undefined;
+      };
+      const request = { ...requestOf(command), paymentId: undefined };
+      return handleCommand(settings, payments, command.paymentId, command, request, options, (executor) =>
+        checkPaymentAgainstOrder(executor, command, orderStream, orderAt),
+      );
     },
 
     async getOrder(orderId, asOf?: AsOf) {
@@ -100,8 +112,10 @@ export function createOrderService(config: Config, store: EventStore): OrderServ
       return orders.view(loaded.state);
     },
 
-    async history(orderId) {
-      const events = await store.readStream(orders.streamId(orderId));
+    async history(orderId, page = {}) {
+      const from = (page.afterVersion ?? 0) + 1;
+      const to = page.limit === undefined ? {} : { toVersion: from + page.limit - 1 };
+      const events = await store.readStream(orders.streamId(orderId), { fromVersion: from, ...to });
       return events.map((event): HistoryEntry => ({
         position: event.position,
         streamId: orderId,

@@ -8,6 +8,12 @@ import type { PaymentCommand } from '../domain/payments/commands';
  * aggregate, read an order now or as of a point in time, read its audit trail.
  */
 
+/** An idempotency key belongs to a principal and a route (method and path); both are '' without a caller. */
+export interface IdempotencyScope {
+  principal: string;
+  route: string;
+}
+
 /** Who and what caused a command; stored with every event it produces. */
 export type CommandMetadata = EventMetadata;
 
@@ -19,9 +25,11 @@ export interface CommandOptions {
   expectedVersion?: number;
   /**
    * A retried request with the same key returns the first result and appends nothing twice. Reusing a key for
-   * a different request fails with TributaryError 'input.invalid'.
+   * a different request fails with TributaryError 'input.key_reused'. A key expires after the handler's TTL.
    */
   idempotencyKey?: string;
+  /** Whose key it is and where it was sent: keys of other principals or routes are other keys. */
+  idempotencyScope?: IdempotencyScope;
   metadata?: CommandMetadata;
 }
 
@@ -71,6 +79,15 @@ export interface OrderService {
   executePayment(command: PaymentCommand, options?: CommandOptions): Promise<CommandResult<PaymentView>>;
   /** The order now, or as of a time or version; undefined when it did not exist (then). */
   getOrder(orderId: string, asOf?: AsOf): Promise<OrderView | undefined>;
-  /** Every event of the order, oldest first, with metadata; empty when the order does not exist. */
-  history(orderId: string): Promise<HistoryEntry[]>;
+  /**
+   * Events of the order, oldest first, with metadata: all of them, or those of one page (after a version,
+   * at most `limit`); empty when the order does not exist (or has nothing after that version).
+   */
+  history(orderId: string, page?: HistoryPage): Promise<HistoryEntry[]>;
+}
+
+/** A page of an order's history: the events after `afterVersion` (default 0), at most `limit` of them. */
+export interface HistoryPage {
+  afterVersion?: number;
+  limit?: number;
 }

@@ -2,7 +2,8 @@ import { loadConfig } from './load';
 import { databaseOf, databaseSettingName } from './database-urls';
 
 describe('a connection setting per component', () => {
-  const base = { DATABASE_URL: 'postgres://admin@db:5432/tributary' };
+  // No password file: DATABASE_URL stays as given.
+  const base = { DATABASE_URL: 'postgres://admin@db:5432/tributary', DATABASE_PASSWORD_FILE: '' };
 
   it("uses the component's own setting when set", () => {
     const config = loadConfig({ ...base, API_DATABASE_URL: 'postgres://tributary_api:pw@db:5432/tributary' });

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { TributaryError } from '../errors';
 import { maskUrlPasswords } from './mask';
 import { settings, SettingKey, Settings } from './settings';
@@ -74,7 +75,20 @@ export function loadConfig(env: Environment = process.env): Config {
       details: { problems },
     });
   }
-  return values as Config;
+  return withPasswordFile(values as Config);
+}
+
+/**
+ * DATABASE_URL without a password takes the one in DATABASE_PASSWORD_FILE, when that file exists: the local
+ * stack's superuser logs in with the password the stack generated, and the URL in the environment (and in
+ * anything that echoes it) carries none. A password in the URL always wins.
+ */
+function withPasswordFile(config: Config): Config {
+  const url = new URL(config.databaseUrl);
+  const file = config.databasePasswordFile;
+  if (url.username === '' || url.password !== '' || file === '' || !existsSync(file)) return config;
+  url.password = encodeURIComponent(readFileSync(file, 'utf8').trim());
+  return { ...config, databaseUrl: url.toString() };
 }
 
 /** The settings as documentation rows (env, default, description), in table order. */

@@ -1,19 +1,36 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TributaryError } from '../errors';
 import { describeSettings, loadConfig } from './load';
 
 describe('loadConfig', () => {
   it('defaults match the local stack, with defaults that refer to other settings resolved', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ STACK_DIR: '/nonexistent/stack' }); // no password file there
     expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5433/tributary');
     expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
-    expect(config.elasticsearchUrl).toBe('http://127.0.0.1:9200');
+    expect(config.elasticsearchUrl).toBe('https://127.0.0.1:9200');
     expect(config.stackPgPort).toBe(5433);
   });
 
   it('moving a stack port moves the default connection that points at it', () => {
-    const config = loadConfig({ STACK_PG_PORT: '6000', STACK_KAFKA_PORT: '9999' });
+    const config = loadConfig({
+      STACK_PG_PORT: '6000',
+      STACK_KAFKA_PORT: '9999',
+      DATABASE_PASSWORD_FILE: '',
+    });
     expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:6000/tributary');
     expect(config.kafkaBrokers).toEqual(['127.0.0.1:9999']);
+  });
+
+  it("DATABASE_URL without a password takes DATABASE_PASSWORD_FILE's, when the file exists; one with a password keeps it", () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pg-pw-')), 'password');
+    writeFileSync(file, 's3cr/t\n');
+    const withFile = loadConfig({ DATABASE_PASSWORD_FILE: file });
+    expect(new URL(withFile.databaseUrl).password).toBe(encodeURIComponent('s3cr/t'));
+    const explicit = loadConfig({ DATABASE_PASSWORD_FILE: file, DATABASE_URL: 'postgres://app:own@db/x' });
+    expect(explicit.databaseUrl).toBe('postgres://app:own@db/x');
+    expect(loadConfig({ DATABASE_PASSWORD_FILE: `${file}.missing` }).databaseUrl).not.toContain(':s3cr');
   });
 
   it('an explicit value wins over the default', () => {

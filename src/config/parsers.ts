@@ -22,6 +22,27 @@ export function integer(min: number, max: number): Parser<number> {
 
 export const port: Parser<number> = integer(1, 65535);
 
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** A duration as milliseconds, written with a unit (`500ms`, `30s`, `10m`, `24h`, `7d`) or as bare milliseconds. */
+export function duration(minMs: number, maxMs: number): Parser<number> {
+  return (raw) => {
+    const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(raw.trim());
+    if (!match) throw new Error(`expected a duration such as 30s, 10m or 24h, got '${raw}'`);
+    const value = Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 'ms'] ?? 1);
+    if (value < minMs || value > maxMs) {
+      throw new Error(`expected a duration from ${minMs} ms to ${maxMs} ms, got ${raw} (${value} ms)`);
+    }
+    return value;
+  };
+}
+
 export function url(...protocols: string[]): Parser<string> {
   return (raw) => {
     let parsed: URL;

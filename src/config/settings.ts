@@ -26,6 +26,12 @@ export const settings = {
     p.url('postgres', 'postgresql'),
     'PostgreSQL connection string of the event store (the stack creates this database).',
   ),
+  databasePasswordFile: setting(
+    'DATABASE_PASSWORD_FILE',
+    '${STACK_DIR}/secrets/postgres.password',
+    p.text,
+    "A file holding the password of DATABASE_URL's user, read when DATABASE_URL names a user but no password and the file exists (the default is where the local stack writes its superuser's). Empty: none.",
+  ),
   // A PostgreSQL role per component (docs/security.md). Each connection setting left empty falls back to
   // DATABASE_URL, and the component then logs that it runs with one role.
   migrateDatabaseUrl: setting(
@@ -114,9 +120,39 @@ export const settings = {
   ),
   elasticsearchUrl: setting(
     'ELASTICSEARCH_URL',
-    'http://127.0.0.1:${STACK_ES_PORT}',
+    'https://127.0.0.1:${STACK_ES_PORT}',
     p.url('http', 'https'),
-    'Elasticsearch endpoint of the search read model.',
+    'Elasticsearch endpoint of the search read model (credentials never go in it: see the next settings).',
+  ),
+  elasticsearchApiKey: setting(
+    'ELASTICSEARCH_API_KEY',
+    '',
+    p.secret,
+    'Elasticsearch API key of this process (the encoded form Elasticsearch returns); empty: basic authentication as ELASTICSEARCH_USERNAME.',
+  ),
+  elasticsearchUsername: setting(
+    'ELASTICSEARCH_USERNAME',
+    'tributary',
+    p.text,
+    "Elasticsearch user for basic authentication, when ELASTICSEARCH_API_KEY is empty (the default is the local stack's user). Empty: no credential.",
+  ),
+  elasticsearchPassword: setting(
+    'ELASTICSEARCH_PASSWORD',
+    '',
+    p.secret,
+    'Password of ELASTICSEARCH_USERNAME; empty: the one in ELASTICSEARCH_PASSWORD_FILE.',
+  ),
+  elasticsearchPasswordFile: setting(
+    'ELASTICSEARCH_PASSWORD_FILE',
+    '${STACK_DIR}/secrets/elasticsearch.password',
+    p.text,
+    'A file holding the password of ELASTICSEARCH_USERNAME, read when ELASTICSEARCH_PASSWORD is empty and the file exists (the default is where the local stack writes it).',
+  ),
+  elasticsearchCaFile: setting(
+    'ELASTICSEARCH_CA_FILE',
+    '${STACK_DIR}/conf/elasticsearch/certs/ca.crt',
+    p.text,
+    "PEM file of the CA that signed Elasticsearch's certificate, for an https ELASTICSEARCH_URL (the default is the local stack's CA). Empty: the system's CAs.",
   ),
   topicPrefix: setting(
     'TOPIC_PREFIX',
@@ -155,6 +191,24 @@ export const settings = {
     '1000',
     p.integer(100, 3_600_000),
     'The window RATE_LIMIT_MAX counts in, in milliseconds.',
+  ),
+  maxEventBytes: setting(
+    'MAX_EVENT_BYTES',
+    '900000',
+    p.integer(1024, 100_000_000),
+    "The largest integration event (JSON payload and headers, in bytes) a command may write; a command whose event would be larger is refused with 422 and stores nothing. Keep it under the topic's max.message.bytes (Kafka's default: 1 MiB) minus the CloudEvent headers.",
+  ),
+  idempotencyKeyTtlMs: setting(
+    'IDEMPOTENCY_KEY_TTL',
+    '24h',
+    p.duration(60_000, 365 * 86_400_000),
+    'How long an Idempotency-Key answers retries of its request (e.g. 24h, 7d); expired keys are deleted by the API every IDEMPOTENCY_CLEANUP_INTERVAL.',
+  ),
+  idempotencyCleanupIntervalMs: setting(
+    'IDEMPOTENCY_CLEANUP_INTERVAL',
+    '10m',
+    p.duration(0, 86_400_000),
+    'How often each API process deletes expired idempotency keys (in batches of 1,000). 0 = never (run the cleanup elsewhere).',
   ),
   apiStatementTimeoutMs: setting(
     'API_STATEMENT_TIMEOUT_MS',
@@ -351,12 +405,24 @@ export const settings = {
     'Port of the reporting projector Prometheus metrics endpoint /metrics (0 = off).',
   ),
   httpHost: setting('HTTP_HOST', '127.0.0.1', p.nonEmpty, 'Address the HTTP API listens on.'),
+  metricsHost: setting(
+    'METRICS_HOST',
+    '127.0.0.1',
+    p.nonEmpty,
+    "Address the relay's and the projectors' Prometheus endpoints listen on; set it apart from HTTP_HOST to keep metrics on a private network (e.g. the scraper's) while the API is public.",
+  ),
   httpPort: setting('HTTP_PORT', '8080', p.port, 'Port of the HTTP API.'),
   httpBodyLimitBytes: setting(
     'HTTP_BODY_LIMIT_BYTES',
     '1048576',
     p.integer(1024, 100 * 1024 * 1024),
     'Largest accepted request body; larger ones get 413.',
+  ),
+  httpRequestTimeoutMs: setting(
+    'HTTP_REQUEST_TIMEOUT_MS',
+    '30000',
+    p.integer(0, 3_600_000),
+    'Time a client has to send a whole request (headers and body); a slower one gets 408 and its connection is closed (a slow-sending client cannot hold a connection). 0 = the defaults of Node (no limit for the body, 60 s for the headers).',
   ),
 
   // Authentication and authorization of the HTTP API (src/auth, docs/security.md).

@@ -130,19 +130,33 @@ function listenForInterrupt(out: DemoOutput): { signal: AbortSignal; stopListeni
   };
 }
 
+/**
+ * Brings the stack up and reads the configuration again: on a fresh clone the stack has only now written the
+ * password file that DATABASE_URL's password comes from.
+ */
+async function stackUp(
+  config: Config,
+  environment: Environment,
+  interrupted: AbortSignal,
+  out: DemoOutput,
+): Promise<Config> {
+  await abortable(
+    stack.up(config, (line) => out.line(`   stack      ${line}`)),
+    interrupted,
+  );
+  return loadConfig(environment);
+}
+
 /** The stack and the store, then the API, the relay and the projectors as child processes. */
 async function startDemo(
-  config: Config,
+  initial: Config,
   environment: Environment,
   options: DemoOptions,
   held: Held,
   interrupted: AbortSignal,
   out: DemoOutput,
 ): Promise<Running> {
-  await abortable(
-    stack.up(config, (line) => out.line(`   stack      ${line}`)),
-    interrupted,
-  );
+  const config = await stackUp(initial, environment, interrupted, out);
   await requirePortsFree(config);
   held.pool = new Pool({ connectionString: withSessionOptions(config.databaseUrl), max: 4 });
   const executor = pgExecutor(held.pool);

@@ -1,4 +1,3 @@
-import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { loadConfig, type Config, type Environment } from '../config';
 import type { Executor } from '../db/executor';
@@ -10,6 +9,7 @@ import { waitForApi, waitForGroup, waitForRelay } from './pipeline';
 import { demoRoles } from './roles';
 import type { Component, Components } from './processes';
 import { secondsSince } from './wait';
+import { elasticsearchClient } from '../clients';
 
 /** Starting the pipeline: what its components would race to create first, then each component, until ready. */
 
@@ -65,7 +65,7 @@ export async function prepareStore(
     logLevel: logLevel.NOTHING,
   });
   const report = await runSetup(loadConfig(prepared), { kafka });
-  const es = new ElasticClient({ node: config.elasticsearchUrl });
+  const es = elasticsearchClient(config);
   await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config)).finally(() => es.close());
   const migrations =
     report.migrations.length > 0 ? `ran ${report.migrations.length} migrations` : 'migrations up to date';

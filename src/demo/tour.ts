@@ -188,7 +188,7 @@ async function lagSection(
 }
 
 function nextSteps({ config, api, logDir, say }: TourContext): void {
-  const host = config.httpHost;
+  const host = config.metricsHost;
   const metrics = [
     ['relay', config.relayMetricsPort],
     ['search', config.searchMetricsPort],

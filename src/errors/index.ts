@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'store.not_found', // the stream does not exist
   'infra.unavailable', // a service (PostgreSQL, Kafka, Elasticsearch) cannot be reached right now
   'input.invalid', // bad input from outside (HTTP body, CLI argument, message on a topic)
+  'input.key_reused', // an Idempotency-Key sent again with a different request
   'auth.unauthenticated', // no credential, or one that is not valid (expired, wrong issuer, revoked, ...)
   'auth.forbidden', // a valid credential whose roles do not allow the request
   'internal', // anything else: a bug

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 
-/** Serves `GET /metrics` on 127.0.0.1:`port`. */
+/** Serves `GET /metrics` on `host`:`port` (METRICS_HOST, apart from the API's HTTP_HOST). */
 export function serveMetrics(metrics: { registry: Registry }, host: string, port: number): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.url !== '/metrics') {

@@ -13,6 +13,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   runAs?: RunAs | undefined;
   timeoutMs?: number;
+  /** Written to the command's standard input, which is then closed (no input: none at all). */
+  input?: string;
 }
 
 export interface RunResult {
@@ -29,13 +31,14 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       env: options.env ?? process.env,
       uid: options.runAs?.uid,
       gid: options.runAs?.gid,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs,
     });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Client } from 'pg';
 import { isolate, Isolated } from '../../test/harness';
 
 describe('the stack PostgreSQL', () => {
@@ -51,6 +54,48 @@ describe('the stack PostgreSQL', () => {
       expect(rows[0]?.plugin).toBe('pgoutput');
     } finally {
       await pg.query('select pg_drop_replication_slot($1)', [slot]);
+    }
+  });
+});
+
+describe('the stack PostgreSQL asks for passwords', () => {
+  let env: Isolated;
+  beforeAll(async () => {
+    env = await isolate(`${__filename}-passwords`);
+  });
+  afterAll(() => env.cleanup());
+
+  /** The SQLSTATE of a login as `postgres` with `password` (undefined: it succeeded). */
+  async function loginAs(password: string): Promise<string | undefined> {
+    const url = new URL(env.config.databaseUrl);
+    url.password = password;
+    const client = new Client({ connectionString: url.toString(), connectionTimeoutMillis: 5_000 });
+    try {
+      await client.connect();
+      return undefined;
+    } catch (error) {
+      return (error as { code?: string }).code ?? (error as Error).message;
+    } finally {
+      await client.end().catch(() => undefined); // a client that never connected may fail to end
+    }
+  }
+
+  it('refuses the superuser without its password or with a wrong one (28P01), and takes the generated one', async () => {
+    expect(env.config.databasePasswordFile).not.toBe('');
+    const generated = readFileSync(env.config.databasePasswordFile, 'utf8').trim();
+    expect(generated.length).toBeGreaterThanOrEqual(24);
+    expect(await loginAs('wrong')).toBe('28P01');
+    expect(await loginAs('')).toMatch(/28P01|password/);
+    expect(await loginAs(generated)).toBeUndefined();
+    // The configuration took the password from the file: DATABASE_URL itself names none.
+    expect(new URL(env.config.databaseUrl).password).toBe(encodeURIComponent(generated));
+  });
+
+  it('keeps its secrets in files of mode 0600, in a folder of mode 0700', () => {
+    const dir = dirname(env.config.databasePasswordFile);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const file of readdirSync(dir).filter((name) => /password|\.key$/.test(name))) {
+      expect({ file, mode: statSync(join(dir, file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
     }
   });
 });

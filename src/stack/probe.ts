@@ -1,7 +1,7 @@
-import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import type { Config } from '../config';
+import { describeSecurityFailure, elasticsearchClient } from '../clients';
 
 /**
  * Whether the services the configuration points at answer, whoever runs them: this checkout's native
@@ -66,12 +66,12 @@ async function probeKafka(config: Config): Promise<string | undefined> {
 }
 
 async function probeElasticsearch(config: Config): Promise<string | undefined> {
-  const client = new ElasticClient({ node: config.elasticsearchUrl, requestTimeout: 3_000, maxRetries: 0 });
+  const client = elasticsearchClient(config, { requestTimeout: 3_000, maxRetries: 0 });
   try {
     const health = await client.cluster.health();
     return health.status === 'red' ? 'cluster status red' : undefined;
   } catch (error) {
-    return (error as Error).message;
+    return describeSecurityFailure(error) ?? (error as Error).message;
   } finally {
     await client.close();
   }

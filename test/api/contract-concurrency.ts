@@ -86,15 +86,15 @@ export function concurrencyContract(client: ApiClient): void {
     expect(retry.json()).toEqual(first.json());
   });
 
-  it('reusing an Idempotency-Key for a different request gets 400', async () => {
+  it('reusing an Idempotency-Key for a different request gets 422', async () => {
     const order = await client.createOrder();
     const headers = { 'idempotency-key': randomUUID() };
     await client.post(`/orders/${order.id}/lines`, secondLine, headers);
     const other = { ...secondLine, sku: 'SKU-3' };
     expectProblem(
       await client.post(`/orders/${order.id}/lines`, other, headers),
-      400,
-      '/problems/input.invalid',
+      422,
+      '/problems/input.key_reused',
     );
   });
 }

@@ -5,6 +5,7 @@ import type {
   CommandOptions,
   CommandResult,
   HistoryEntry,
+  HistoryPage,
   OrderService,
   PaymentView,
 } from '../../src/commands/types';
@@ -22,7 +23,7 @@ import { TributaryError } from '../../src/errors';
  * An in-memory OrderService for unit tests of the API. It keeps the promises of the real one where the API
  * depends on them: the real pure deciders decide and evolve (so domain errors are real), every stream has a
  * version and `expectedVersion` is honoured with `store.conflict`, an idempotency key returns the stored
- * result of its first request and fails with `input.invalid` for a different request, and events carry
+ * result of its first request and fails with `input.key_reused` for a different request, and events carry
  * their metadata and business time for history and as-of reads. No concurrency: calls run one at a time.
  */
 
@@ -85,8 +86,11 @@ export class FakeOrderService implements OrderService {
     return isOrder(state) ? toOrderView(state) : undefined;
   }
 
-  async history(orderId: string): Promise<HistoryEntry[]> {
-    return (this.streams.get(`order-${orderId}`) ?? []).map(({ event: _event, ...entry }) => entry);
+  async history(orderId: string, page: HistoryPage = {}): Promise<HistoryEntry[]> {
+    const after = page.afterVersion ?? 0;
+    return (this.streams.get(`order-${orderId}`) ?? [])
+      .filter((entry) => entry.version > after && entry.version <= after + (page.limit ?? Infinity))
+      .map(({ event: _event, ...entry }) => entry);
   }
 
   private replay<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, events: readonly StoredEvent[]): S {
@@ -108,11 +112,14 @@ export class FakeOrderService implements OrderService {
     this.calls.push({ command: command as unknown as OrderCommand | PaymentCommand, options });
     const fingerprint = fingerprintOf(kind, command);
     const key = options.idempotencyKey;
-    const stored = key === undefined ? undefined : this.idempotent.get(key);
+    const scope = options.idempotencyScope;
+    const scopedKey =
+      key === undefined ? undefined : `${scope?.principal ?? ''}\n${scope?.route ?? ''}\n${key}`;
+    const stored = scopedKey === undefined ? undefined : this.idempotent.get(scopedKey);
     if (stored !== undefined) {
       if (stored.fingerprint !== fingerprint) {
         throw new TributaryError(
-          'input.invalid',
+          'input.key_reused',
           `Idempotency-Key ${key} was already used for a different request`,
         );
       }
@@ -139,7 +146,7 @@ export class FakeOrderService implements OrderService {
       view: toView(fold(decider.evolve, events, state)),
       replayed: false,
     };
-    if (key !== undefined) this.idempotent.set(key, { fingerprint, result });
+    if (scopedKey !== undefined) this.idempotent.set(scopedKey, { fingerprint, result });
     return result;
   }
 

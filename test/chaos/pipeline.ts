@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { loadConfig, type Config } from '../../src/config';
@@ -17,6 +16,7 @@ import { supervise, type ProcessName, type SupervisedProcess } from './processes
 import { PORTS, type ChaosStack } from './stack';
 import { withSessionOptions } from '../../src/db/pool';
 import { sleep } from '../../src/util';
+import { elasticsearchClient } from '../../src/clients';
 
 /**
  * One scenario's pipeline on the chaos stack: its own database, relay slot, topic prefix and index prefix
@@ -121,6 +121,9 @@ export async function openPipeline(
     DATABASE_URL: stack.proxiedDatabaseUrl(database),
     KAFKA_BROKERS: stack.kafkaBrokers.join(','),
     ELASTICSEARCH_URL: stack.proxiedElasticsearchUrl,
+    // The chaos stack's CA and user's password, not those of a stack in the working directory.
+    ELASTICSEARCH_CA_FILE: stack.config.elasticsearchCaFile,
+    ELASTICSEARCH_PASSWORD_FILE: stack.config.elasticsearchPasswordFile,
     TOPIC_PREFIX: `${prefix}.`,
     INDEX_PREFIX: `${prefix}-`,
     RELAY_SLOT: `chaos_${id}`,
@@ -151,7 +154,7 @@ export async function openPipeline(
   const pool = new Pool({ connectionString: withSessionOptions(stack.directDatabaseUrl(database)), max: 4 });
   pool.on('error', () => undefined); // the harness outlives PostgreSQL restarts
 
-  const es = new ElasticClient({ node: stack.directElasticsearchUrl });
+  const es = elasticsearchClient({ ...config, elasticsearchUrl: stack.directElasticsearchUrl });
   let kafkaAdmin: Admin | undefined;
   const withAdmin = async <T>(work: (admin: Admin) => Promise<T>): Promise<T> => {
     kafkaAdmin ??= kafka.admin();

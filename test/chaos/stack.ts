@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import * as stack from '../../src/stack';
 import { startFaultProxy, type FaultProxy } from './proxy';
@@ -68,7 +69,7 @@ export async function openChaosStack(stackDir: string, say: (line: string) => vo
   const config = loadConfig({
     ...process.env,
     ...env,
-    DATABASE_URL: databaseUrl(PORTS.postgres, 'postgres'),
+    DATABASE_URL: databaseUrl(stackDir, PORTS.postgres, 'postgres'),
   });
   // The proxies first: the broker advertises one of them, so nothing reaches Kafka without it.
   const proxies = {
@@ -81,11 +82,11 @@ export async function openChaosStack(stackDir: string, say: (line: string) => vo
     config,
     env,
     proxies,
-    directDatabaseUrl: (name) => databaseUrl(PORTS.postgres, name),
-    proxiedDatabaseUrl: (name) => databaseUrl(PORTS.postgresProxy, name),
+    directDatabaseUrl: (name) => databaseUrl(stackDir, PORTS.postgres, name),
+    proxiedDatabaseUrl: (name) => databaseUrl(stackDir, PORTS.postgresProxy, name),
     kafkaBrokers: [`127.0.0.1:${PORTS.kafkaProxy}`],
-    directElasticsearchUrl: `http://127.0.0.1:${PORTS.elasticsearch}`,
-    proxiedElasticsearchUrl: `http://127.0.0.1:${PORTS.elasticsearchProxy}`,
+    directElasticsearchUrl: `https://127.0.0.1:${PORTS.elasticsearch}`,
+    proxiedElasticsearchUrl: `https://127.0.0.1:${PORTS.elasticsearchProxy}`,
     up: (services) => stack.up(config, report, services),
     down: (services) => stack.down(config, report, services),
     status: () => stack.status(config),
@@ -99,6 +100,9 @@ export async function openChaosStack(stackDir: string, say: (line: string) => vo
   };
 }
 
-function databaseUrl(port: number, name: string): string {
-  return `postgres://postgres@127.0.0.1:${port}/${name}`;
+/** The superuser's URL, with the password the stack generated (read when asked: `up` may just have made it). */
+function databaseUrl(stackDir: string, port: number, name: string): string {
+  const file = join(resolve(stackDir), 'secrets', 'postgres.password');
+  const password = existsSync(file) ? `:${encodeURIComponent(readFileSync(file, 'utf8').trim())}` : '';
+  return `postgres://postgres${password}@127.0.0.1:${port}/${name}`;
 }

@@ -12,6 +12,7 @@ import {
   type Role,
 } from '../../src/auth';
 import { createOrderService } from '../../src/commands';
+import type { Config } from '../../src/config';
 import { pgExecutor } from '../../src/db/executor';
 import { TestIssuer } from '../fixtures/auth';
 import type { StoreFixture } from '../fixtures/store';
@@ -44,10 +45,15 @@ export async function startSecuredApi(
     apiKeyCacheMs = 0,
     readModels,
     rateLimit,
+    requestTimeoutMs,
+    config = {},
   }: {
     apiKeyCacheMs?: number;
     readModels?: BuildAppOptions['readModels'];
     rateLimit?: BuildAppOptions['rateLimit'];
+    requestTimeoutMs?: number;
+    /** Settings of the command side that differ from the fixture's (e.g. a small MAX_EVENT_BYTES). */
+    config?: Partial<Config>;
   } = {},
 ): Promise<SecuredApi> {
   const issuer = new TestIssuer();
@@ -58,11 +64,12 @@ export async function startSecuredApi(
     cache: createExpiringCache({ maxEntries: 1000, maxAgeMs: apiKeyCacheMs }),
   });
   const app = buildApp({
-    service: createOrderService(fx.config, fx.store),
+    service: createOrderService({ ...fx.config, ...config }, fx.store),
     authenticator: createAuthenticator({ mode: 'both', jwt: issuer.verifier(), apiKeys }),
     swaggerUi: false,
     ...(readModels === undefined ? {} : { readModels }),
     ...(rateLimit === undefined ? {} : { rateLimit }),
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
   });
   const baseUrl = await startServer(app, { host: '127.0.0.1', port: 0 });
   const as = (headers: Record<string, string> = {}) => new ApiClient(() => baseUrl, headers);

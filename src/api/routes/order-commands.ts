@@ -102,7 +102,7 @@ function createOrderRoute(app: FastifyInstance, { service, clock }: RouteOptions
     handler: async (request, reply) => {
       const options = commandOptionsOf(request, { conditional: false });
       const { id, ...fields } = request.body;
-      const orderId = id ?? newId('POST /orders', options);
+      const orderId = id ?? newId(options);
       const result = await service.executeOrder(
         { type: 'CreateOrder', orderId, ...fields, at: clock().toISOString() },
         options,

@@ -4,7 +4,16 @@ import type { AsOf } from '../../commands/types';
 import { TributaryError } from '../../errors';
 import { formatEtag } from '../etag';
 import { orderNotFound, type RouteOptions } from '../reply';
-import { historyRef, orderParams, orderQuery, orderRef, responses, type OrderQuery } from '../schemas';
+import {
+  historyQuery,
+  historyRef,
+  orderParams,
+  orderQuery,
+  orderRef,
+  responses,
+  type HistoryQuery,
+  type OrderQuery,
+} from '../schemas';
 
 /**
  * Reads of one order from the event store: its state now, as of a business time or a version, and its
@@ -12,6 +21,9 @@ import { historyRef, orderParams, orderQuery, orderRef, responses, type OrderQue
  */
 
 type OrderParams = { id: string };
+
+/** Events per history page unless the request asks for fewer. */
+const HISTORY_PAGE = 100;
 
 const tags = ['orders'];
 
@@ -61,23 +73,36 @@ export async function orderQueryRoutes(app: FastifyInstance, { service }: RouteO
     },
   );
 
-  app.get<{ Params: OrderParams }>(
+  app.get<{ Params: OrderParams; Querystring: HistoryQuery }>(
     '/orders/:id/history',
     {
       schema: {
         tags,
         operationId: 'getOrderHistory',
-        summary: 'Every event of an order, oldest first, with its metadata',
+        summary: 'The events of an order, oldest first, with their metadata, a page at a time',
         params: orderParams,
-        response: responses(200, historyRef, 'The audit trail; ETag is the latest version.'),
+        querystring: historyQuery,
+        response: responses(
+          200,
+          historyRef,
+          'The audit trail; on its last page, ETag is the latest version.',
+        ),
       },
     },
     async (request, reply) => {
-      const events = await service.history(request.params.id);
-      const last = events.at(-1);
-      if (last === undefined) throw orderNotFound(request.params.id);
-      reply.header('etag', formatEtag(last.version));
-      return { orderId: request.params.id, events: historyFor(principalOf(request), events) };
+      const { id } = request.params;
+      const after = Number(request.query.after ?? 0);
+      const limit = Number(request.query.limit ?? HISTORY_PAGE);
+      // One event more than the page, to know whether another page follows.
+      const events = await service.history(id, { afterVersion: after, limit: limit + 1 });
+      if (events.length === 0 && after === 0) throw orderNotFound(id);
+      const page = events.slice(0, limit);
+      const last = page.at(-1)?.version ?? after;
+      const answer = { orderId: id, events: historyFor(principalOf(request), page) };
+      if (events.length > limit)
+        return { ...answer, next: `/orders/${id}/history?after=${last}&limit=${limit}` };
+      if (page.length > 0) reply.header('etag', formatEtag(last));
+      return answer;
     },
   );
 }

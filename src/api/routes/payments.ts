@@ -42,7 +42,7 @@ export async function paymentRoutes(app: FastifyInstance, { service, clock }: Ro
       // The payment aggregate does not know orders; a payment for an order that does not exist is a 404 here.
       if ((await service.getOrder(orderId)) === undefined) throw orderNotFound(orderId);
       const { id, ...fields } = request.body;
-      const paymentId = id ?? newId(`POST /orders/${orderId}/payments`, options);
+      const paymentId = id ?? newId(options);
       const at = clock().toISOString();
       const result = await service.executePayment(
         { type: 'RecordPayment', paymentId, orderId, ...fields, at },

@@ -4,6 +4,8 @@ export {
   commandHeaders,
   createOrderBody,
   emptyBody,
+  historyQuery,
+  type HistoryQuery,
   OPTIONAL_BODY,
   orderLineParams,
   orderParams,

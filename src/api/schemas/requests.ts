@@ -1,4 +1,5 @@
 import { SALES_CHANNELS, type SalesChannel } from '../../domain/orders/events';
+import { MAX_ORDER_LINES } from '../../domain/orders/validate';
 import { PAYMENT_METHODS, type PaymentMethod } from '../../domain/payments/events';
 import { IF_MATCH_FORMAT } from '../etag';
 
@@ -118,7 +119,7 @@ export const createOrderBody = {
         email: { type: 'string', maxLength: 254, pattern: EMAIL_PATTERN },
       },
     },
-    lines: { type: 'array', minItems: 1, maxItems: 200, items: lineInput },
+    lines: { type: 'array', minItems: 1, maxItems: MAX_ORDER_LINES, items: lineInput },
     currency,
     salesChannel: { type: 'string', enum: [...SALES_CHANNELS], description: 'Defaults to web.' },
   },
@@ -202,6 +203,26 @@ export const orderQuery = {
     },
   },
 } as const;
+
+/** Paging of an order's history. */
+export const historyQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    after: {
+      type: 'string',
+      pattern: VERSION_PATTERN,
+      description: 'Only events after this version (the `next` link of the previous page names it).',
+    },
+    limit: {
+      type: 'string',
+      pattern: '^([1-9]|[1-9][0-9]|100)$',
+      description: 'Events per page, 1 to 100 (default 100).',
+    },
+  },
+} as const;
+
+export type HistoryQuery = { after?: string; limit?: string };
 
 /** Headers every command accepts (they are documented; their values are checked in request-context.ts). */
 export const commandHeaders = {

@@ -84,6 +84,10 @@ export const sharedSchemas = [
     required: ['orderId', 'events'],
     properties: {
       orderId: { type: 'string' },
+      next: {
+        type: 'string',
+        description: 'The path of the next page; absent on the last page (which also carries the ETag).',
+      },
       events: {
         type: 'array',
         items: {

@@ -10,7 +10,7 @@ import type { RoleComponent, RoleNames } from './names';
  *  - api: appends events (INSERT, and SELECT to load streams) — never UPDATE or DELETE; moves a stream's
  *    version (`streams`: INSERT, UPDATE, and SELECT … FOR UPDATE, which needs UPDATE); upserts snapshots;
  *    writes outbox rows (DELETE for OUTBOX_MODE=table-transient, which deletes them in the same transaction);
- *    keeps idempotency keys; looks API keys up; reads the read models and their freshness for its queries;
+ *    keeps idempotency keys (and deletes expired ones); looks API keys up; reads the read models and their freshness for its queries;
  *  - relay: reads the outbox (through its slot) and writes only its own dead letters;
  *  - search, reporting: each its own rows of the projector tables (row-level security, below) and, for
  *    reporting, its report tables (upserts and deletes of running sums); the search read model lives in
@@ -36,7 +36,8 @@ export const TABLE_GRANTS: Readonly<Record<string, TableGrants>> = {
   snapshots: { api: ['select', 'insert', 'update'], readonly: ['select'] },
   outbox: { api: ['select', 'insert', 'delete'], relay: ['select'], readonly: ['select'] },
   outbox_retention_marks: {},
-  idempotency_keys: { api: ['select', 'insert'] },
+  // DELETE: an expired key is removed before its reuse, and by the API's cleanup job.
+  idempotency_keys: { api: ['select', 'insert', 'delete'] },
   // The API looks keys up; creating and revoking them (`tributary auth api-key`) is the owner's. Nobody else
   // reads even their hashes.
   api_keys: { api: ['select'] },

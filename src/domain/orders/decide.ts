@@ -26,7 +26,7 @@ import {
   type OrderLineRemoved,
 } from './events';
 import { isOrder, totalAmountOf, type Order, type OrderState } from './state';
-import { validCustomer, validLine, validNewLines } from './validate';
+import { MAX_ORDER_LINES, validCustomer, validLine, validNewLines } from './validate';
 
 /*
  * Each handler validates the command first and only then looks at the state, so a malformed command
@@ -74,6 +74,12 @@ function addLine(command: AddOrderLine, state: OrderState): OrderLineAdded {
     forbidden(`sku ${line.sku} is already on order ${orderId}; remove it first to change it`, {
       orderId,
       sku: line.sku,
+    });
+  }
+  if (order.lines.length >= MAX_ORDER_LINES) {
+    forbidden(`order ${orderId} has ${order.lines.length} lines, the most an order may have`, {
+      orderId,
+      maxLines: MAX_ORDER_LINES,
     });
   }
   totalAmountOf([...order.lines, line]); // the new total must stay exact too

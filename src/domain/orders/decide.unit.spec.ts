@@ -1,6 +1,7 @@
 import { spec } from '../specification';
 import type { CreateOrder } from './commands';
 import { orderDecider } from './decider';
+import { MAX_ORDER_LINES } from './validate';
 import type { OrderCancelled, OrderConfirmed, OrderCreated, OrderLine, OrderLineAdded } from './events';
 
 const at = '2024-05-01T10:00:00.000Z';
@@ -166,6 +167,24 @@ describe('AddOrderLine', () => {
 
   it('a cancelled order cannot change its lines', () => {
     order.given([created, cancelled]).when(addCup).thenThrows('domain.rule', 'cancelled');
+  });
+
+  it('an order at MAX_ORDER_LINES takes no further line; one below it does', () => {
+    const lineNo = (i: number): OrderLine => ({ ...tea, sku: `SKU-${i}` });
+    const grown = (count: number): OrderLineAdded[] =>
+      Array.from({ length: count }, (_, i) => ({ ...cupAdded, data: { ...cupAdded.data, line: lineNo(i) } }));
+    const full = [created, ...grown(MAX_ORDER_LINES - 1)]; // the created order's line and 199 added ones
+    order.given(full).when(addCup).thenThrows('domain.rule', 'the most an order may have');
+    const almost = [created, ...grown(MAX_ORDER_LINES - 2)];
+    order.given(almost).when(addCup).then([cupAdded]);
+  });
+
+  it('an order is created with at most MAX_ORDER_LINES lines', () => {
+    const lines = Array.from({ length: MAX_ORDER_LINES + 1 }, (_, i) => ({ ...tea, sku: `SKU-${i}` }));
+    order
+      .given([])
+      .when({ ...createOrder, lines })
+      .thenThrows('domain.validation', 'at most 200 lines');
   });
 
   it('a sku already on the order cannot be added again', () => {

@@ -43,9 +43,18 @@ export function validLine(value: unknown, field = 'line'): OrderLine {
  * the same SKU are rejected rather than merged: they may disagree on name or price, and guessing
  * which one the caller meant would record something nobody asked for.
  */
+/**
+ * The most lines one order may have, at creation and after any change: an order, and each event carrying its
+ * state, stays bounded (each integration event carries the whole order).
+ */
+export const MAX_ORDER_LINES = 200;
+
 export function validNewLines(value: unknown): OrderLine[] {
   if (!Array.isArray(value) || value.length === 0) {
     return invalid('lines must be a non-empty array', { field: 'lines' });
+  }
+  if (value.length > MAX_ORDER_LINES) {
+    return invalid(`an order has at most ${MAX_ORDER_LINES} lines, got ${value.length}`, { field: 'lines' });
   }
   const lines = value.map((line: unknown, index) => validLine(line, `lines[${index}]`));
   const seen = new Set<string>();

@@ -1,3 +1,4 @@
+export { requirePayable, type PaymentRequest } from './against-order';
 export type { PaymentCommand, RecordPayment, RefundPayment } from './commands';
 export { decidePayment } from './decide';
 export { paymentDecider } from './decider';

@@ -8,6 +8,7 @@ export type { DeadLetter } from './dead-letter';
 export { projectorMetrics } from './metrics';
 export type { ProjectorMetrics } from './metrics';
 export { replayDeadLetters } from './replay';
+export { retry } from './retry';
 export type { ReplayResult } from './replay';
 export { listDeadLetters } from './store/dead-letters';
 export type { DeadLetterRow } from './store/dead-letters';

@@ -1,5 +1,5 @@
 import type { Client as ElasticClient } from '@elastic/elasticsearch';
-import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import { elasticsearchClient } from '../../clients';
 import type { Admin, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Config } from '../../config';
@@ -147,11 +147,10 @@ describe('the search projector', () => {
   it('Elasticsearch unreachable for 30 s mid-stream: the projector retries, commits no offset past the failure, and loses nothing', async () => {
     const [host, port] = config.elasticsearchUrl.replace(/^https?:\/\//, '').split(':');
     const proxy = await startTcpProxy(host!, Number(port));
-    const throughProxy = new ElasticsearchClient({
-      node: `http://${proxy.address}`,
-      requestTimeout: 5_000,
-      maxRetries: 0,
-    });
+    const throughProxy = elasticsearchClient(
+      { ...config, elasticsearchUrl: `https://${proxy.address}` },
+      { requestTimeout: 5_000, maxRetries: 0 },
+    );
     const random = seededRandom(12);
     const before = Array.from({ length: 10 }, () => randomOrderHistory(random));
     const during = Array.from({ length: 10 }, () => randomOrderHistory(random));

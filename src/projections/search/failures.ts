@@ -1,4 +1,5 @@
 import { errors } from '@elastic/elasticsearch';
+import { describeSecurityFailure } from '../../clients';
 import { toTributaryError, TributaryError } from '../../errors';
 
 /**
@@ -51,11 +52,20 @@ function isRetriableRequestError(error: unknown): boolean {
 
 /**
  * Turns an error of an Elasticsearch request into a TributaryError: `infra.unavailable` (retriable) when
- * the cluster cannot be reached or is overloaded, otherwise the generic mapping of `toTributaryError`
+ * the cluster cannot be reached or is overloaded, or refuses the credential or is not trusted (one line
+ * naming the setting to fix), otherwise the generic mapping of `toTributaryError`
  * (a 400 from Elasticsearch means this code built a bad request: a bug, not bad input).
  */
 export function toSearchError(error: unknown, action: string): TributaryError {
   if (error instanceof TributaryError) return error;
+  // A refused credential or an untrusted certificate: an operator fixes the setting; the projector waits.
+  const security = describeSecurityFailure(error);
+  if (security !== undefined) {
+    return new TributaryError('infra.unavailable', `${security} (${action})`, {
+      cause: error,
+      retriable: true,
+    });
+  }
   if (isRetriableRequestError(error)) {
     const message = error instanceof Error ? error.message : String(error);
     return new TributaryError('infra.unavailable', `Elasticsearch is unavailable (${action}): ${message}`, {

@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * operator replays or skips that one (`tributary relay dead-letters`). `record_key` is the Kafka key the
  * record is republished with.
  */
-export class RelayParking1763900000021 implements MigrationInterface {
-  name = 'RelayParking1763900000021';
+export class RelayParking1763900000032 implements MigrationInterface {
+  name = 'RelayParking1763900000032';
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`

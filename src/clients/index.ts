@@ -1,0 +1,6 @@
+export {
+  describeSecurityFailure,
+  elasticsearchClient,
+  elasticsearchOptions,
+  type ElasticsearchSettings,
+} from './elasticsearch';

@@ -1,0 +1,96 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TributaryError } from '../errors';
+import { run } from './exec';
+import type { StackPaths } from './paths';
+import { secretPath, secretsDir } from './secrets';
+
+/**
+ * The stack's own certificate authority and the server certificates it signs (with openssl), so the services
+ * of the local stack speak TLS the way production ones do. The CA's key stays in `secrets/` (0600); a
+ * service's folder gets the CA certificate (`ca.crt`, what clients trust), its certificate (`node.crt`,
+ * for 127.0.0.1 and localhost) and its key (`node.key`, 0600). Made once; kept across restarts.
+ */
+
+const DAYS = '3650';
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const result = await run('openssl', args, { cwd }).catch((error: Error) => {
+    throw new TributaryError(
+      'stack.prerequisite',
+      `openssl is needed to make the stack's certificates: ${error.message} (apt-get install openssl)`,
+    );
+  });
+  if (result.code !== 0) {
+    throw new TributaryError('stack.start_failed', `openssl ${args[0]} failed: ${result.stderr.trim()}`);
+  }
+}
+
+/** The stack CA (made the first time): returns the paths of its certificate and key. */
+async function ensureStackCa(paths: Pick<StackPaths, 'root'>): Promise<{ cert: string; key: string }> {
+  const cert = secretPath(paths, 'stack-ca.crt');
+  const key = secretPath(paths, 'stack-ca.key');
+  if (existsSync(cert) && existsSync(key)) return { cert, key };
+  mkdirSync(secretsDir(paths), { recursive: true, mode: 0o700 });
+  await openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      DAYS,
+      '-subj',
+      '/CN=Tributary stack CA',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    secretsDir(paths),
+  );
+  chmodSync(key, 0o600);
+  return { cert, key };
+}
+
+/** `dir` holds ca.crt, node.crt and node.key for a service on the loopback (made when missing). */
+export async function ensureStackCertificates(
+  paths: Pick<StackPaths, 'root'>,
+  dir: string,
+  service: string,
+): Promise<void> {
+  const ca = await ensureStackCa(paths);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(ca.cert, join(dir, 'ca.crt'));
+  const [cert, key] = [join(dir, 'node.crt'), join(dir, 'node.key')];
+  if (existsSync(cert) && existsSync(key)) return;
+  const csr = join(dir, 'node.csr');
+  const extensions = join(dir, 'node.ext');
+  writeFileSync(extensions, 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  await openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${service}`, '-keyout', key, '-out', csr],
+    dir,
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-CAcreateserial',
+      '-days',
+      DAYS,
+      '-out',
+      cert,
+      '-extfile',
+      extensions,
+    ],
+    dir,
+  );
+  chmodSync(key, 0o600);
+}
