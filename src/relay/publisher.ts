@@ -51,15 +51,18 @@ const FATAL_KAFKA_ERRORS = new Set([
   'UNSUPPORTED_VERSION',
 ]);
 
-function classify(error: unknown): TributaryError {
-  // kafkajs puts the broker's error code on the error, or on the one it wraps: `originalError`, or `cause` when
-  // it gave up retrying (KafkaJSNumberOfRetriesExceeded).
+/** The broker's error code on a kafkajs error, or on the one it wraps (`originalError`, or `cause` after retries). */
+function kafkaErrorType(error: unknown): string | undefined {
   const { type, originalError, cause } = error as {
     type?: string;
     originalError?: { type?: string };
     cause?: { type?: string };
   };
-  const kind = type ?? originalError?.type ?? cause?.type;
+  return type ?? originalError?.type ?? cause?.type;
+}
+
+function classify(error: unknown): TributaryError {
+  const kind = kafkaErrorType(error);
   if (kind === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return new TributaryError(
       'infra.unavailable',
@@ -125,6 +128,9 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
       try {
         return await readMaxMessageBytes(kafka, topics);
       } catch (error) {
+        // Without DescribeConfigs rights the limits are unknown (the caller's fallback applies); any other
+        // failure is the broker's, transient, and fails the session like a failed send would.
+        if (kafkaErrorType(error)?.endsWith('_AUTHORIZATION_FAILED')) return new Map();
         throw classify(error);
       }
     },

@@ -3,8 +3,8 @@ import type { Publisher } from '../publisher';
 
 /**
  * Each topic's `max.message.bytes`, read from the broker once per session (a limit raised by an operator is
- * seen by the next session). A topic the broker does not report, or a failed lookup (no DescribeConfigs
- * right), takes the RELAY_MAX_MESSAGE_BYTES fallback; a failed lookup is tried again at the next batch.
+ * seen by the next session). A topic the broker does not report (no DescribeConfigs right) takes the
+ * RELAY_MAX_MESSAGE_BYTES fallback; an unreachable broker fails the lookup, and with it the session.
  */
 export interface TopicLimits {
   /** Reads the limits of topics not seen yet in this session. */
@@ -19,16 +19,15 @@ export function topicLimits(publisher: Publisher, fallbackBytes: number, logger:
     async load(topics) {
       const missing = [...new Set(topics)].filter((topic) => !known.has(topic));
       if (missing.length === 0) return;
-      let read: Map<string, number>;
-      try {
-        read = await publisher.maxMessageBytes(missing);
-      } catch (error) {
-        // Not kept: the next batch asks again (the broker may have been unreachable for a moment).
+      // A broker that cannot be reached fails the session (retried with backoff): guessing a limit then could
+      // send a record the topic refuses, which stops the relay.
+      const read = await publisher.maxMessageBytes(missing);
+      const unreported = missing.filter((topic) => !read.has(topic));
+      if (unreported.length > 0) {
         logger.warn(
-          { err: (error as Error).message, topics: missing, fallbackBytes },
-          "could not read the topics' max.message.bytes; using RELAY_MAX_MESSAGE_BYTES",
+          { topics: unreported, fallbackBytes },
+          "the broker did not report these topics' max.message.bytes (DescribeConfigs denied?); using RELAY_MAX_MESSAGE_BYTES",
         );
-        return;
       }
       for (const topic of missing) known.set(topic, read.get(topic) ?? fallbackBytes);
     },
