@@ -126,4 +126,59 @@ describe('relay dead letters and parking', () => {
       await dropSlotWhenInactive(fx.pool, config.relaySlot);
     }
   });
+
+  it('skip marks the dead letter skipped and publishes the parked records in order; the aggregate then flows again', async () => {
+    const label = 'dlqskip';
+    const config = fx.configWith({
+      RELAY_SLOT: relaySlotName(fx.env.name, label),
+      TOPIC_PREFIX: `${fx.env.config.topicPrefix}${label}.`,
+      RELAY_METRICS_PORT: '0',
+      RELAY_HEARTBEAT_MS: '500',
+    });
+    const topic = `${config.topicPrefix}${streamType}`;
+    const kafka = fx.env.kafka();
+    await ensureTopics(kafka, [topic], config.kafkaTopicPartitions);
+    await setLimit(kafka, topic, 4096);
+    const relay = startRelay(config);
+    try {
+      await relay.started();
+      const a = `a-${randomUUID()}`;
+      const inputs = [one(a, 10), one(a, 20_000), one(a, 10), one(a, 10)];
+      for (const input of inputs) await fx.store.append(input);
+      const [a1, aBig, a2, a3] = inputs.map(idOf);
+      const open = await eventually('the dead letter', async () => {
+        const rows = await listDeadLetters(pgExecutor(fx.pool), config.relaySlot);
+        return rows.length === 1 && rows[0]!.parked === 2 ? rows : undefined;
+      });
+      const publisher = kafkaPublisher({
+        brokers: config.kafkaBrokers,
+        clientId: 'dlq-test',
+        compression: 'none',
+      });
+      await publisher.connect();
+      try {
+        await expect(
+          resolveDeadLetter(fx.pool, publisher, { slot: config.relaySlot, id: open[0]!.id, action: 'skip' }),
+        ).resolves.toBe(2);
+      } finally {
+        await publisher.disconnect();
+      }
+      const after = one(a, 10);
+      await fx.store.append(after);
+      const all = await readUntilAll(kafka, [topic], [a1!, a2!, a3!, idOf(after)]);
+      expect(inOrder(all, a)).toEqual([a1, a2, a3, idOf(after)]);
+      const statuses = await fx.pool.query<{ event_id: string; status: string }>(
+        `select event_id, status from relay_dead_letters where slot = $1 order by id`,
+        [config.relaySlot],
+      );
+      expect(statuses.rows).toEqual([
+        { event_id: aBig, status: 'skipped' },
+        { event_id: a2, status: 'replayed' },
+        { event_id: a3, status: 'replayed' },
+      ]);
+    } finally {
+      await relay.stop().catch(() => undefined);
+      await dropSlotWhenInactive(fx.pool, config.relaySlot);
+    }
+  });
 });
