@@ -136,7 +136,7 @@ class ReplicationSession {
       'replication session started',
     );
     try {
-      for (const [key, id] of await this.deps.deadLetters.open()) this.screen.open.set(key, id);
+      for (const [key, ref] of await this.deps.deadLetters.open()) this.screen.open.set(key, ref);
       await this.publishUntilStopped(stop);
     } catch (error) {
       this.fail(error);

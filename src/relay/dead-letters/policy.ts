@@ -1,5 +1,6 @@
 import type { KafkaRecord } from '../cloudevent';
 import { recordSize } from '../kafka-record-encoding';
+import { parseLsn } from '../lsn';
 
 /**
  * What the relay does with each record of a batch before sending it: publish it, dead-letter it (Kafka would
@@ -29,6 +30,8 @@ export function fitsTopic(recordBytes: number, maxMessageBytes: number): boolean
 
 /** One record to decide on: what the session knows about it. */
 export interface Candidate {
+  /** The entry's WAL position. */
+  lsn: string;
   aggregateType: string | undefined;
   aggregateId: string | undefined;
   topic: string | undefined;
@@ -45,25 +48,35 @@ export type Decision =
   /** `blocker` is the aggregate's open dead letter: an id already stored, or the index of a dead letter in this batch. */
   | { kind: 'park'; blocker: { id: string } | { index: number } };
 
+/** An aggregate's open dead letter: its id and WAL position. */
+export interface OpenRef {
+  id: string;
+  lsn: bigint;
+}
+
 /** The key parking is done by: one aggregate. */
 export function aggregateKey(type: string | undefined, id: string | undefined): string | undefined {
   return type === undefined || id === undefined ? undefined : `${type}\u0000${id}`;
 }
 
 /**
- * Decides each candidate in order. `open` maps an aggregate key to its open dead letter's id; an aggregate
- * dead-lettered in this batch parks its later records of the batch behind that one.
+ * Decides each candidate in order. `open` maps an aggregate key to its open dead letter; an aggregate
+ * dead-lettered in this batch parks its later records of the batch behind that one. Only records after the
+ * dead letter in the WAL are parked: a session that re-reads from before it (after a failed send) publishes
+ * the earlier ones again (duplicates, in order) and finds the dead letter itself already recorded.
  */
 export function decide(
   candidates: readonly Candidate[],
   maxMessageBytes: (topic: string) => number,
-  open: ReadonlyMap<string, string>,
+  open: ReadonlyMap<string, OpenRef>,
 ): Decision[] {
   const openHere = new Map<string, number>();
   return candidates.map((candidate, index): Decision => {
     const key = aggregateKey(candidate.aggregateType, candidate.aggregateId);
     const stored = key === undefined ? undefined : open.get(key);
-    if (stored !== undefined) return { kind: 'park', blocker: { id: stored } };
+    if (stored !== undefined && parseLsn(candidate.lsn) > stored.lsn) {
+      return { kind: 'park', blocker: { id: stored.id } };
+    }
     const here = key === undefined ? undefined : openHere.get(key);
     if (here !== undefined) return { kind: 'park', blocker: { index: here } };
     const reason = refusal(candidate, maxMessageBytes);

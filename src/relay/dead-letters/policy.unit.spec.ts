@@ -15,9 +15,11 @@ const record = (valueBytes: number): KafkaRecord => ({
   headers: { ce_id: 'e1', ce_type: 'OrderPlaced' },
 });
 
+let position = 0x100;
 const candidate = (aggregateId: string, valueBytes: number, topic = 't.order'): Candidate => {
   const r = record(valueBytes);
-  return { aggregateType: 'order', aggregateId, topic, record: r, bytes: recordSizeBytes(r) };
+  const lsn = `0/${(position++).toString(16)}`;
+  return { lsn, aggregateType: 'order', aggregateId, topic, record: r, bytes: recordSizeBytes(r) };
 };
 
 const limit = (bytes: number) => () => bytes;
@@ -61,7 +63,7 @@ describe('decide', () => {
   });
 
   it('parks behind a dead letter stored by an earlier batch, even a record that would fit', () => {
-    const open = new Map([['order\u0000a', '42']]);
+    const open = new Map([['order\u0000a', { id: '42', lsn: 0x10n }]]);
     expect(decide([candidate('a', 10), candidate('b', 10)], limit(2000), open)).toEqual([
       { kind: 'park', blocker: { id: '42' } },
       { kind: 'publish' },
@@ -70,6 +72,7 @@ describe('decide', () => {
 
   it('dead-letters an entry that could not be encoded, with why', () => {
     const invalid: Candidate = {
+      lsn: '0/1',
       aggregateType: 'order',
       aggregateId: 'a',
       topic: 't.order',
@@ -85,6 +88,7 @@ describe('decide', () => {
 
   it('an entry without an aggregate parks nothing after it', () => {
     const orphan: Candidate = {
+      lsn: '0/1',
       aggregateType: undefined,
       aggregateId: undefined,
       topic: undefined,
@@ -92,6 +96,14 @@ describe('decide', () => {
       bytes: 0,
     };
     expect(decide([orphan, candidate('a', 10)], limit(2000), new Map())[1]).toEqual({ kind: 'publish' });
+  });
+
+  it('a session re-reading from before its dead letter publishes the earlier records again and parks none of them', () => {
+    const open = new Map([['order\u0000a', { id: '42', lsn: 0xffff_ffffn }]]);
+    expect(decide([candidate('a', 10), candidate('a', 5000)], limit(2000), open)).toEqual([
+      { kind: 'publish' },
+      expect.objectContaining({ kind: 'dead-letter' }),
+    ]);
   });
 });
 

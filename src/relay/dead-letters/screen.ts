@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { KafkaRecord } from '../cloudevent';
 import type { RelayMetrics } from '../metrics';
 import type { TopicLimits } from './limits';
-import { aggregateKey, decide, type Candidate, type Decision } from './policy';
+import { parseLsn } from '../lsn';
+import { aggregateKey, decide, type Candidate, type Decision, type OpenRef } from './policy';
 import type { DeadLetterRow, DeadLetterStore } from './store';
 
 /**
@@ -13,7 +14,6 @@ import type { DeadLetterRow, DeadLetterStore } from './store';
 
 /** One record of a batch, in WAL order. */
 export interface Item extends Candidate {
-  lsn: string;
   commitLsn: string;
   eventId: string | undefined;
   streamVersion: number | undefined;
@@ -25,7 +25,7 @@ export interface ScreenContext {
   store: DeadLetterStore;
   limits: TopicLimits;
   /** The session's open dead letters by aggregate key; kept current by `screen`. */
-  open: Map<string, string>;
+  open: Map<string, OpenRef>;
   metrics: RelayMetrics;
   logger: Logger;
 }
@@ -40,7 +40,8 @@ export async function screen(items: Item[], ctx: ScreenContext): Promise<Item[]>
   ];
   const ids = await ctx.store.record(blockers, (stillOpen) => {
     // A blocker resolved by an operator since the session read it no longer parks anything.
-    for (const [key, id] of ctx.open) if (blockers.includes(id) && !stillOpen.has(id)) ctx.open.delete(key);
+    for (const [key, { id }] of ctx.open)
+      if (blockers.includes(id) && !stillOpen.has(id)) ctx.open.delete(key);
     decisions = decide(items, limit, ctx.open);
     return deadLetterRows(items, decisions);
   });
@@ -103,7 +104,7 @@ function account(items: Item[], decisions: Decision[], ids: string[], ctx: Scree
     }
     ctx.metrics.deadLetters.inc({ kind: decision.reason.startsWith('invalid') ? 'invalid' : 'too_large' });
     const key = aggregateKey(item.aggregateType, item.aggregateId);
-    if (key !== undefined) ctx.open.set(key, id);
+    if (key !== undefined) ctx.open.set(key, { id, lsn: parseLsn(item.lsn) });
     ctx.logger.error(
       { deadLetter: id, lsn: item.lsn, eventId: item.eventId, topic: item.topic, reason: decision.reason },
       "a record Kafka will never accept went to relay_dead_letters; its aggregate's later records are parked until `tributary relay dead-letters replay|skip`",

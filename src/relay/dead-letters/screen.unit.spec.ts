@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { relayMetrics } from '../metrics';
-import { recordSizeBytes } from './policy';
+import { recordSizeBytes, type OpenRef } from './policy';
 import { screen, type Item, type ScreenContext } from './screen';
 import type { DeadLetterRow, DeadLetterStore } from './store';
 
@@ -41,7 +41,7 @@ const item = (aggregateId: string, valueBytes: number, n: number): Item => {
   };
 };
 
-const context = (store: DeadLetterStore, open = new Map<string, string>()): ScreenContext => ({
+const context = (store: DeadLetterStore, open = new Map<string, OpenRef>()): ScreenContext => ({
   store,
   limits: { load: async () => undefined, get: () => 2_000 },
   open,
@@ -62,12 +62,12 @@ describe('screen', () => {
       ['e2', undefined],
       ['e4', { id: '100' }],
     ]);
-    expect(ctx.open.get('order\u0000a')).toBe('100');
+    expect(ctx.open.get('order\u0000a')).toEqual({ id: '100', lsn: 2n });
   });
 
   it('sends nothing of a parked aggregate in later batches while its dead letter is open', async () => {
     const { store, rows } = memoryStore();
-    const ctx = context(store, new Map([['order\u0000a', '7']]));
+    const ctx = context(store, new Map([['order\u0000a', { id: '7', lsn: 1n }]]));
     const sent = await screen([item('a', 10, 5), item('b', 10, 6)], ctx);
     expect(sent.map((i) => i.eventId)).toEqual(['e6']);
     expect(rows[0]).toMatchObject({ eventId: 'e5', blockedBy: { id: '7' } });
@@ -75,7 +75,7 @@ describe('screen', () => {
 
   it('publishes again once an operator resolved the dead letter (found not open when locked)', async () => {
     const { store, rows } = memoryStore(new Set(['7']));
-    const ctx = context(store, new Map([['order\u0000a', '7']]));
+    const ctx = context(store, new Map([['order\u0000a', { id: '7', lsn: 1n }]]));
     const sent = await screen([item('a', 10, 5), item('b', 10, 6)], ctx);
     expect(sent.map((i) => i.eventId)).toEqual(['e5', 'e6']);
     expect(rows).toEqual([]);

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { pgExecutor, type Executor } from '../../db/executor';
-import { aggregateKey } from './policy';
+import { parseLsn } from '../lsn';
+import { aggregateKey, type OpenRef } from './policy';
 
 /**
  * The relay's writes to `relay_dead_letters` (its only writable table). A batch's dead letters and parked
@@ -28,7 +29,7 @@ export interface DeadLetterRow {
 
 export interface DeadLetterStore {
   /** The open dead letters of the slot, by aggregate key (see `aggregateKey`). */
-  open(): Promise<Map<string, string>>;
+  open(): Promise<Map<string, OpenRef>>;
   /**
    * In one transaction: which of `blockers` are still open (locked until commit), then `write(stillOpen)`'s rows.
    * Returns the ids of the rows written, in order (a row already there from an earlier read keeps its id).
@@ -37,7 +38,7 @@ export interface DeadLetterStore {
 }
 
 export const SELECT_OPEN_SQL = `
-  select id::text as id, aggregate_type, aggregate_id from relay_dead_letters
+  select id::text as id, lsn::text as lsn, aggregate_type, aggregate_id from relay_dead_letters
   where slot = $1 and status = 'parked' and blocked_by is null and aggregate_id is not null`;
 
 export const LOCK_OPEN_SQL = `
@@ -57,11 +58,18 @@ export const INSERT_SQL = `
 export function deadLetterStore(pool: Pool, slot: string): DeadLetterStore {
   return {
     async open() {
-      const rows = await pgExecutor(pool).query<{ id: string; aggregate_type: string; aggregate_id: string }>(
-        SELECT_OPEN_SQL,
-        [slot],
+      const rows = await pgExecutor(pool).query<{
+        id: string;
+        lsn: string;
+        aggregate_type: string;
+        aggregate_id: string;
+      }>(SELECT_OPEN_SQL, [slot]);
+      return new Map(
+        rows.map((row) => [
+          aggregateKey(row.aggregate_type, row.aggregate_id)!,
+          { id: row.id, lsn: parseLsn(row.lsn) },
+        ]),
       );
-      return new Map(rows.map((row) => [aggregateKey(row.aggregate_type, row.aggregate_id)!, row.id]));
     },
     async record(blockers, write) {
       const client = await pool.connect();
