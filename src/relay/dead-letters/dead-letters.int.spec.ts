@@ -181,4 +181,42 @@ describe('relay dead letters and parking', () => {
       await dropSlotWhenInactive(fx.pool, config.relaySlot);
     }
   });
+
+  it('a restarted relay keeps the aggregate parked behind its open dead letter', async () => {
+    const label = 'dlqrestart';
+    const config = fx.configWith({
+      RELAY_SLOT: relaySlotName(fx.env.name, label),
+      TOPIC_PREFIX: `${fx.env.config.topicPrefix}${label}.`,
+      RELAY_METRICS_PORT: '0',
+      RELAY_HEARTBEAT_MS: '500',
+    });
+    const topic = `${config.topicPrefix}${streamType}`;
+    const kafka = fx.env.kafka();
+    await ensureTopics(kafka, [topic], config.kafkaTopicPartitions);
+    await setLimit(kafka, topic, 4096);
+    const a = `a-${randomUUID()}`;
+    const parkedCount = (count: number) =>
+      eventually(`${count} parked`, async () => {
+        const rows = await listDeadLetters(pgExecutor(fx.pool), config.relaySlot);
+        return rows.length === 1 && rows[0]!.parked === count ? rows : undefined;
+      });
+    let relay = startRelay(config);
+    try {
+      await relay.started();
+      await fx.store.append(one(a, 20_000));
+      await fx.store.append(one(a, 10));
+      await parkedCount(1);
+      await relay.stop();
+      relay = startRelay(config);
+      await relay.started();
+      const b = one(`b-${randomUUID()}`, 10);
+      await fx.store.append(one(a, 10));
+      await fx.store.append(b);
+      await readUntilAll(kafka, [topic], [idOf(b)]);
+      await parkedCount(2);
+    } finally {
+      await relay.stop().catch(() => undefined);
+      await dropSlotWhenInactive(fx.pool, config.relaySlot);
+    }
+  });
 });
