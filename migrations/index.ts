@@ -6,6 +6,7 @@ import { ApiKeys1763900000010 } from './1763900000010-ApiKeys';
 import { LeastPrivilege1763900000020 } from './1763900000020-LeastPrivilege';
 import { IdempotencyScope1763900000030 } from './1763900000030-IdempotencyScope';
 import { PaymentsByOrder1763900000031 } from './1763900000031-PaymentsByOrder';
+import { RelayParking1763900000032 } from './1763900000032-RelayParking';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   LeastPrivilege1763900000020,
   IdempotencyScope1763900000030,
   PaymentsByOrder1763900000031,
+  RelayParking1763900000032,
 ];

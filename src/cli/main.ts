@@ -44,6 +44,9 @@ commands:
   relay status                   slot position, lag and warnings
   relay slot create              create the slot now (setup does; before the first write)
   relay slot drop                drop the relay's replication slot (decommissioning)
+  relay dead-letters list        records the relay could not publish, with how many each parks
+  relay dead-letters replay ID   publish a dead letter and its parked records in order, mark them resolved
+  relay dead-letters skip ID     mark a dead letter skipped and publish the records parked behind it
   project search|reporting       run a projector (Kafka consumer group) until SIGINT/SIGTERM
   rebuild search|reporting       rebuild a read model from the event store, then swap it in (no downtime)
   dead-letters list [--projector P] [--status parked|replayed] [--aggregate ID]

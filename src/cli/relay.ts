@@ -11,7 +11,9 @@ import {
   dropSlot,
   ensureSlot,
   kafkaPublisher,
+  listDeadLetters,
   relayMetrics,
+  resolveDeadLetter,
   runRelay,
   serveMetrics,
   slotStatus,
@@ -37,6 +39,7 @@ export async function relayCommand(
     { queryTimeoutMs: 30_000 },
   );
   try {
+    if (args[0] === 'dead-letters') return await deadLettersCommand(config, pool, args.slice(1), say);
     switch (args.join(' ')) {
       case '':
         return await run(config, pool, logger);
@@ -59,7 +62,7 @@ export async function relayCommand(
       default:
         throw new TributaryError(
           'input.invalid',
-          `unknown relay command '${args.join(' ')}': expected status, slot create or slot drop`,
+          `unknown relay command '${args.join(' ')}': expected status, slot create, slot drop or dead-letters`,
         );
     }
   } finally {
@@ -95,4 +98,45 @@ async function run(config: Config, pool: Pool, logger: Logger): Promise<number> 
     stop.release();
     server?.close();
   }
+}
+
+/** `relay dead-letters list`, `relay dead-letters replay <id>`, `relay dead-letters skip <id>`. */
+async function deadLettersCommand(
+  config: Config,
+  pool: Pool,
+  args: string[],
+  say: (line: string) => void,
+): Promise<number> {
+  const [action, id] = args;
+  if (action === 'list' && id === undefined) {
+    const open = await listDeadLetters(pgExecutor(pool), config.relaySlot);
+    if (open.length === 0) say(`no open dead letters on slot ${config.relaySlot}`);
+    for (const d of open) {
+      say(
+        `${d.id}  ${d.createdAt.toISOString()}  lsn ${d.lsn}  ${d.aggregate ?? '(no aggregate)'}  ${d.topic ?? '-'}  parked ${d.parked}  ${d.reason}`,
+      );
+    }
+    return 0;
+  }
+  if ((action === 'replay' || action === 'skip') && id !== undefined && /^\d+$/.test(id)) {
+    const publisher = kafkaPublisher({
+      brokers: config.kafkaBrokers,
+      clientId: `tributary-relay-${config.relaySlot}-dead-letters`,
+      compression: config.kafkaCompression,
+    });
+    await publisher.connect();
+    try {
+      const published = await resolveDeadLetter(pool, publisher, { slot: config.relaySlot, id, action });
+      say(
+        `dead letter ${id} ${action === 'replay' ? 'replayed' : 'skipped'}: ${published} record(s) published`,
+      );
+      return 0;
+    } finally {
+      await publisher.disconnect();
+    }
+  }
+  throw new TributaryError(
+    'input.invalid',
+    `unknown relay dead-letters command '${args.join(' ')}': expected list, replay <id> or skip <id>`,
+  );
 }

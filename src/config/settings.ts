@@ -319,6 +319,12 @@ export const settings = {
     p.integer(1, 10_000_000),
     'Events decoded but not yet published above which the relay stops reading the WAL (backpressure).',
   ),
+  relayMaxMessageBytes: setting(
+    'RELAY_MAX_MESSAGE_BYTES',
+    '1048588',
+    p.integer(1024, 1_000_000_000),
+    "A topic's max.message.bytes when the broker does not report it (no DescribeConfigs right): records larger than this are dead-lettered instead of sent.",
+  ),
   relayHeartbeatMs: setting(
     'RELAY_HEARTBEAT_MS',
     '10000',

@@ -12,3 +12,5 @@ export { toCloudEvent, toKafkaMessage } from './cloudevent';
 export type { CloudEventOptions, KafkaContentMode } from './cloudevent';
 export type { TopicRouter } from './routing';
 export { HEARTBEAT_PREFIX } from './transaction-buffer';
+export { listDeadLetters, resolveDeadLetter } from './dead-letters/resolve';
+export type { OpenDeadLetter } from './dead-letters/resolve';

@@ -72,6 +72,24 @@ function sizeOfHeaders(pairs: [string, HeaderValue][]): number {
   return size;
 }
 
+/** The bytes `encodeRecord` writes for a record, computed without writing them. */
+export function recordSize({
+  offsetDelta = 0,
+  timestampDelta = 0,
+  key,
+  value,
+  headers = {},
+}: RecordFields): number {
+  const sizeOfBody =
+    1 +
+    Encoder.sizeOfVarLong(timestampDelta) +
+    Encoder.sizeOfVarInt(offsetDelta) +
+    Encoder.sizeOfVarIntBytes(key) +
+    Encoder.sizeOfVarIntBytes(value) +
+    sizeOfHeaders(headerPairs(headers));
+  return Encoder.sizeOfVarInt(sizeOfBody) + sizeOfBody;
+}
+
 /** One record, encoded as kafkajs's record v0 encodes it, into a single buffer. */
 export function encodeRecord({
   offsetDelta = 0,

@@ -22,6 +22,12 @@ export function relayMetrics() {
       labelNames: ['kind'],
       registers: [registry],
     }),
+    deadLetters: new Counter({
+      name: 'tributary_relay_dead_letters_total',
+      help: 'Records written to relay_dead_letters instead of Kafka: too_large, invalid, or parked behind one',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     reconnects: new Counter({
       name: 'tributary_relay_reconnects_total',
       help: 'Replication sessions restarted after an error',

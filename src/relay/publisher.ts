@@ -1,4 +1,12 @@
-import { CompressionTypes, Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
+import {
+  CompressionTypes,
+  ConfigResourceTypes,
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Message,
+  type Producer,
+} from 'kafkajs';
 import { TributaryError } from '../errors';
 import { installRecordEncoder } from './kafka-record-encoding';
 
@@ -17,6 +25,8 @@ export interface Publisher {
   connect(): Promise<void>;
   /** Resolves once Kafka acknowledged every message (acks=all); rejects otherwise. */
   publish(batch: TopicMessages[]): Promise<void>;
+  /** Each topic's `max.message.bytes` as the broker reports it (topics it does not report are left out). */
+  maxMessageBytes(topics: string[]): Promise<Map<string, number>>;
   disconnect(): Promise<void>;
 }
 
@@ -27,26 +37,32 @@ export interface KafkaPublisherOptions {
   compression: 'none' | 'gzip';
 }
 
-/** Kafka errors that no retry will fix: the relay stops instead of skipping the event. */
+/**
+ * Kafka errors that no retry will fix. The relay checks each record's size and validity before sending and
+ * dead-letters what Kafka would refuse, so one of these means a broker limit the check did not know (a
+ * broker-wide `message.max.bytes` below the topic's): the relay stops rather than skip. Authorization errors
+ * are not here: a missing ACL is fixed by an operator, and the relay retries (logging each failure) until then.
+ */
 const FATAL_KAFKA_ERRORS = new Set([
   'MESSAGE_TOO_LARGE',
   'RECORD_LIST_TOO_LARGE',
   'INVALID_TOPIC_EXCEPTION',
-  'TOPIC_AUTHORIZATION_FAILED',
-  'CLUSTER_AUTHORIZATION_FAILED',
   'INVALID_RECORD',
   'UNSUPPORTED_VERSION',
 ]);
 
-function classify(error: unknown): TributaryError {
-  // kafkajs puts the broker's error code on the error, or on the one it wraps: `originalError`, or `cause` when
-  // it gave up retrying (KafkaJSNumberOfRetriesExceeded).
+/** The broker's error code on a kafkajs error, or on the one it wraps (`originalError`, or `cause` after retries). */
+function kafkaErrorType(error: unknown): string | undefined {
   const { type, originalError, cause } = error as {
     type?: string;
     originalError?: { type?: string };
     cause?: { type?: string };
   };
-  const kind = type ?? originalError?.type ?? cause?.type;
+  return type ?? originalError?.type ?? cause?.type;
+}
+
+function classify(error: unknown): TributaryError {
+  const kind = kafkaErrorType(error);
   if (kind === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return new TributaryError(
       'infra.unavailable',
@@ -108,10 +124,44 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
         throw classify(error);
       }
     },
+    async maxMessageBytes(topics) {
+      try {
+        return await readMaxMessageBytes(kafka, topics);
+      } catch (error) {
+        // Without DescribeConfigs rights the limits are unknown (the caller's fallback applies); any other
+        // failure is the broker's, transient, and fails the session like a failed send would.
+        if (kafkaErrorType(error)?.endsWith('_AUTHORIZATION_FAILED')) return new Map();
+        throw classify(error);
+      }
+    },
     async disconnect() {
       // Called after a failed session, whose error is being handled: this producer is discarded either way.
       await producer?.disconnect().catch(() => undefined);
       producer = undefined;
     },
   };
+}
+
+/** Each topic's `max.message.bytes` through a short-lived admin client (DescribeConfigs on the topics). */
+async function readMaxMessageBytes(kafka: Kafka, topics: string[]): Promise<Map<string, number>> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const described = await admin.describeConfigs({
+      resources: topics.map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['max.message.bytes'],
+      })),
+      includeSynonyms: false,
+    });
+    const limits = new Map<string, number>();
+    for (const resource of described.resources) {
+      const value = resource.configEntries.find((entry) => entry.configName === 'max.message.bytes');
+      if (resource.errorCode === 0 && value) limits.set(resource.resourceName, Number(value.configValue));
+    }
+    return limits;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

@@ -11,13 +11,14 @@ import type { TopicRouter } from './routing';
 import { runSession } from './session';
 import { slotStatus, terminateStaleReader } from './slot';
 import { sleep } from '../util';
+import { deadLetterStore } from './dead-letters/store';
 
 /**
  * The relay process: wait for the slot's lock (hot standby), then run replication sessions on the slot and
  * publication `tributary setup` created (the relay creates neither: it needs no DDL), starting a new one
- * from the confirmed position after any retriable failure with capped exponential backoff. A failure no
- * retry can fix (an entry Kafka will never accept, an unreadable committed entry, a missing slot) ends the
- * relay with that error: nothing is ever skipped.
+ * from the confirmed position after any retriable failure with capped exponential backoff. A record Kafka
+ * will never accept (too large for its topic, unreadable) goes to relay_dead_letters and parks its aggregate
+ * (src/relay/dead-letters); a failure no retry can fix (a missing slot) ends the relay: nothing is skipped.
  */
 
 export interface RelayDeps {
@@ -64,6 +65,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
 /** Streams sessions while this relay holds the lock (until `active` aborts). */
 async function runWhileActive(deps: RelayDeps, lockBackendPid: number, active: AbortSignal): Promise<void> {
   const executor = pgExecutor(deps.pool);
+  const deadLetters = deadLetterStore(deps.pool, deps.config.relaySlot);
   const timers: NodeJS.Timeout[] = [];
   let backoffMs = BACKOFF_START_MS;
   try {
@@ -76,7 +78,7 @@ async function runWhileActive(deps: RelayDeps, lockBackendPid: number, active: A
         // duplicate of different messages and dropped. A new producer id starts from a clean slate.
         await deps.publisher.connect();
         if (timers.length === 0) timers.push(...background(deps));
-        await runSession(sessionSettings(deps, startLsn), deps, active);
+        await runSession(sessionSettings(deps, startLsn), { ...deps, deadLetters }, active);
         backoffMs = BACKOFF_START_MS;
       } catch (error) {
         backoffMs = await backOffAfter(error, deps, { backoffMs, sessionStarted, active });
@@ -135,6 +137,7 @@ function sessionSettings({ config, router }: RelayDeps, startLsn: string) {
     },
     contentMode: config.cloudEventMode,
     router: router ?? topicPerAggregateType(config.topicPrefix),
+    maxMessageBytesFallback: config.relayMaxMessageBytes,
   };
 }
 

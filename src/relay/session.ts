@@ -12,6 +12,9 @@ import type { TopicRouter } from './routing';
 import { TransactionBuffer, type CompletedTransaction, type RelayEntry } from './transaction-buffer';
 import { prepareBatch, publishBatch, takeBatch, type Prepared, type Queued } from './batch';
 import { receiveWatchdog } from './watchdog';
+import { topicLimits } from './dead-letters/limits';
+import type { ScreenContext } from './dead-letters/screen';
+import type { DeadLetterStore } from './dead-letters/store';
 
 /**
  * One replication session: stream the slot from the position PostgreSQL last confirmed, publish each
@@ -41,12 +44,16 @@ export interface SessionSettings {
   cloudEvents: CloudEventOptions;
   contentMode: KafkaContentMode;
   router: TopicRouter;
+  /** A topic's max.message.bytes when the broker does not report it. */
+  maxMessageBytesFallback: number;
 }
 
 export interface SessionDeps {
   publisher: Publisher;
   logger: Logger;
   metrics: RelayMetrics;
+  /** Where records Kafka will never accept, and those parked behind them, are written. */
+  deadLetters: DeadLetterStore;
 }
 
 /** The part of the library's connection we pause and resume (it does the same for its own flow control). */
@@ -78,6 +85,7 @@ class ReplicationSession {
   private readonly queue: Queued[] = [];
   private readonly encode: (entry: RelayEntry) => KafkaRecord;
   private readonly service: LogicalReplicationService;
+  private readonly screen: ScreenContext;
   private queuedEntries = 0;
   private paused = false;
   private stopping = false;
@@ -94,6 +102,13 @@ class ReplicationSession {
     this.tracker = new AckTracker({ confirmedLsn: parseLsn(settings.startLsn) });
     this.acknowledged = parseLsn(settings.startLsn);
     this.encode = kafkaEncoder(settings.cloudEvents, settings.contentMode);
+    this.screen = {
+      store: deps.deadLetters,
+      limits: topicLimits(deps.publisher, settings.maxMessageBytesFallback, deps.logger),
+      open: new Map(),
+      metrics: deps.metrics,
+      logger: deps.logger,
+    };
     this.service = new LogicalReplicationService(
       { connectionString: settings.connectionString },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
@@ -121,6 +136,7 @@ class ReplicationSession {
       'replication session started',
     );
     try {
+      for (const [key, ref] of await this.deps.deadLetters.open()) this.screen.open.set(key, ref);
       await this.publishUntilStopped(stop);
     } catch (error) {
       this.fail(error);
@@ -181,14 +197,6 @@ class ReplicationSession {
 
   /** Queues a committed transaction for the publishing loop; stops reading while the queue is full. */
   private enqueue(done: CompletedTransaction): void {
-    if (done.invalid.length > 0) {
-      const first = done.invalid[0]!;
-      throw new TributaryError(
-        'input.invalid',
-        `committed outbox entry at ${first.lsn} cannot be published (${first.reason}); the relay stops rather than skip it`,
-        { retriable: false, details: { invalid: done.invalid.length, xid: done.xid } },
-      );
-    }
     this.queue.push({ transaction: done, handle: this.tracker.begin(done.commitEndLsn) });
     this.queuedEntries += done.entries.length;
     this.deps.metrics.inFlight.set(this.queuedEntries);
@@ -240,7 +248,7 @@ class ReplicationSession {
       }
       const current = next;
       next = undefined;
-      const sending = publishBatch(current, this.deps);
+      const sending = publishBatch(current, { ...this.deps, screen: this.screen });
       // Awaited below; until then a rejection must not count as unhandled (Node would end the process).
       sending.catch(() => undefined);
       // Let the client put the request on the wire before this thread encodes again.

@@ -56,7 +56,9 @@ export interface CompletedTransaction {
   commitTime: Date;
   /** In WAL order. */
   entries: RelayEntry[];
-  /** Committed entries that cannot be published; non-empty means the relay must stop. */
+  /** The WAL position of each entry of `entries` (same order): a dead letter is recorded once per position. */
+  entryLsns: string[];
+  /** Committed entries that cannot be published as they are: the relay dead-letters them. */
   invalid: InvalidEntry[];
 }
 
@@ -74,6 +76,7 @@ interface OpenTransaction {
   commitLsn: string | null;
   commitTime: Date;
   entries: RelayEntry[];
+  entryLsns: string[];
   invalid: InvalidEntry[];
 }
 
@@ -126,6 +129,7 @@ export class TransactionBuffer {
           commitLsn: message.commitLsn,
           commitTime: toDate(message.commitTime),
           entries: [],
+          entryLsns: [],
           invalid: [],
         };
         return undefined;
@@ -174,6 +178,7 @@ export class TransactionBuffer {
       commitEndLsn: parseLsn(commit.commitEndLsn),
       commitTime: open.commitTime,
       entries: open.entries,
+      entryLsns: open.entryLsns,
       invalid: open.invalid,
     };
   }
@@ -212,7 +217,10 @@ export class TransactionBuffer {
     }
     const result = checkEntry(candidate);
     if (typeof result === 'string') open.invalid.push({ lsn, reason: result, raw });
-    else open.entries.push(result);
+    else {
+      open.entries.push(result);
+      open.entryLsns.push(lsn);
+    }
   }
 
   private openAt(lsn: string): OpenTransaction {

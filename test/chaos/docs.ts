@@ -68,6 +68,8 @@ process's output is in \`/tmp/tributary-chaos/logs/<time>/<scenario>/\`.
 4. **Fault**, after a few seconds of load; the load continues for a few seconds after the fault ends.
 5. **Quiet**: the relay's slot has confirmed the WAL position taken after the load stopped (so everything
    committed is on Kafka), and both projectors' committed offsets reached the order topic's end.
+   A scenario with an operator's step (oversized-record: raise the topic's limit, then
+   \`relay dead-letters replay\`) takes it now, and the pipeline is let go quiet again.
 6. **Verify** (\`verifyPipeline\`): every stored event on Kafka, nothing on Kafka the store does not have,
    per-aggregate order of first deliveries on Kafka, every order's search document and report contribution
    equal to the fold of its events, and the report rows equal to the sums of the contributions (a

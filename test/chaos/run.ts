@@ -142,6 +142,7 @@ async function runScenario(
   track(pipeline);
   let keep = false;
   try {
+    await scenario.prepare?.({ stack, pipeline, say, sleep });
     await pipeline.startAll();
     const load = startLoad({
       baseUrl: pipeline.apiUrl,
@@ -179,6 +180,10 @@ async function runScenario(
     result.recoverMs = recovery?.totalMs;
     result.recoverKafkaMs = recovery?.relayMs;
     result.quietMs = (await pipeline.waitDelivered(lsn, QUIET_TIMEOUT_MS)).deliveredAt - loadEnded;
+    if (scenario.resolve) {
+      await scenario.resolve({ stack, pipeline, say, sleep });
+      await pipeline.waitDelivered(await pipeline.walPosition(), QUIET_TIMEOUT_MS);
+    }
     await pipeline.stopAll();
 
     const report = await pipeline.verify();

@@ -2,6 +2,7 @@ import type { FaultProxy } from './proxy';
 import type { Pipeline } from './pipeline';
 import type { ProcessName } from './processes';
 import type { ChaosStack } from './stack';
+import { OVERSIZED_RECORD } from './oversized';
 
 /**
  * The fault scenarios. Each runs under the same load (see run.ts): a few seconds of warm-up, then `fault`,
@@ -21,6 +22,10 @@ export interface Scenario {
   /** One line for the report: what the fault is. */
   fault: string;
   inject(context: FaultContext): Promise<void>;
+  /** Before the processes start (e.g. a topic setting the scenario needs). */
+  prepare?(context: FaultContext): Promise<void>;
+  /** After the load, once the pipeline is quiet and before `verify`: an operator's fix (e.g. a replay). */
+  resolve?(context: FaultContext): Promise<void>;
   /** Also run the in-process writer of commands that roll back after their append. */
   rollbacks?: boolean;
 }
@@ -117,4 +122,5 @@ export const SCENARIOS: readonly Scenario[] = [
       await sleep(6_000);
     },
   },
+  OVERSIZED_RECORD,
 ];
