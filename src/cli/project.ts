@@ -123,7 +123,7 @@ export async function projectCommand(
         projection: resources.projection,
         contracts: orderContracts(config.cloudEventTypePrefix),
         pool: resources.pool,
-        brokers: config.kafkaBrokers,
+        connection: config,
         groupId: `${config.projectorGroupPrefix}${name}`,
         topics: [orderTopic(config)],
         retryAttempts: config.projectorRetryAttempts,

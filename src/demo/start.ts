@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type Admin } from 'kafkajs';
 import { loadConfig, type Config, type Environment } from '../config';
 import type { Executor } from '../db/executor';
 import { ensureOrdersIndex, ordersAlias, ordersIndexOptions } from '../projections/search';
@@ -9,7 +9,7 @@ import { waitForApi, waitForGroup, waitForRelay } from './pipeline';
 import { demoRoles } from './roles';
 import type { Component, Components } from './processes';
 import { secondsSince } from './wait';
-import { elasticsearchClient } from '../clients';
+import { elasticsearchClient, kafkaClient } from '../clients';
 
 /** Starting the pipeline: what its components would race to create first, then each component, until ready. */
 
@@ -59,11 +59,7 @@ export async function prepareStore(
 ): Promise<PreparedStore> {
   const roles = await demoRoles(config, admin);
   const prepared = { ...environment, ...roles?.settings };
-  const kafka = new Kafka({
-    clientId: 'tributary-setup',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = kafkaClient(config, { clientId: 'tributary-setup' });
   const report = await runSetup(loadConfig(prepared), { kafka });
   const es = elasticsearchClient(config);
   await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config)).finally(() => es.close());
