@@ -116,7 +116,7 @@ export async function projectCommand(
   const stop = stopOnSignal(logger);
   try {
     say(
-      `projector ${name}: consuming ${orderTopic(config)} as ${config.projectorGroupPrefix}${name}; Ctrl-C stops it`,
+      `projector ${name}: consuming ${orderTopic(config)} as ${config.projectorGroupPrefix}${name} (Kafka user ${config.kafkaUsername}); Ctrl-C stops it`,
     );
     await runProjector(
       {

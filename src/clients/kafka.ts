@@ -110,6 +110,10 @@ function describeOne(error: unknown, user: string): string | undefined {
   if (type !== undefined && DENIED[type]) {
     return `Kafka denied ${user} (${type}): the principal User:${user} lacks ${DENIED[type]}; \`tributary setup\` grants the component users theirs`;
   }
+  if (error.name === 'KafkaJSGroupCoordinatorNotFound') {
+    // kafkajs drops the broker's GROUP_AUTHORIZATION_FAILED from FindCoordinator and reports only this.
+    return `Kafka found no coordinator for ${user}'s consumer group, which is what a missing ACL looks like: the principal User:${user} lacks a consumer group ACL (GROUP_AUTHORIZATION_FAILED); \`tributary setup\` grants the component users theirs`;
+  }
   if (UNTRUSTED_CERTIFICATE.test(error.message)) {
     return `Kafka's certificate is not trusted (${error.message}): set KAFKA_CA_FILE to the CA that signed it`;
   }

@@ -588,6 +588,12 @@ export const settings = {
     p.port,
     'Port of the stack Kafka KRaft controller.',
   ),
+  stackKafkaPlaintextPort: setting(
+    'STACK_KAFKA_PLAINTEXT_PORT',
+    '0',
+    p.integer(0, 65535),
+    "For benchmarks that compare with SASL_SSL only (bench/relay.ts): a PLAINTEXT listener on the loopback whose clients are ANONYMOUS, a super user. 0 (default): none, the stack's only client listener is SASL_SSL. Never in a deployment.",
+  ),
   stackKafkaAdvertisedPort: setting(
     'STACK_KAFKA_ADVERTISED_PORT',
     '${STACK_KAFKA_PORT}',

@@ -6,6 +6,7 @@ import { orderTopic } from '../contracts';
 import { runSetup } from '../setup';
 import { requirePortFree } from '../stack/preflight';
 import { waitForApi, waitForGroup, waitForRelay } from './pipeline';
+import { kafkaUserEnv } from './kafka-users';
 import { demoRoles } from './roles';
 import type { Component, Components } from './processes';
 import { secondsSince } from './wait';
@@ -88,11 +89,19 @@ export async function startPipeline(
   const quiet = { ...env, LOG_LEVEL: 'warn' };
   const since = Date.now();
   const api = components.start({ name: 'api', args: ['serve'], env: quiet });
-  const relay = components.start({ name: 'relay', args: ['relay'], env: { ...env, LOG_LEVEL: 'info' } });
+  const relay = components.start({
+    name: 'relay',
+    args: ['relay'],
+    env: { ...env, ...kafkaUserEnv(config, 'relay'), LOG_LEVEL: 'info' },
+  });
   const projectors = PROJECTORS.map((name) => ({
     name,
     groupId: `${config.projectorGroupPrefix}${name}`,
-    component: components.start({ name, args: ['project', name], env: quiet }),
+    component: components.start({
+      name,
+      args: ['project', name],
+      env: { ...quiet, ...kafkaUserEnv(config, name) },
+    }),
   }));
   const baseUrl = `http://${config.httpHost}:${config.httpPort}`;
   const ready = (component: Component, what: string) =>

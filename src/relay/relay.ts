@@ -49,7 +49,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
       logger,
     });
     if (!lock) return;
-    logger.info({ slot }, 'relay is active');
+    logger.info({ slot, kafkaUser: config.kafkaUsername }, 'relay is active');
     try {
       await runWhileActive(deps, lock.backendPid, AbortSignal.any([stop, lock.lost]));
     } finally {

@@ -75,13 +75,16 @@ async function runConnected(options: ProjectorOptions, stop: AbortSignal): Promi
   };
   try {
     for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    // Listening before `run`: a crash while joining the group (a missing group ACL) happens inside it.
+    const stopped = untilStopped(consumer, stop);
+    stopped.catch(() => undefined); // observed below; a crash inside `run` must not be unhandled meanwhile
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
       eachBatch: (payload) => projectBatch(run, payload),
     });
-    await untilStopped(consumer, stop);
+    await stopped;
   } finally {
     // On the way out, stopped or failing with the error being thrown: a failed disconnect changes neither.
     await consumer.disconnect().catch(() => undefined);
