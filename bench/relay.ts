@@ -9,8 +9,13 @@
  *  3. Baseline in the same run: kafkajs alone publishing the same number of pre-encoded CloudEvents with the
  *     relay's producer settings, the ceiling any relay on this client can reach here.
  *
- * Run: npx tsx bench/relay.ts [--backlog=200000] [--latency-rate=5000] [--throughput-rate=15000] [--duration=20]
- *                            [--events-per-tx=20]
+ *  4. Each of these per security mode (`--security`, default `sasl_ssl,plaintext`): the relay over SASL_SSL as
+ *     its own user with its ACLs (the stack's only client listener), and over a PLAINTEXT listener that the
+ *     stack opens only with STACK_KAFKA_PLAINTEXT_PORT, for this comparison.
+ *
+ * Run: STACK_KAFKA_PLAINTEXT_PORT=9094 npm run stack:up, then
+ *      STACK_KAFKA_PLAINTEXT_PORT=9094 npx tsx bench/relay.ts [--backlog=200000] [--latency-rate=5000]
+ *        [--throughput-rate=15000] [--duration=20] [--events-per-tx=20] [--security=sasl_ssl,plaintext]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -18,15 +23,15 @@ import { join } from 'node:path';
 
 import { Client, Pool } from 'pg';
 import { createEventStoreFor } from '../src/commands';
-import type { Config } from '../src/config';
+import { loadConfig, type Config } from '../src/config';
 import { kafkaPublisher, toCloudEvent, toKafkaMessage } from '../src/relay';
 import { benchConfig, freshDatabase } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, table } from './lib/markdown';
-import { givenOptions, numberOption } from './lib/options';
+import { givenOptions, listOption, numberOption } from './lib/options';
 import { processCpuSeconds } from './lib/cpu';
 import { BENCH_EVENT_DATA, BENCH_STREAM_TYPE } from './lib/payload';
-import { ensureTopics } from '../src/setup';
+import { componentAcls, ensureAcls, ensureTopics } from '../src/setup';
 import { sleep } from '../src/util';
 import { kafkaClient } from '../src/clients';
 
@@ -39,6 +44,11 @@ const RELAY_STDOUT = process.env.BENCH_RELAY_STDOUT;
 /** Extra node flags for the relay process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
 const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const EVENTS_PER_TX = numberOption('events-per-tx', 'BENCH_EVENTS_PER_TX', 20);
+/** Which passes to run, in this order (`--security=sasl_ssl,plaintext,sasl_ssl` alternates for noise). */
+const SECURITY = listOption('security', 'BENCH_SECURITY', ['sasl_ssl', 'plaintext'] as const, [
+  'sasl_ssl',
+  'plaintext',
+]);
 const METRICS_PORT = 9471;
 const SLOT = 'bench_relay';
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -56,11 +66,12 @@ async function dropBenchSlot(config: Config): Promise<void> {
 }
 
 /** The relay CLI as a child process (its CPU and memory are what we measure). */
-function startRelay(config: Config, topicPrefix: string): ChildProcess {
+function startRelay(config: Config, topicPrefix: string, security: Record<string, string>): ChildProcess {
   const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
   return spawn(tsx, [...RELAY_NODE_ARGS, join(__dirname, '..', 'src', 'cli', 'main.ts'), 'relay'], {
     env: {
       ...process.env,
+      ...security,
       DATABASE_URL: config.databaseUrl,
       TOPIC_PREFIX: topicPrefix,
       RELAY_SLOT: SLOT,
@@ -174,14 +185,15 @@ async function writeAtRate(
 
 const benchKafka = (config: Config) => kafkaClient(config, { clientId: 'bench-setup' });
 
-async function kafkaBaseline(config: Config, events: number): Promise<number> {
+async function kafkaBaseline(config: Config, admin: Config, events: number): Promise<number> {
   const publisher = kafkaPublisher({
     connection: config,
     clientId: 'bench-baseline',
     compression: 'none',
   });
   const topic = `bench-baseline-${Date.now()}.bench`;
-  await ensureTopics(benchKafka(config), [topic], 6);
+  await ensureTopics(benchKafka(admin), [topic], 6);
+  await ensureAcls(benchKafka(admin), componentAcls(admin, [topic]));
   await publisher.connect();
   const messages = Array.from({ length: 2000 }, (_, i) =>
     toKafkaMessage(
@@ -208,23 +220,24 @@ async function kafkaBaseline(config: Config, events: number): Promise<number> {
   return rate;
 }
 
-async function main(): Promise<void> {
-  const config = benchConfig('bench_relay');
-  const facts = await collectFacts(config, [
-    [
-      'bench',
-      `relay: backlog ${BACKLOG}, live ${LATENCY_RATE} and ${THROUGHPUT_RATE} events/s for ${DURATION_S} s, ${EVENTS_PER_TX} events/tx`,
-    ],
-  ]);
-  await dropBenchSlot(config);
-  await freshDatabase(config);
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 8 });
-  await pool.query(`select pg_create_logical_replication_slot($1, 'pgoutput')`, [SLOT]);
-  const topicPrefix = `bench-relay-${Date.now()}.`;
-  // As `tributary setup` would: the relay creates no topics.
-  await ensureTopics(benchKafka(config), [`${topicPrefix}${BENCH_STREAM_TYPE}`], 6);
+/** How the relay connects in one pass: SASL_SSL as its own user with its ACLs, or the bench-only PLAINTEXT. */
+type Security = 'sasl_ssl' | 'plaintext';
 
-  log(`writing a backlog of ${BACKLOG} events`);
+/** The environment of the relay process (and the settings of this process) for one security mode. */
+function securityEnv(config: Config, security: Security): Record<string, string> {
+  if (security === 'sasl_ssl') return { KAFKA_USERNAME: `${config.kafkaUserPrefix}relay` };
+  if (config.stackKafkaPlaintextPort === 0) {
+    throw new Error(
+      'the PLAINTEXT pass needs the stack started with STACK_KAFKA_PLAINTEXT_PORT (e.g. 9094); or pass --security=sasl_ssl',
+    );
+  }
+  return {
+    KAFKA_SECURITY_PROTOCOL: 'plaintext',
+    KAFKA_BROKERS: `127.0.0.1:${config.stackKafkaPlaintextPort}`,
+  };
+}
+
+async function writeBacklog(pool: Pool, config: Config): Promise<void> {
   const store = createEventStoreFor(config, pool);
   let next = 0;
   await Promise.all(
@@ -244,14 +257,15 @@ async function main(): Promise<void> {
       }
     }),
   );
+}
 
-  log('draining the backlog with the relay');
-  const launcher = startRelay(config, topicPrefix);
-  await sleep(1500);
-  const pid = relayPid(launcher);
+/** The relay process, killed with this process whatever happens. */
+function launchRelay(config: Config, topicPrefix: string, env: Record<string, string>) {
+  const launcher = startRelay(config, topicPrefix, env);
+  const pid = () => relayPid(launcher);
   process.once('exit', () => {
     // Never leave a relay behind, even on a failure (killing the tsx launcher does not stop its child).
-    for (const target of [pid, launcher.pid]) {
+    for (const target of [pid(), launcher.pid]) {
       try {
         if (target !== undefined) process.kill(target, 'SIGKILL');
       } catch {
@@ -259,8 +273,64 @@ async function main(): Promise<void> {
       }
     }
   });
+  return { launcher, pid };
+}
+
+interface Pass {
+  security: Security;
+  drained: number;
+  drainSeconds: number;
+  drainCpu: number;
+  drainRss: number;
+  live: string[][];
+  peakRss: number;
+  baseline: number;
+}
+
+async function livePhase(pool: Pool, config: Config, pid: number, rate: number): Promise<string[]> {
+  log(`live load at ${rate} events/s for ${DURATION_S} s`);
+  const before = await scrape();
+  const cpuBefore = processCpuSeconds(pid) ?? 0;
+  const publishedBefore = counter(before, 'tributary_relay_events_published_total');
+  const started = Date.now();
+  const written = await writeAtRate(pool, config, rate, DURATION_S);
+  const writeSeconds = (Date.now() - started) / 1000;
+  const published = (await waitForPublished(publishedBefore + written, 120_000)) - publishedBefore;
+  const catchUpSeconds = (Date.now() - started) / 1000 - writeSeconds;
+  const after = await scrape();
+  const cpu = (processCpuSeconds(pid) ?? 0) - cpuBefore;
+  return [
+    int(rate),
+    int(written / writeSeconds),
+    int(published),
+    catchUpSeconds.toFixed(1),
+    `≤ ${quantileBound(buckets(before), buckets(after), 0.5) * 1000} ms`,
+    `≤ ${quantileBound(buckets(before), buckets(after), 0.99) * 1000} ms`,
+    ((cpu / Math.max(1, published)) * 10_000).toFixed(2),
+  ];
+}
+
+/** One pass: a fresh database and slot, the backlog drained, the live loads, then the kafkajs baseline. */
+async function runPass(base: Config, security: Security): Promise<Pass> {
+  const env = securityEnv(base, security);
+  const config = loadConfig({ ...process.env, ...env, DATABASE_URL: base.databaseUrl });
+  await dropBenchSlot(config);
+  await freshDatabase(config);
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 8 });
+  await pool.query(`select pg_create_logical_replication_slot($1, 'pgoutput')`, [SLOT]);
+  const topicPrefix = `bench-relay-${Date.now()}.`;
+  const topic = `${topicPrefix}${BENCH_STREAM_TYPE}`;
+  // As `tributary setup` would, as the stack's super user: the topic, and the relay user's ACLs on it.
+  await ensureTopics(benchKafka(base), [topic], 6);
+  await ensureAcls(benchKafka(base), componentAcls(base, [topic]));
+
+  log(`${security}: writing a backlog of ${BACKLOG} events`);
+  await writeBacklog(pool, config);
+  log(`${security}: draining the backlog with the relay`);
+  const { launcher, pid: pidOf } = launchRelay(config, topicPrefix, env);
+  await sleep(1500);
+  const pid = pidOf();
   const cpuStart = processCpuSeconds(pid) ?? 0;
-  const drainStart = Date.now();
   // Time from the first published event: the relay connects and starts streaming first.
   await waitForPublished(1, 60_000);
   const firstAt = Date.now();
@@ -268,85 +338,90 @@ async function main(): Promise<void> {
   const drainSeconds = (Date.now() - firstAt) / 1000;
   const drainCpu = (processCpuSeconds(pid) ?? 0) - cpuStart;
   const drainRss = peakRssMb(pid);
-  log(
-    `drained ${drained} in ${drainSeconds.toFixed(1)} s (${((Date.now() - drainStart) / 1000).toFixed(1)} s with start-up)`,
-  );
-
+  log(`${security}: drained ${drained} in ${drainSeconds.toFixed(1)} s`);
   const live: string[][] = [];
-  for (const rate of [LATENCY_RATE, THROUGHPUT_RATE]) {
-    log(`live load at ${rate} events/s for ${DURATION_S} s`);
-    const before = await scrape();
-    const cpuBefore = processCpuSeconds(pid) ?? 0;
-    const publishedBefore = counter(before, 'tributary_relay_events_published_total');
-    const started = Date.now();
-    const written = await writeAtRate(pool, config, rate, DURATION_S);
-    const writeSeconds = (Date.now() - started) / 1000;
-    const published = (await waitForPublished(publishedBefore + written, 120_000)) - publishedBefore;
-    const catchUpSeconds = (Date.now() - started) / 1000 - writeSeconds;
-    const after = await scrape();
-    const cpu = (processCpuSeconds(pid) ?? 0) - cpuBefore;
-    live.push([
-      int(rate),
-      int(written / writeSeconds),
-      int(published),
-      catchUpSeconds.toFixed(1),
-      `≤ ${quantileBound(buckets(before), buckets(after), 0.5) * 1000} ms`,
-      `≤ ${quantileBound(buckets(before), buckets(after), 0.99) * 1000} ms`,
-      ((cpu / Math.max(1, published)) * 10_000).toFixed(2),
-    ]);
-  }
+  for (const rate of [LATENCY_RATE, THROUGHPUT_RATE]) live.push(await livePhase(pool, config, pid, rate));
   const peakRss = peakRssMb(pid);
   launcher.kill('SIGTERM');
   await new Promise((resolve) => launcher.once('exit', resolve));
-
-  log('baseline: kafkajs alone');
-  const baseline = await kafkaBaseline(config, BACKLOG);
+  log(`${security}: baseline, kafkajs alone`);
+  const baseline = await kafkaBaseline(config, base, BACKLOG);
   await pool.end();
   await dropBenchSlot(config);
+  return { security, drained, drainSeconds, drainCpu, drainRss, live, peakRss, baseline };
+}
 
-  const drainRate = drained / drainSeconds;
+function passTables(pass: Pass): string[] {
+  const drainRate = pass.drained / pass.drainSeconds;
+  return [
+    `### ${pass.security === 'sasl_ssl' ? 'SASL_SSL (SCRAM-SHA-512, TLS, ACLs; as tributary-relay)' : 'PLAINTEXT (bench-only listener)'}`,
+    '',
+    table(
+      ['phase', 'events', 'seconds', 'events/s', 'relay CPU s per 10,000 events', 'relay peak RSS MB'],
+      [
+        [
+          'backlog drain (relay process)',
+          int(pass.drained),
+          pass.drainSeconds.toFixed(1),
+          int(drainRate),
+          ((pass.drainCpu / pass.drained) * 10_000).toFixed(2),
+          pass.drainRss.toFixed(0),
+        ],
+        [
+          'baseline: kafkajs alone, same producer settings, pre-encoded',
+          int(BACKLOG),
+          '',
+          int(pass.baseline),
+          '',
+          '',
+        ],
+      ],
+    ),
+    '',
+    table(
+      [
+        'target events/s',
+        'written events/s',
+        'published',
+        'catch-up after writers stop (s)',
+        'commit→ack p50',
+        'commit→ack p99',
+        'relay CPU s per 10,000 events',
+      ],
+      pass.live,
+    ),
+    '',
+    `Relay peak RSS over the pass: ${pass.peakRss.toFixed(0)} MB. Drain rate vs kafkajs alone: ${Math.round((drainRate / pass.baseline) * 100)}%.`,
+    '',
+  ];
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig('bench_relay');
+  const facts = await collectFacts(config, [
+    [
+      'bench',
+      `relay: backlog ${BACKLOG}, live ${LATENCY_RATE} and ${THROUGHPUT_RATE} events/s for ${DURATION_S} s, ${EVENTS_PER_TX} events/tx, passes ${SECURITY.join(', ')}`,
+    ],
+  ]);
+  const passes: Pass[] = [];
+  for (const security of SECURITY) passes.push(await runPass(config, security));
+  const drain = (security: Security) =>
+    passes.filter((p) => p.security === security).map((p) => p.drained / p.drainSeconds);
+  const [sasl, plain] = [drain('sasl_ssl'), drain('plaintext')];
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const ratio =
+    sasl.length > 0 && plain.length > 0
+      ? `SASL_SSL drain vs PLAINTEXT in this run: ${Math.round((mean(sasl) / mean(plain)) * 100)}% (target ≥ 80%).`
+      : '';
   process.stdout.write(
     [
       `Reproduce: \`npx tsx bench/relay.ts ${givenOptions().join(' ')}\``.replace(/ `$/, '`'),
       '',
       factsMarkdown(facts),
       '',
-      table(
-        ['phase', 'events', 'seconds', 'events/s', 'relay CPU s per 10,000 events', 'relay peak RSS MB'],
-        [
-          [
-            'backlog drain (relay process)',
-            int(drained),
-            drainSeconds.toFixed(1),
-            int(drainRate),
-            ((drainCpu / drained) * 10_000).toFixed(2),
-            drainRss.toFixed(0),
-          ],
-          [
-            'baseline: kafkajs alone, same producer settings, pre-encoded',
-            int(BACKLOG),
-            '',
-            int(baseline),
-            '',
-            '',
-          ],
-        ],
-      ),
-      '',
-      table(
-        [
-          'target events/s',
-          'written events/s',
-          'published',
-          'catch-up after writers stop (s)',
-          'commit→ack p50',
-          'commit→ack p99',
-          'relay CPU s per 10,000 events',
-        ],
-        live,
-      ),
-      '',
-      `Relay peak RSS over the whole run: ${peakRss.toFixed(0)} MB. Drain rate vs kafkajs alone: ${Math.round((drainRate / baseline) * 100)}%.`,
+      ...passes.flatMap(passTables),
+      ratio,
       '',
     ].join('\n'),
   );
