@@ -259,13 +259,14 @@ async function writeBacklog(pool: Pool, config: Config): Promise<void> {
   );
 }
 
-/** The relay process, killed with this process whatever happens. */
-function launchRelay(config: Config, topicPrefix: string, env: Record<string, string>) {
+/** The relay process (found once it runs), killed with this process whatever happens. */
+async function launchRelay(config: Config, topicPrefix: string, env: Record<string, string>) {
   const launcher = startRelay(config, topicPrefix, env);
-  const pid = () => relayPid(launcher);
+  await sleep(1500);
+  const pid = relayPid(launcher);
   process.once('exit', () => {
     // Never leave a relay behind, even on a failure (killing the tsx launcher does not stop its child).
-    for (const target of [pid(), launcher.pid]) {
+    for (const target of [pid, launcher.pid]) {
       try {
         if (target !== undefined) process.kill(target, 'SIGKILL');
       } catch {
@@ -327,9 +328,7 @@ async function runPass(base: Config, security: Security): Promise<Pass> {
   log(`${security}: writing a backlog of ${BACKLOG} events`);
   await writeBacklog(pool, config);
   log(`${security}: draining the backlog with the relay`);
-  const { launcher, pid: pidOf } = launchRelay(config, topicPrefix, env);
-  await sleep(1500);
-  const pid = pidOf();
+  const { launcher, pid } = await launchRelay(config, topicPrefix, env);
   const cpuStart = processCpuSeconds(pid) ?? 0;
   // Time from the first published event: the relay connects and starts streaming first.
   await waitForPublished(1, 60_000);
