@@ -72,7 +72,7 @@ describe('setup, and components that create nothing', () => {
       new AbortController().signal,
     );
     await expect(projector).rejects.toThrow(
-      `Kafka topics ${topic}, ${topic}.dlq do not exist: \`tributary setup\` creates them`,
+      `Kafka topics ${topic}, ${topic}.dlq do not exist, or this user may not describe them: \`tributary setup\` creates them and their ACLs`,
     );
   });
 
@@ -97,6 +97,10 @@ describe('setup, and components that create nothing', () => {
       `publication ${env.config.relayPublication}: exists`,
       `replication slot ${config.relaySlot}: exists`,
       'topics: all exist',
+      // Creating ACLs that exist changes nothing; setup asks for all of them every time.
+      `kafka acls: ${second.acls} for ${config.kafkaUserPrefix}relay, search, reporting, verify`,
     ]);
+    expect(second.acls).toBe(first.acls);
+    expect(first.acls).toBeGreaterThan(0);
   });
 });
