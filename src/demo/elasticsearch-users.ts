@@ -42,3 +42,16 @@ export function elasticsearchUserEnv(
   if (!existsSync(secretPath({ root: config.stackDir }, esPasswordSecret(user)))) return {};
   return { ELASTICSEARCH_USERNAME: user };
 }
+
+/** One line for the demo's output: which Elasticsearch user each of `components` runs as. */
+export function describeElasticsearchUsers(
+  config: Pick<Config, 'stackDir'>,
+  environment: Environment,
+  components: readonly string[],
+): string {
+  const users = components.flatMap((component) => {
+    const user = elasticsearchUserEnv(config, environment, component).ELASTICSEARCH_USERNAME;
+    return user === undefined ? [] : [`${component} as ${user}`];
+  });
+  return users.length > 0 ? `users ${users.join(', ')}` : 'every component with the configured credential';
+}

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { elasticsearchUserEnv } from './elasticsearch-users';
+import { describeElasticsearchUsers, elasticsearchUserEnv } from './elasticsearch-users';
 
 describe('the Elasticsearch user of each demo component', () => {
   const stackDir = mkdtempSync(join(tmpdir(), 'es-users-'));
@@ -29,5 +29,14 @@ describe('the Elasticsearch user of each demo component', () => {
       expect(elasticsearchUserEnv(config, { [name]: 'x' }, 'api')).toEqual({});
     }
     expect(elasticsearchUserEnv(config, { ELASTICSEARCH_USERNAME: '' }, 'api')).not.toEqual({});
+  });
+
+  it('are named in one line of the demo', () => {
+    expect(describeElasticsearchUsers(config, {}, ['api', 'search'])).toBe(
+      'users api as tributary-api, search as tributary-search',
+    );
+    expect(describeElasticsearchUsers(config, { ELASTICSEARCH_API_KEY: 'k' }, ['api'])).toBe(
+      'every component with the configured credential',
+    );
   });
 });
