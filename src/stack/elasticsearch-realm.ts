@@ -80,10 +80,17 @@ export interface RealmDirs {
  * that is missing, lacks its role, or whose secret was just made.
  */
 export async function ensureRealm(context: StackContext, dirs: RealmDirs): Promise<void> {
-  writeFileSync(join(dirs.conf, 'roles.yml'), rolesYml());
+  // Unchanged content is not rewritten: a running Elasticsearch re-reads the file when it changes.
+  const roles = join(dirs.conf, 'roles.yml');
+  if (!existsSync(roles) || readFileSync(roles, 'utf8') !== rolesYml()) writeFileSync(roles, rolesYml());
   adoptLegacyAdminSecret(context);
   await ensureRealmUser(context, dirs, ES_ADMIN_USER, 'superuser');
   for (const { user, role } of STACK_ES_USERS) await ensureRealmUser(context, dirs, user, role);
+}
+
+/** The admin's password, also from a stack made before the per-user files that no `stack up` has adopted. */
+export function adminPassword(paths: StackContext['paths']): string | undefined {
+  return readSecret(paths, esPasswordSecret(ES_ADMIN_USER)) ?? readSecret(paths, LEGACY_ADMIN_SECRET);
 }
 
 /** A stack made before the per-user files keeps its admin password: the old file takes the new name. */

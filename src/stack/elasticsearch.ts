@@ -5,8 +5,7 @@ import { TributaryError } from '../errors';
 import { ensureStackCertificates } from './certificates';
 import { run, startDaemon } from './exec';
 import { fetchArtifact, isFetched, markFetched } from './maven';
-import { ES_ADMIN_USER, ensureRealm, esPasswordSecret } from './elasticsearch-realm';
-import { readSecret } from './secrets';
+import { adminPassword, ES_ADMIN_USER, ensureRealm } from './elasticsearch-realm';
 import { giveTo } from './service-user';
 import type { Service, StackContext } from './service';
 
@@ -115,6 +114,13 @@ export const elasticsearch: Service = {
     if (readdirSync(dataDir(context)).length === 0) giveTo(dataDir(context), context.runAs);
   },
 
+  // A stack started by an older version lacks users or roles added since: they are made while it runs
+  // (Elasticsearch re-reads its file realm), so `stack up` needs no restart to bring them.
+  async reconcile(context) {
+    await ensureRealm(context, { home: homeDir(context), conf: confDir(context) });
+    giveTo(confDir(context), context.runAs);
+  },
+
   async start(context) {
     const java = await context.java();
     const heap = context.config.stackEsHeapMb;
@@ -154,7 +160,7 @@ export const elasticsearch: Service = {
 
 /** The stack's superuser over TLS, as the stack itself talks to Elasticsearch. */
 function adminClient(context: StackContext) {
-  const password = readSecret(context.paths, esPasswordSecret(ES_ADMIN_USER)) ?? '';
+  const password = adminPassword(context.paths) ?? '';
   return elasticsearchClient(
     {
       elasticsearchUrl: `https://127.0.0.1:${context.config.stackEsPort}`,
