@@ -131,6 +131,7 @@ it('runs each component under its own PostgreSQL role, none of them falling back
 it('runs the API and the search projector as their own Elasticsearch users', () => {
   // Both would have logged refusals (on stderr, which the first test finds empty) had a user not worked.
   expect(run.stdout).toContain('elastic    users api as tributary-api, search as tributary-search');
+  expect(run.stdout).toContain('ELASTICSEARCH_USERNAME=tributary-verify npm run tributary -- verify');
 });
 
 it('the tour shows a search hit, a report row, a history, an earlier state and the pipeline lag', () => {

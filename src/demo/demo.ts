@@ -8,7 +8,7 @@ import { TributaryError } from '../errors';
 import { orderTopic } from '../contracts';
 import * as stack from '../stack';
 import { demoCredential } from './credentials';
-import { describeElasticsearchUsers } from './elasticsearch-users';
+import { describeElasticsearchUsers, elasticsearchUserEnv, settingsLine } from './elasticsearch-users';
 import { DemoApi } from './http';
 import { pipelineLag, waitUntilCaughtUp, type CatchUpTarget } from './pipeline';
 import { Components } from './processes';
@@ -89,6 +89,7 @@ export async function runDemo(
       caughtUpMs,
       lag: () => pipelineLag(running.target, running.projectors),
       logDir: running.logDir,
+      verifySettings: settingsLine(elasticsearchUserEnv(config, environment, 'verify')),
       say: (line) => out.line(line),
     });
     await abortable(tour, running.signal);

@@ -55,3 +55,9 @@ export function describeElasticsearchUsers(
   });
   return users.length > 0 ? `users ${users.join(', ')}` : 'every component with the configured credential';
 }
+
+/** Settings as a shell would take them before a command (`A=1 B=2`); undefined when there are none. */
+export function settingsLine(settings: Environment): string | undefined {
+  const pairs = Object.entries(settings).map(([name, value]) => `${name}=${value ?? ''}`);
+  return pairs.length > 0 ? pairs.join(' ') : undefined;
+}

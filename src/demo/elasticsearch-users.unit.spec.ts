@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeElasticsearchUsers, elasticsearchUserEnv } from './elasticsearch-users';
+import { describeElasticsearchUsers, elasticsearchUserEnv, settingsLine } from './elasticsearch-users';
 
 describe('the Elasticsearch user of each demo component', () => {
   const stackDir = mkdtempSync(join(tmpdir(), 'es-users-'));
@@ -38,5 +38,12 @@ describe('the Elasticsearch user of each demo component', () => {
     expect(describeElasticsearchUsers(config, { ELASTICSEARCH_API_KEY: 'k' }, ['api'])).toBe(
       'every component with the configured credential',
     );
+  });
+
+  it('is written before a command as a shell takes it', () => {
+    expect(settingsLine({ ELASTICSEARCH_USERNAME: 'tributary-verify' })).toBe(
+      'ELASTICSEARCH_USERNAME=tributary-verify',
+    );
+    expect(settingsLine({})).toBeUndefined();
   });
 });
