@@ -17,10 +17,11 @@ import { URL } from 'node:url';
 //   contracts      errors, domain                                           the wire contract; no I/O libraries
 //   observability  errors, config
 //   db             errors, config
-//   clients        errors, config                                           connections to Elasticsearch (Kafka to come)
+//   clients        errors, config                                           connections to Elasticsearch and Kafka
 //   outbox         errors, config, db, domain                               below the event store, which writes it
 //   eventstore     errors, config, db, domain, outbox
-//   relay          errors, config, db, observability, outbox, contracts     never the store, projections or API
+//   relay          errors, config, db, observability, outbox, contracts,    never the store, projections or API
+//                  clients
 //   projections    errors, config, db, domain, observability, contracts,    consumes the contract, not the relay
 //                  clients
 //     rebuild/       … and eventstore (its public index)                    a rebuild reads the source of truth
@@ -30,7 +31,7 @@ import { URL } from 'node:url';
 //                                    (never the relay, nor the event store but through commands; auth is to come)
 //   verify         errors, config, db, domain, observability, contracts, eventstore, projections, clients
 //   stack          errors, config, observability, clients
-//   setup          errors, config, db, contracts, relay                     what components need before they start
+//   setup          errors, config, db, contracts, relay, clients            what components need before they start
 //   cli, demo      any folder                                               they wire everything together
 //
 // A folder without a row may import any folder; give a new folder its row. Nothing under src/ but specs
@@ -47,7 +48,7 @@ const MAY_IMPORT = {
   db: ['errors', 'config', 'util'],
   outbox: ['errors', 'config', 'db', 'domain', 'util'],
   eventstore: ['errors', 'config', 'db', 'domain', 'outbox', 'util'],
-  relay: ['errors', 'config', 'db', 'observability', 'outbox', 'contracts', 'util'],
+  relay: ['errors', 'config', 'db', 'observability', 'outbox', 'contracts', 'clients', 'util'],
   projections: ['errors', 'config', 'db', 'domain', 'observability', 'contracts', 'clients', 'util'],
   'projections/rebuild': [
     'errors',
@@ -87,7 +88,7 @@ const MAY_IMPORT = {
   ],
   clients: ['errors', 'config', 'util'],
   stack: ['errors', 'config', 'observability', 'clients', 'util'],
-  setup: ['errors', 'config', 'db', 'contracts', 'relay', 'util'],
+  setup: ['errors', 'config', 'db', 'contracts', 'relay', 'clients', 'util'],
 };
 /** Folders that hold pure code: no database, broker, search, HTTP, logging or metrics library. */
 const PURE = ['domain', 'contracts'];

@@ -25,7 +25,7 @@ import { createEventStoreFor, createOrderService } from '../src/commands';
 import type { Config } from '../src/config';
 import { pgExecutor } from '../src/db/executor';
 import { ensureOrdersIndex, ordersAlias, ordersIndexOptions } from '../src/projections/search';
-import { Kafka, logLevel } from 'kafkajs';
+
 import { ensurePublication, ensureSlot } from '../src/relay';
 import { deploymentTopics, ensureTopics } from '../src/setup';
 import { benchConfig, freshDatabase } from './lib/db';
@@ -36,7 +36,7 @@ import { givenOptions, numberOption } from './lib/options';
 import { coresByKind, cpuSnapshot } from './lib/process-cpu';
 import { summarize, type Summary } from './lib/stats';
 import { sleep } from '../src/util';
-import { elasticsearchClient } from '../src/clients';
+import { elasticsearchClient, kafkaClient } from '../src/clients';
 
 const RATE = numberOption('rate', 'BENCH_RATE', 1_000);
 const DURATION_S = numberOption('duration', 'BENCH_DURATION', 30);
@@ -130,11 +130,7 @@ async function main(): Promise<void> {
   ]);
   await ensurePublication(executor, config.relayPublication, 'outbox');
   await ensureSlot(executor, SLOT);
-  const kafka = new Kafka({
-    clientId: 'bench-setup',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = kafkaClient(config, { clientId: 'bench-setup' });
   await ensureTopics(kafka, await deploymentTopics(config, executor), config.kafkaTopicPartitions);
   const es = elasticsearchClient(config);
   await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config));

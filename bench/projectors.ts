@@ -13,7 +13,7 @@
  * Run: npx tsx bench/projectors.ts [--events=100000] [--partitions=6] [--projectors=search,reporting] [--concurrency=3]
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import pino from 'pino';
 import { orderContracts } from '../src/contracts';
@@ -30,7 +30,7 @@ import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, table } from './lib/markdown';
 import { givenOptions, listOption, numberOption } from './lib/options';
 import { sleep } from '../src/util';
-import { elasticsearchClient } from '../src/clients';
+import { elasticsearchClient, kafkaClient, type KafkaSettings } from '../src/clients';
 
 const EVENTS = numberOption('events', 'BENCH_EVENTS', 100_000);
 const PARTITIONS = numberOption('partitions', 'BENCH_PARTITIONS', 6);
@@ -126,7 +126,7 @@ async function project(
   projection: Projection,
   pool: Pool,
   kafka: Kafka,
-  brokers: string[],
+  connection: KafkaSettings,
   topic: string,
   total: number,
 ): Promise<Measured> {
@@ -146,7 +146,7 @@ async function project(
       projection: timed,
       contracts: orderContracts('io.tributary'),
       pool,
-      brokers,
+      connection,
       groupId,
       topics: [topic],
       retryAttempts: 3,
@@ -182,11 +182,7 @@ async function main(): Promise<void> {
       `projectors: ${int(EVENTS)} events, ${PARTITIONS} partitions, ${CONCURRENCY} applied at a time`,
     ],
   ]);
-  const kafka = new Kafka({
-    clientId: 'bench-projectors',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = kafkaClient(config, { clientId: 'bench-projectors' });
   const topic = `${config.topicPrefix}order`;
   await ensureTopics(kafka, [topic, `${topic}.dlq`], PARTITIONS);
   log(`publishing ${int(EVENTS)} events to ${topic}`);
@@ -202,30 +198,14 @@ async function main(): Promise<void> {
       log('search projector');
       const search = createSearchProjection({ es, prefix: config.indexPrefix });
       results.push(
-        await project(
-          'search projector → Elasticsearch',
-          search,
-          pool,
-          kafka,
-          config.kafkaBrokers,
-          topic,
-          total,
-        ),
+        await project('search projector → Elasticsearch', search, pool, kafka, config, topic, total),
       );
     }
     if (ONLY.includes('reporting')) {
       log('reporting projector');
       const reporting = createReportingProjection({ pool });
       results.push(
-        await project(
-          'reporting projector → PostgreSQL',
-          reporting,
-          pool,
-          kafka,
-          config.kafkaBrokers,
-          topic,
-          total,
-        ),
+        await project('reporting projector → PostgreSQL', reporting, pool, kafka, config, topic, total),
       );
     }
   } finally {

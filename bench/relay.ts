@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+
 import { Client, Pool } from 'pg';
 import { createEventStoreFor } from '../src/commands';
 import type { Config } from '../src/config';
@@ -28,6 +28,7 @@ import { processCpuSeconds } from './lib/cpu';
 import { BENCH_EVENT_DATA, BENCH_STREAM_TYPE } from './lib/payload';
 import { ensureTopics } from '../src/setup';
 import { sleep } from '../src/util';
+import { kafkaClient } from '../src/clients';
 
 const BACKLOG = numberOption('backlog', 'BENCH_BACKLOG', 200_000);
 const LATENCY_RATE = numberOption('latency-rate', 'BENCH_LATENCY_RATE', 5_000);
@@ -171,12 +172,11 @@ async function writeAtRate(
   return written;
 }
 
-const benchKafka = (config: Config) =>
-  new Kafka({ clientId: 'bench-setup', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
+const benchKafka = (config: Config) => kafkaClient(config, { clientId: 'bench-setup' });
 
 async function kafkaBaseline(config: Config, events: number): Promise<number> {
   const publisher = kafkaPublisher({
-    brokers: config.kafkaBrokers,
+    connection: config,
     clientId: 'bench-baseline',
     compression: 'none',
   });

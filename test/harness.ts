@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { Client as ElasticClient } from '@elastic/elasticsearch';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { Config, loadConfig } from '../src/config';
-import { elasticsearchClient } from '../src/clients';
+import { elasticsearchClient, kafkaClient } from '../src/clients';
 
 /**
  * Per-file isolation for integration tests: each test file gets its own PostgreSQL database, Kafka topic
@@ -54,8 +54,7 @@ export async function isolate(testFile: string): Promise<Isolated> {
   const isolated: Isolated = {
     config,
     name,
-    kafka: () =>
-      (kafka ??= new Kafka({ clientId: name, brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING })),
+    kafka: () => (kafka ??= kafkaClient(config, { clientId: name })),
     elasticsearch: () => (elastic ??= elasticsearchClient(config)),
     async pg() {
       const client = new Client({ connectionString: config.databaseUrl });

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../src/config';
 import { pgExecutor } from '../src/db/executor';
 import { withSessionOptions } from '../src/db/pool';
 import type { RoleComponent } from '../src/db/roles';
+import { kafkaClient } from '../src/clients';
 import { rebuildReporting } from '../src/projections/rebuild';
 import { createReportingProjection } from '../src/projections/reporting';
 import { createSearchProjection, ensureOrdersIndex } from '../src/projections/search';
@@ -23,10 +24,22 @@ import { orderWorkload } from './fixtures/workload';
 /**
  * The whole pipeline with every component under its own role, as a deployment with `db roles` and `setup`
  * runs it: the API (HTTP, in both outbox modes), the relay, both projectors, a reporting rebuild by the
- * owner, and `verify` as the read-only role, each also with its own Elasticsearch user of the stack (the
- * search projector may write the index, the API and `verify` only read it). Nothing here connects as a
- * superuser but the fixture's setup.
+ * owner, and `verify` as the read-only role. Kafka is the stack's SASL_SSL listener with its authorizer: the
+ * relay, each projector and verify connect as their own Kafka user, with only the ACLs `setup` gave them.
+ * Elasticsearch likewise: the API, the search projector and verify each as its own user of the stack (the
+ * projector may write the index, the API and verify only read it). Nothing here connects as a super user but
+ * the fixture's setup.
  */
+/** The Kafka user each database role's component connects as (the API and the owner never use Kafka). */
+const KAFKA_USER: Record<RoleComponent, string> = {
+  owner: 'admin',
+  api: 'admin',
+  relay: 'relay',
+  search: 'search',
+  reporting: 'reporting',
+  readonly: 'verify',
+};
+
 describe('the pipeline under a role per component', () => {
   let fx: RolesFixture;
   const pools: Pool[] = [];
@@ -40,6 +53,7 @@ describe('the pipeline under a role per component', () => {
     loadConfig({
       ...process.env,
       DATABASE_URL: fx.url(component),
+      KAFKA_USERNAME: `${fx.config.kafkaUserPrefix}${KAFKA_USER[component]}`,
       TOPIC_PREFIX: fx.config.topicPrefix,
       INDEX_PREFIX: fx.config.indexPrefix,
       RELAY_SLOT: fx.config.relaySlot,
@@ -65,7 +79,7 @@ describe('the pipeline under a role per component', () => {
   const verify = (): Promise<VerifyReport> =>
     verifyPipeline({
       pool: readonly,
-      kafka: fx.env.kafka(),
+      kafka: kafkaClient(as('readonly'), { clientId: 'roles-verify' }),
       es: verifyEs,
       topicPrefix: fx.config.topicPrefix,
       indexPrefix: fx.config.indexPrefix,
@@ -138,6 +152,11 @@ describe('the pipeline under a role per component', () => {
     // The relay's heartbeat is relay_heartbeat(): it never failed for lack of a right.
     expect(relay.messages()).not.toContain('heartbeat failed');
     expect(relay.messages().filter((m) => /permission denied/.test(m))).toEqual([]);
+    // Over SASL_SSL as tributary-relay, -search, -reporting: no request of theirs was denied.
+    const denied = [relay.lines, ...projectors.map((p) => p.lines)]
+      .flat()
+      .filter((l) => l.code === 'infra.denied');
+    expect(denied).toEqual([]);
   });
 
   it('answers report and search queries as the API role, with each read model’s freshness', async () => {

@@ -42,6 +42,7 @@ export const PROBLEM_STATUSES: Readonly<Record<ErrorCode, { status: number; titl
   'domain.rule': { status: 422, title: 'Not allowed in the current state' },
   'input.key_reused': { status: 422, title: 'Idempotency-Key reused for a different request' },
   'infra.unavailable': { status: 503, title: 'Service unavailable' },
+  'infra.denied': { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
   'config.invalid': { status: 500, title: 'Internal error' },
   'stack.prerequisite': { status: 500, title: 'Internal error' },

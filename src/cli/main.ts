@@ -2,7 +2,7 @@
 import { loadConfig, type Config } from '../config';
 import { TributaryError, toTributaryError } from '../errors';
 import { Pool } from 'pg';
-import { Kafka, logLevel } from 'kafkajs';
+
 import { migrate } from '../db/data-source';
 import { pgExecutor } from '../db/executor';
 import { pruneOutbox } from '../outbox';
@@ -19,6 +19,7 @@ import { silenceKnownWarnings } from '../observability';
 import { describeSetup, runSetup } from '../setup';
 import { databaseUrlFor } from './database';
 import { dbCommand } from './db';
+import { kafkaClient } from '../clients';
 
 /**
  * The one entry point: a subcommand per job. Errors end the program with one readable line on stderr
@@ -116,11 +117,7 @@ async function outboxCommand(args: string[]): Promise<number> {
 }
 
 async function setupCommand(config: Config): Promise<number> {
-  const kafka = new Kafka({
-    clientId: 'tributary-setup',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = kafkaClient(config, { clientId: 'tributary-setup' });
   for (const line of describeSetup(await runSetup(config, { kafka }), config)) say(line);
   return 0;
 }

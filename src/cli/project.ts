@@ -116,14 +116,14 @@ export async function projectCommand(
   const stop = stopOnSignal(logger);
   try {
     say(
-      `projector ${name}: consuming ${orderTopic(config)} as ${config.projectorGroupPrefix}${name}; Ctrl-C stops it`,
+      `projector ${name}: consuming ${orderTopic(config)} as ${config.projectorGroupPrefix}${name} (Kafka user ${config.kafkaUsername}); Ctrl-C stops it`,
     );
     await runProjector(
       {
         projection: resources.projection,
         contracts: orderContracts(config.cloudEventTypePrefix),
         pool: resources.pool,
-        brokers: config.kafkaBrokers,
+        connection: config,
         groupId: `${config.projectorGroupPrefix}${name}`,
         topics: [orderTopic(config)],
         retryAttempts: config.projectorRetryAttempts,

@@ -85,7 +85,7 @@ async function run(config: Config, pool: Pool, logger: Logger): Promise<number> 
         logger,
         metrics,
         publisher: kafkaPublisher({
-          brokers: config.kafkaBrokers,
+          connection: config,
           clientId: `tributary-relay-${config.relaySlot}`,
           compression: config.kafkaCompression,
         }),
@@ -120,7 +120,7 @@ async function deadLettersCommand(
   }
   if ((action === 'replay' || action === 'skip') && id !== undefined && /^\d+$/.test(id)) {
     const publisher = kafkaPublisher({
-      brokers: config.kafkaBrokers,
+      connection: config,
       clientId: `tributary-relay-${config.relaySlot}-dead-letters`,
       compression: config.kafkaCompression,
     });

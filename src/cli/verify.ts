@@ -1,11 +1,10 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Config } from '../config';
 import { TributaryError } from '../errors';
 import { CHECKS, formatReport, verifyPipeline, type CheckName } from '../verify';
 import { withSessionOptions } from '../db/pool';
 import { databaseUrlFor } from './database';
-import { elasticsearchClient } from '../clients';
+import { elasticsearchClient, kafkaClient } from '../clients';
 
 /**
  * `verify [--since <ISO time>] [--checks kafka,search,reporting]`: compares Kafka and both read models with
@@ -51,11 +50,7 @@ export async function verifyCommand(
   // Read-only: verify compares, it never repairs.
   const pool = new Pool({ connectionString: withSessionOptions(databaseUrlFor(config, 'readonly')), max: 3 });
   const es = elasticsearchClient(config);
-  const kafka = new Kafka({
-    clientId: 'tributary-verify',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = kafkaClient(config, { clientId: 'tributary-verify' });
   try {
     const report = await verifyPipeline(
       { pool, es, kafka, topicPrefix: config.topicPrefix, indexPrefix: config.indexPrefix },

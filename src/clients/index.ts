@@ -4,3 +4,10 @@ export {
   elasticsearchOptions,
   type ElasticsearchSettings,
 } from './elasticsearch';
+export {
+  describeKafkaSecurityFailure,
+  kafkaClient,
+  kafkaOptions,
+  type KafkaExtra,
+  type KafkaSettings,
+} from './kafka';

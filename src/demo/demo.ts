@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type Admin } from 'kafkajs';
 import { Pool } from 'pg';
 import { loadConfig, type Config, type Environment } from '../config';
 import { pgExecutor } from '../db/executor';
@@ -17,6 +17,7 @@ import { runTour } from './tour';
 import { abortable, secondsSince } from './wait';
 import { sleep } from '../util';
 import { Workload, describeProgress, describeTotals } from './workload';
+import { kafkaClient } from '../clients';
 
 /**
  * `tributary demo`: the whole pipeline on this machine in one command. Brings the stack up, migrates,
@@ -215,11 +216,7 @@ async function waitForReadModels(running: Running, workload: Workload, out: Demo
 }
 
 function adminOf(config: Config): Admin {
-  return new Kafka({
-    clientId: 'tributary-demo',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  return kafkaClient(config, { clientId: 'tributary-demo' }).admin();
 }
 
 async function release({ components, pool, admin, sending }: Held, out: DemoOutput): Promise<void> {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type Admin } from 'kafkajs';
 import { loadConfig, type Config, type Environment } from '../config';
 import type { Executor } from '../db/executor';
 import { ensureOrdersIndex, ordersAlias, ordersIndexOptions } from '../projections/search';
@@ -6,10 +6,11 @@ import { orderTopic } from '../contracts';
 import { runSetup } from '../setup';
 import { requirePortFree } from '../stack/preflight';
 import { waitForApi, waitForGroup, waitForRelay } from './pipeline';
+import { kafkaUserEnv } from './kafka-users';
 import { demoRoles } from './roles';
 import type { Component, Components } from './processes';
 import { secondsSince } from './wait';
-import { elasticsearchClient } from '../clients';
+import { elasticsearchClient, kafkaClient } from '../clients';
 import { elasticsearchUserEnv } from './elasticsearch-users';
 
 /** Starting the pipeline: what its components would race to create first, then each component, until ready. */
@@ -60,11 +61,7 @@ export async function prepareStore(
 ): Promise<PreparedStore> {
   const roles = await demoRoles(config, admin);
   const prepared = { ...environment, ...roles?.settings };
-  const kafka = new Kafka({
-    clientId: 'tributary-setup',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = kafkaClient(config, { clientId: 'tributary-setup' });
   const report = await runSetup(loadConfig(prepared), { kafka });
   const es = elasticsearchClient(config);
   await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config)).finally(() => es.close());
@@ -94,11 +91,19 @@ export async function startPipeline(
   const since = Date.now();
   const esUser = (name: string) => elasticsearchUserEnv(config, environment, name);
   const api = components.start({ name: 'api', args: ['serve'], env: { ...quiet, ...esUser('api') } });
-  const relay = components.start({ name: 'relay', args: ['relay'], env: { ...env, LOG_LEVEL: 'info' } });
+  const relay = components.start({
+    name: 'relay',
+    args: ['relay'],
+    env: { ...env, ...kafkaUserEnv(config, 'relay'), LOG_LEVEL: 'info' },
+  });
   const projectors = PROJECTORS.map((name) => ({
     name,
     groupId: `${config.projectorGroupPrefix}${name}`,
-    component: components.start({ name, args: ['project', name], env: { ...quiet, ...esUser(name) } }),
+    component: components.start({
+      name,
+      args: ['project', name],
+      env: { ...quiet, ...kafkaUserEnv(config, name), ...esUser(name) },
+    }),
   }));
   const baseUrl = `http://${config.httpHost}:${config.httpPort}`;
   const ready = (component: Component, what: string) =>

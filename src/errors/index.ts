@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'store.conflict', // optimistic concurrency: the stream is not at the expected version
   'store.not_found', // the stream does not exist
   'infra.unavailable', // a service (PostgreSQL, Kafka, Elasticsearch) cannot be reached right now
+  'infra.denied', // a service refused this process's credential, certificate check or grant: an operator fixes it
   'input.invalid', // bad input from outside (HTTP body, CLI argument, message on a topic)
   'input.key_reused', // an Idempotency-Key sent again with a different request
   'auth.unauthenticated', // no credential, or one that is not valid (expired, wrong issuer, revoked, ...)

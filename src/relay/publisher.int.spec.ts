@@ -18,7 +18,7 @@ describe('the relay publisher and missing topics', () => {
   it('fails a batch for a topic that does not exist, retriably and naming setup, and creates no topic', async () => {
     const topic = `${env.config.topicPrefix}nowhere`;
     const publisher = kafkaPublisher({
-      brokers: env.config.kafkaBrokers,
+      connection: env.config,
       clientId: 'test-missing-topic',
       compression: 'none',
     });

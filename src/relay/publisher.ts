@@ -2,12 +2,12 @@ import {
   CompressionTypes,
   ConfigResourceTypes,
   Kafka,
-  logLevel,
   Partitioners,
   type Message,
   type Producer,
 } from 'kafkajs';
 import { TributaryError } from '../errors';
+import { describeKafkaSecurityFailure, kafkaClient, type KafkaSettings } from '../clients';
 import { installRecordEncoder } from './kafka-record-encoding';
 
 /**
@@ -31,7 +31,8 @@ export interface Publisher {
 }
 
 export interface KafkaPublisherOptions {
-  brokers: string[];
+  /** Where and as whom to connect (KAFKA_* settings: brokers, TLS, SASL user). */
+  connection: KafkaSettings;
   clientId: string;
   /** Gzip is the only codec kafkajs carries without extra packages. */
   compression: 'none' | 'gzip';
@@ -61,7 +62,9 @@ function kafkaErrorType(error: unknown): string | undefined {
   return type ?? originalError?.type ?? cause?.type;
 }
 
-function classify(error: unknown): TributaryError {
+function classify(error: unknown, connection: KafkaSettings): TributaryError {
+  const denied = describeKafkaSecurityFailure(error, connection);
+  if (denied) return new TributaryError('infra.denied', denied, { cause: error, retriable: true });
   const kind = kafkaErrorType(error);
   if (kind === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return new TributaryError(
@@ -89,10 +92,8 @@ function classify(error: unknown): TributaryError {
 export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
   // One buffer per record instead of one per header: identical bytes, a fraction of the allocation.
   installRecordEncoder();
-  const kafka = new Kafka({
+  const kafka = kafkaClient(options.connection, {
     clientId: options.clientId,
-    brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
   });
   let producer: Producer | undefined;
@@ -109,7 +110,7 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
       try {
         await producer.connect();
       } catch (error) {
-        throw classify(error);
+        throw classify(error, options.connection);
       }
     },
     async publish(batch) {
@@ -121,7 +122,7 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
           compression: options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
         });
       } catch (error) {
-        throw classify(error);
+        throw classify(error, options.connection);
       }
     },
     async maxMessageBytes(topics) {
@@ -131,7 +132,7 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
         // Without DescribeConfigs rights the limits are unknown (the caller's fallback applies); any other
         // failure is the broker's, transient, and fails the session like a failed send would.
         if (kafkaErrorType(error)?.endsWith('_AUTHORIZATION_FAILED')) return new Map();
-        throw classify(error);
+        throw classify(error, options.connection);
       }
     },
     async disconnect() {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+
 import pino from 'pino';
 import { loadConfig } from '../config';
 import { pgExecutor } from '../db/executor';
@@ -11,6 +11,7 @@ import { runRelay } from './relay';
 import { ensureSlot, slotStatus } from './slot';
 import { ensureTopics } from '../setup';
 import { sleep } from '../util';
+import { kafkaClient } from '../clients';
 
 /**
  * Kafka stopped for 30 s while writers keep committing: the relay keeps retrying from its confirmed position,
@@ -42,11 +43,7 @@ describe('the relay through a Kafka outage', () => {
     const { config, store, pool } = fixture;
     // What `tributary setup` creates: the relay creates neither its slot nor its topics.
     await ensureSlot(pgExecutor(pool), slot);
-    await ensureTopics(
-      new Kafka({ brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING }),
-      [`${config.topicPrefix}order`],
-      3,
-    );
+    await ensureTopics(kafkaClient(config), [`${config.topicPrefix}order`], 3);
     const stop = new AbortController();
     const relay = runRelay(
       {
@@ -55,7 +52,7 @@ describe('the relay through a Kafka outage', () => {
         logger: pino({ level: 'silent' }),
         metrics: relayMetrics(),
         publisher: kafkaPublisher({
-          brokers: config.kafkaBrokers,
+          connection: config,
           clientId: slot,
           compression: 'none',
         }),
@@ -113,7 +110,7 @@ describe('the relay through a Kafka outage', () => {
     expect(lagAfter).toBeLessThan(64 * 1024);
 
     const seen = new Map<string, number>();
-    const kafka = new Kafka({ brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const kafka = kafkaClient(config);
     const consumer = kafka.consumer({ groupId: `${slot}-check` });
     await consumer.connect();
     await consumer.subscribe({ topic: `${config.topicPrefix}order`, fromBeginning: true });

@@ -49,7 +49,7 @@ export async function runRelay(deps: RelayDeps, stop: AbortSignal): Promise<void
       logger,
     });
     if (!lock) return;
-    logger.info({ slot }, 'relay is active');
+    logger.info({ slot, kafkaUser: config.kafkaUsername }, 'relay is active');
     try {
       await runWhileActive(deps, lock.backendPid, AbortSignal.any([stop, lock.lost]));
     } finally {
@@ -156,10 +156,15 @@ async function backOffAfter(
   if (!failure.retriable) throw failure;
   // A session that ran a while was healthy: this is a new incident, not the same one again.
   const waitMs = Date.now() - sessionStarted > HEALTHY_SESSION_MS ? BACKOFF_START_MS : backoffMs;
-  logger.warn(
-    { err: failure.message, retryInMs: waitMs },
-    'replication session failed; resuming from the confirmed position',
-  );
+  if (failure.code === 'infra.denied') {
+    // A credential, certificate or ACL problem: the line says what to fix; the relay retries until it is.
+    logger.error({ code: failure.code, retryInMs: waitMs }, failure.message);
+  } else {
+    logger.warn(
+      { err: failure.message, retryInMs: waitMs },
+      'replication session failed; resuming from the confirmed position',
+    );
+  }
   metrics.reconnects.inc();
   await sleep(waitMs, active);
   return Math.min(waitMs * 2, BACKOFF_MAX_MS);

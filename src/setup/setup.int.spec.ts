@@ -39,7 +39,7 @@ describe('setup, and components that create nothing', () => {
         pool,
         logger: silent,
         metrics: relayMetrics(),
-        publisher: kafkaPublisher({ brokers: config.kafkaBrokers, clientId: 'test', compression: 'none' }),
+        publisher: kafkaPublisher({ connection: config, clientId: 'test', compression: 'none' }),
       },
       new AbortController().signal,
     );
@@ -59,7 +59,7 @@ describe('setup, and components that create nothing', () => {
         projection: createReportingProjection({ pool }),
         contracts: orderContracts(env.config.cloudEventTypePrefix),
         pool,
-        brokers: env.config.kafkaBrokers,
+        connection: env.config,
         groupId: `${env.name}-group`,
         topics: [topic],
         retryAttempts: 1,

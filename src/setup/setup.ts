@@ -6,6 +6,7 @@ import { pgExecutor } from '../db/executor';
 import { withSessionOptions } from '../db/pool';
 import { applyGrants, roleNames, rolesPresent } from '../db/roles';
 import { ensurePublication, ensureSlot } from '../relay';
+import { componentAcls, ensureAcls } from './acls';
 import { deploymentTopics, ensureTopics } from './topics';
 
 /**
@@ -19,7 +20,7 @@ import { deploymentTopics, ensureTopics } from './topics';
  *  4. the relay's replication slot, over the relay's connection (creating a slot takes REPLICATION). A slot
  *     streams only what commits after it exists: created before the API takes its first write, the relay
  *     publishes every event whenever it starts;
- *  5. the Kafka topics (topics.ts).
+ *  5. the Kafka topics (topics.ts) and the component users' ACLs on them (acls.ts).
  */
 
 export interface SetupReport {
@@ -29,6 +30,8 @@ export interface SetupReport {
   publicationCreated: boolean;
   slotCreated: boolean;
   topicsCreated: string[];
+  /** How many ACLs were asked for, or 'no-authorizer' for a cluster without one. */
+  acls: number | 'no-authorizer';
 }
 
 export async function runSetup(config: Config, deps: { kafka: Kafka }): Promise<SetupReport> {
@@ -43,12 +46,14 @@ export async function runSetup(config: Config, deps: { kafka: Kafka }): Promise<
     const slotCreated = await createSlot(config);
     const topics = await deploymentTopics(config, executor);
     const topicsCreated = await ensureTopics(deps.kafka, topics, config.kafkaTopicPartitions);
+    const acls = await ensureAcls(deps.kafka, componentAcls(config, topics));
     return {
       migrations,
       grantedTo: presence === 'all' ? Object.values(roles).filter((name) => name !== roles.owner) : undefined,
       publicationCreated,
       slotCreated,
       topicsCreated,
+      acls,
     };
   } finally {
     await owner.end();
@@ -78,5 +83,8 @@ export function describeSetup(report: SetupReport, config: Config): string[] {
     report.topicsCreated.length === 0
       ? 'topics: all exist'
       : `topics: created ${report.topicsCreated.join(', ')}`,
+    report.acls === 'no-authorizer'
+      ? 'kafka acls: none (the cluster runs without an authorizer)'
+      : `kafka acls: ${report.acls} for ${config.kafkaUserPrefix}relay, search, reporting, verify`,
   ];
 }

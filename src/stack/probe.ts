@@ -1,7 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import type { Config } from '../config';
-import { describeSecurityFailure, elasticsearchClient } from '../clients';
+import { describeSecurityFailure, elasticsearchClient, kafkaClient } from '../clients';
 
 /**
  * Whether the services the configuration points at answer, whoever runs them: this checkout's native
@@ -46,12 +45,10 @@ async function probePostgres(config: Config): Promise<string | undefined> {
 }
 
 async function probeKafka(config: Config): Promise<string | undefined> {
-  const admin = new Kafka({
+  const admin = kafkaClient(config, {
     clientId: 'tributary-probe',
-    brokers: config.kafkaBrokers,
     connectionTimeout: 2_000,
     retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
   }).admin();
   try {
     await admin.connect();

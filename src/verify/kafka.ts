@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Batch, Kafka } from 'kafkajs';
 import type { PoolClient } from 'pg';
-import { topicPerAggregateType } from '../contracts';
+import { topicPerAggregateType, VERIFY_GROUP_PREFIX } from '../contracts';
 import { emptyCheck, MAX_PROBLEMS_LISTED, type CheckResult, type Problem, type VerifyWindow } from './types';
 
 /**
@@ -192,7 +192,7 @@ async function scanTopic(
 ): Promise<number> {
   const range = await scanRange(admin, topic, window);
   if (range.pending.size === 0) return 0;
-  const groupId = `tributary-verify-${randomBytes(6).toString('hex')}`;
+  const groupId = `${VERIFY_GROUP_PREFIX}${randomBytes(6).toString('hex')}`;
   const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4_194_304 });
   let count = 0;
   let failure: unknown;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes } from 'kafkajs';
 import { pgExecutor } from '../../src/db/executor';
 import { kafkaPublisher, listDeadLetters, resolveDeadLetter } from '../../src/relay';
 import { eventually } from '../fixtures/relay';
 import type { FaultContext, Scenario } from './scenarios';
+import { kafkaClient } from '../../src/clients';
 
 /**
  * An oversized record in the middle of the load: the order topic's max.message.bytes is lowered before the
@@ -17,11 +18,7 @@ const SMALL_LIMIT_BYTES = 8_192;
 const DEFAULT_LIMIT_BYTES = 1_048_588;
 
 async function setOrderTopicLimit({ pipeline }: FaultContext, bytes: number): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'chaos-oversized',
-    brokers: pipeline.config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = kafkaClient(pipeline.config, { clientId: 'chaos-oversized' });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -95,7 +92,7 @@ export const OVERSIZED_RECORD: Scenario = {
     const [open] = await listDeadLetters(pgExecutor(context.pipeline.pool), config.relaySlot);
     if (!open) throw new Error('no open dead letter to replay');
     const publisher = kafkaPublisher({
-      brokers: config.kafkaBrokers,
+      connection: config,
       clientId: 'chaos-replay',
       compression: 'none',
     });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, type Admin } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { loadConfig, type Config } from '../../src/config';
 import { pgExecutor } from '../../src/db/executor';
@@ -16,7 +16,7 @@ import { supervise, type ProcessName, type SupervisedProcess } from './processes
 import { PORTS, type ChaosStack } from './stack';
 import { withSessionOptions } from '../../src/db/pool';
 import { sleep } from '../../src/util';
-import { elasticsearchClient } from '../../src/clients';
+import { elasticsearchClient, kafkaClient } from '../../src/clients';
 
 /**
  * One scenario's pipeline on the chaos stack: its own database, relay slot, topic prefix and index prefix
@@ -124,6 +124,8 @@ export async function openPipeline(
     // The chaos stack's CA and user's password, not those of a stack in the working directory.
     ELASTICSEARCH_CA_FILE: stack.config.elasticsearchCaFile,
     ELASTICSEARCH_PASSWORD_FILE: stack.config.elasticsearchPasswordFile,
+    // Kafka's CA and each user's password file (KAFKA_PASSWORD_FILE follows KAFKA_USERNAME) are the chaos stack's.
+    STACK_DIR: stack.config.stackDir,
     TOPIC_PREFIX: `${prefix}.`,
     INDEX_PREFIX: `${prefix}-`,
     RELAY_SLOT: `chaos_${id}`,
@@ -142,12 +144,10 @@ export async function openPipeline(
   const credential = {
     authorization: `Bearer ${issuer.token({ claims: { sub: 'chaos-load', exp: Math.floor(Date.now() / 1000) + 6 * 3600 } })}`,
   };
-  const kafka = new Kafka({
-    clientId: `chaos-${id}`,
-    brokers: stack.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 3 },
-  });
+  const kafka = kafkaClient(
+    { ...stack.config, kafkaBrokers: stack.kafkaBrokers },
+    { clientId: `chaos-${id}`, retry: { retries: 3 } },
+  );
   // Each process under its component's role, through the proxy; what the harness does itself goes direct.
   Object.assign(env, await setUpDatabase(stack, database, env, kafka));
   const config = loadConfig(env);
@@ -197,7 +197,11 @@ export async function openPipeline(
   };
   for (const name of ['api', 'relay', 'search', 'reporting'] as const) {
     // The API would log every request at info; the others log only their lifecycle there.
-    const own = name === 'api' ? { ...env, LOG_LEVEL: 'warn' } : env;
+    // Each process that talks to Kafka does so as its own user, with only the ACLs setup gave it.
+    const own =
+      name === 'api'
+        ? { ...env, LOG_LEVEL: 'warn' }
+        : { ...env, KAFKA_USERNAME: `${config.kafkaUserPrefix}${name}` };
     processes[name] = supervise({ name, env: own, logDir, ready: readiness[name], say });
   }
 

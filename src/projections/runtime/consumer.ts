@@ -1,7 +1,8 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { TributaryError, toTributaryError } from '../../errors';
 import type { Logger } from '../../observability';
+import { describeKafkaSecurityFailure, kafkaClient, type KafkaSettings } from '../../clients';
 import { dlqTopic, type ConsumerContracts } from '../../contracts';
 import type { Projection } from '../types';
 import { toDlqMessage, type DeadLetter } from './dead-letter';
@@ -19,7 +20,8 @@ export interface ProjectorOptions {
   projection: Projection;
   contracts: ConsumerContracts;
   pool: Pool;
-  brokers: string[];
+  /** Where and as whom to connect (KAFKA_* settings: brokers, TLS, SASL user). */
+  connection: KafkaSettings;
   groupId: string;
   topics: string[];
   retryAttempts: number;
@@ -41,8 +43,28 @@ interface ProjectorRun {
   sendDeadLetters: BatchDeps['sendDeadLetters'];
 }
 
-/** Runs until `stop` aborts; resolves after the batch in flight finished (or was abandoned uncommitted). */
+const DENIED_BACKOFF_START_MS = 1_000;
+
+/**
+ * Runs until `stop` aborts; resolves after the batch in flight finished (or was abandoned uncommitted). A
+ * credential Kafka refuses, a missing ACL or an untrusted certificate is logged as one line saying what to
+ * fix, and the projector connects again after a capped backoff: an operator fixes it, the projector goes on.
+ */
 export async function runProjector(options: ProjectorOptions, stop: AbortSignal): Promise<void> {
+  for (let waitMs = DENIED_BACKOFF_START_MS; ; waitMs = Math.min(waitMs * 2, options.retryMaxMs)) {
+    try {
+      return await runConnected(options, stop);
+    } catch (error) {
+      const denied = describeKafkaSecurityFailure(error, options.connection);
+      if (denied === undefined || stop.aborted) throw error;
+      options.logger.error({ code: 'infra.denied', retryInMs: waitMs }, denied);
+      await sleep(waitMs, stop);
+      if (stop.aborted) return;
+    }
+  }
+}
+
+async function runConnected(options: ProjectorOptions, stop: AbortSignal): Promise<void> {
   const { producer, consumer } = await connectClients(options);
   const run: ProjectorRun = {
     options,
@@ -53,13 +75,16 @@ export async function runProjector(options: ProjectorOptions, stop: AbortSignal)
   };
   try {
     for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    // Listening before `run`: a crash while joining the group (a missing group ACL) happens inside it.
+    const stopped = untilStopped(consumer, stop);
+    stopped.catch(() => undefined); // observed below; a crash inside `run` must not be unhandled meanwhile
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
       eachBatch: (payload) => projectBatch(run, payload),
     });
-    await untilStopped(consumer, stop);
+    await stopped;
   } finally {
     // On the way out, stopped or failing with the error being thrown: a failed disconnect changes neither.
     await consumer.disconnect().catch(() => undefined);
@@ -74,10 +99,8 @@ export async function runProjector(options: ProjectorOptions, stop: AbortSignal)
 async function connectClients(
   options: ProjectorOptions,
 ): Promise<{ producer: Producer; consumer: Consumer }> {
-  const kafka = new Kafka({
+  const kafka = kafkaClient(options.connection, {
     clientId: `tributary-${options.projection.name}`,
-    brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
   await requireTopics(kafka, [...options.topics, ...options.topics.map(dlqTopic)]);
@@ -95,8 +118,15 @@ async function connectClients(
     maxBytesPerPartition: options.maxBytesPerPartition,
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: options.retryMaxMs },
   });
-  await producer.connect();
-  await consumer.connect();
+  try {
+    await producer.connect();
+    await consumer.connect();
+  } catch (error) {
+    // Connecting again after a refused credential must not leave this attempt's connections open.
+    await producer.disconnect().catch(() => undefined);
+    await consumer.disconnect().catch(() => undefined);
+    throw error;
+  }
   return { producer, consumer };
 }
 
@@ -245,7 +275,7 @@ export async function requireTopics(kafka: Kafka, topics: string[]): Promise<voi
       // Not retried: a projector that waited would hide that the deployment skipped `setup`.
       throw new TributaryError(
         'infra.unavailable',
-        `Kafka topics ${missing.join(', ')} do not exist: \`tributary setup\` creates them`,
+        `Kafka topics ${missing.join(', ')} do not exist, or this user may not describe them: \`tributary setup\` creates them and their ACLs`,
         { retriable: false },
       );
     }

@@ -100,7 +100,7 @@ describe('relay dead letters and parking', () => {
       // The operator raises the limit and replays: A resumes in stream order, later appends follow it.
       await setLimit(kafka, topic, 1_048_588);
       const publisher = kafkaPublisher({
-        brokers: config.kafkaBrokers,
+        connection: config,
         clientId: 'dlq-test',
         compression: 'none',
       });
@@ -151,7 +151,7 @@ describe('relay dead letters and parking', () => {
         return rows.length === 1 && rows[0]!.parked === 2 ? rows : undefined;
       });
       const publisher = kafkaPublisher({
-        brokers: config.kafkaBrokers,
+        connection: config,
         clientId: 'dlq-test',
         compression: 'none',
       });

@@ -1,0 +1,79 @@
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ResourcePatternTypes,
+  type AclEntry,
+  type Kafka,
+} from 'kafkajs';
+import type { Config } from '../config';
+import { dlqTopic, orderTopic, VERIFY_GROUP_PREFIX } from '../contracts';
+
+/**
+ * The Kafka ACLs of the component users (`<KAFKA_USER_PREFIX>relay`, `search`, `reporting`, `verify`), created
+ * by `tributary setup` next to the topics they cover, so each component can do only its own work:
+ *  - the relay writes every topic of the deployment (and reads their configuration: max.message.bytes);
+ *  - each projector reads the order topic, writes its `.dlq`, and uses its own consumer group only;
+ *  - verify reads every topic through its own `tributary-verify-*` groups.
+ * Nobody but the super user may create, delete or reconfigure topics, or alter ACLs. An idempotent producer
+ * needs no cluster right: Kafka lets a principal that may write a topic initialize a producer id.
+ */
+
+type AclPlanConfig = Pick<Config, 'kafkaUserPrefix' | 'topicPrefix' | 'projectorGroupPrefix'>;
+
+function allow(
+  principal: string,
+  resourceType: AclResourceTypes,
+  resourceName: string,
+  operations: AclOperationTypes[],
+  resourcePatternType = ResourcePatternTypes.LITERAL,
+): AclEntry[] {
+  return operations.map((operation) => ({
+    principal: `User:${principal}`,
+    host: '*',
+    resourceType,
+    resourceName,
+    resourcePatternType,
+    operation,
+    permissionType: AclPermissionTypes.ALLOW,
+  }));
+}
+
+const { READ, WRITE, DESCRIBE, DESCRIBE_CONFIGS } = AclOperationTypes;
+const { TOPIC, GROUP } = AclResourceTypes;
+
+/** Every ACL of every component user, for the deployment's `topics` (what setup creates). */
+export function componentAcls(config: AclPlanConfig, topics: string[]): AclEntry[] {
+  const user = (name: string) => `${config.kafkaUserPrefix}${name}`;
+  const order = orderTopic(config);
+  const projector = (name: string) => [
+    ...allow(user(name), TOPIC, order, [READ, DESCRIBE]),
+    ...allow(user(name), TOPIC, dlqTopic(order), [WRITE, DESCRIBE]),
+    ...allow(user(name), GROUP, `${config.projectorGroupPrefix}${name}`, [READ]),
+  ];
+  return [
+    ...topics.flatMap((topic) => allow(user('relay'), TOPIC, topic, [WRITE, DESCRIBE, DESCRIBE_CONFIGS])),
+    ...projector('search'),
+    ...projector('reporting'),
+    ...topics.flatMap((topic) => allow(user('verify'), TOPIC, topic, [READ, DESCRIBE])),
+    ...allow(user('verify'), GROUP, VERIFY_GROUP_PREFIX, [READ], ResourcePatternTypes.PREFIXED),
+  ];
+}
+
+/**
+ * Creates `acls` (creating an ACL that exists changes nothing). Returns how many it asked for, or
+ * 'no-authorizer' when the cluster runs without one (a development cluster): then there is nothing to grant.
+ */
+export async function ensureAcls(kafka: Kafka, acls: AclEntry[]): Promise<number | 'no-authorizer'> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createAcls({ acl: acls });
+    return acls.length;
+  } catch (error) {
+    if ((error as { type?: string }).type === 'SECURITY_DISABLED') return 'no-authorizer';
+    throw error;
+  } finally {
+    await admin.disconnect();
+  }
+}
