@@ -78,14 +78,18 @@ export interface RealmDirs {
  * Writes roles.yml and makes every user (the admin as `superuser`, then STACK_ES_USERS) known to the realm
  * with the password in its secret. Runs `elasticsearch-users` (a few seconds of JVM each) only for a user
  * that is missing, lacks its role, or whose secret was just made.
+ * @returns the users that were added or given a new password.
  */
-export async function ensureRealm(context: StackContext, dirs: RealmDirs): Promise<void> {
+export async function ensureRealm(context: StackContext, dirs: RealmDirs): Promise<string[]> {
   // Unchanged content is not rewritten: a running Elasticsearch re-reads the file when it changes.
   const roles = join(dirs.conf, 'roles.yml');
   if (!existsSync(roles) || readFileSync(roles, 'utf8') !== rolesYml()) writeFileSync(roles, rolesYml());
   adoptLegacyAdminSecret(context);
-  await ensureRealmUser(context, dirs, ES_ADMIN_USER, 'superuser');
-  for (const { user, role } of STACK_ES_USERS) await ensureRealmUser(context, dirs, user, role);
+  const changed: string[] = [];
+  for (const { user, role } of [{ user: ES_ADMIN_USER, role: 'superuser' }, ...STACK_ES_USERS]) {
+    if (await ensureRealmUser(context, dirs, user, role)) changed.push(user);
+  }
+  return changed;
 }
 
 /** The admin's password, also from a stack made before the per-user files that no `stack up` has adopted. */
@@ -106,12 +110,21 @@ function realmLines(dirs: RealmDirs, file: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
 }
 
-async function ensureRealmUser(context: StackContext, dirs: RealmDirs, user: string, role: string) {
+/** Makes `user` log in with its secret and have `role`; true when its password was (re)set. */
+async function ensureRealmUser(
+  context: StackContext,
+  dirs: RealmDirs,
+  user: string,
+  role: string,
+): Promise<boolean> {
   const secret = esPasswordSecret(user);
   const hadPassword = (readSecret(context.paths, secret) ?? '') !== '';
   const password = ensureSecret(context.paths, secret);
   const known = realmLines(dirs, 'users').some((line) => line.startsWith(`${user}:`));
-  if (!known) return usersTool(context, dirs, ['useradd', user, '-p', password, '-r', role]);
+  if (!known) {
+    await usersTool(context, dirs, ['useradd', user, '-p', password, '-r', role]);
+    return true;
+  }
   // A secret made now (deleted by hand, say) is a new password: the realm takes it.
   if (!hadPassword) await usersTool(context, dirs, ['passwd', user, '-p', password]);
   const hasRole = realmLines(dirs, 'users_roles').some(
@@ -123,6 +136,7 @@ async function ensureRealmUser(context: StackContext, dirs: RealmDirs, user: str
         .includes(user),
   );
   if (!hasRole) await usersTool(context, dirs, ['roles', user, '-a', role]);
+  return !hadPassword;
 }
 
 async function usersTool(context: StackContext, dirs: RealmDirs, args: string[]): Promise<void> {

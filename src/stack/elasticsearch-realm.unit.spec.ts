@@ -85,8 +85,8 @@ esac
   };
 
   it('on a fresh stack adds every user with its role and a password of its own, and writes roles.yml', async () => {
-    await ensureRealm(context, dirs);
     const users = ['tributary', ...STACK_ES_USERS.map(({ user }) => user)];
+    expect(await ensureRealm(context, dirs)).toEqual(users);
     expect(calls()).toEqual(users.map((user) => `useradd ${user}`));
     expect(readFileSync(join(dirs.conf, 'roles.yml'), 'utf8')).toBe(rolesYml());
     const passwords = users.map((user) => readSecret(context.paths, esPasswordSecret(user)));
@@ -97,7 +97,7 @@ esac
   it('a second time runs nothing', async () => {
     await ensureRealm(context, dirs);
     calls();
-    await ensureRealm(context, dirs);
+    expect(await ensureRealm(context, dirs)).toEqual([]);
     expect(calls()).toEqual([]);
   });
 
@@ -106,7 +106,7 @@ esac
     calls();
     rmSync(secretPath(context.paths, esPasswordSecret('tributary-verify')));
     writeFileSync(join(dirs.conf, 'users_roles'), 'superuser:tributary\n');
-    await ensureRealm(context, dirs);
+    expect(await ensureRealm(context, dirs)).toEqual(['tributary-verify']);
     expect(calls()).toEqual([
       'roles tributary-search',
       'roles tributary-api',

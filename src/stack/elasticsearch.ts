@@ -5,7 +5,9 @@ import { TributaryError } from '../errors';
 import { ensureStackCertificates } from './certificates';
 import { run, startDaemon } from './exec';
 import { fetchArtifact, isFetched, markFetched } from './maven';
-import { adminPassword, ES_ADMIN_USER, ensureRealm } from './elasticsearch-realm';
+import { adminPassword, ES_ADMIN_USER, ensureRealm, esPasswordSecret } from './elasticsearch-realm';
+import { readSecret } from './secrets';
+import { sleep } from '../util';
 import { giveTo } from './service-user';
 import type { Service, StackContext } from './service';
 
@@ -117,8 +119,9 @@ export const elasticsearch: Service = {
   // A stack started by an older version lacks users or roles added since: they are made while it runs
   // (Elasticsearch re-reads its file realm), so `stack up` needs no restart to bring them.
   async reconcile(context) {
-    await ensureRealm(context, { home: homeDir(context), conf: confDir(context) });
+    const changed = await ensureRealm(context, { home: homeDir(context), conf: confDir(context) });
     giveTo(confDir(context), context.runAs);
+    await untilUsersLogIn(context, changed);
   },
 
   async start(context) {
@@ -159,17 +162,43 @@ export const elasticsearch: Service = {
 };
 
 /** The stack's superuser over TLS, as the stack itself talks to Elasticsearch. */
-function adminClient(context: StackContext) {
-  const password = adminPassword(context.paths) ?? '';
+const adminClient = (context: StackContext) =>
+  clientAs(context, ES_ADMIN_USER, adminPassword(context.paths) ?? '');
+
+function clientAs(context: StackContext, user: string, password: string) {
   return elasticsearchClient(
     {
       elasticsearchUrl: `https://127.0.0.1:${context.config.stackEsPort}`,
       elasticsearchApiKey: '',
-      elasticsearchUsername: ES_ADMIN_USER,
+      elasticsearchUsername: user,
       elasticsearchPassword: password,
       elasticsearchPasswordFile: '',
       elasticsearchCaFile: join(certsDir(context), 'ca.crt'),
     },
     { requestTimeout: 3_000, maxRetries: 0 },
   );
+}
+
+/**
+ * A running Elasticsearch re-reads its file realm every few seconds: waits until each of `users` (just made
+ * or given a new password) logs in, so what runs after `stack up` finds them. Gives up after 30 s and leaves
+ * the verdict to the health check and the component's own one-line error.
+ */
+async function untilUsersLogIn(context: StackContext, users: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const user of users) {
+    const client = clientAs(context, user, readSecret(context.paths, esPasswordSecret(user)) ?? '');
+    try {
+      while (
+        !(await client.security.authenticate().then(
+          () => true,
+          () => false,
+        )) &&
+        Date.now() < deadline
+      )
+        await sleep(500);
+    } finally {
+      await client.close();
+    }
+  }
 }
