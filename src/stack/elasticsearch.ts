@@ -179,6 +179,13 @@ function clientAs(context: StackContext, user: string, password: string) {
   );
 }
 
+/** Whether Elasticsearch takes the client's credential (any failure: not yet). */
+const logsIn = (client: ReturnType<typeof clientAs>): Promise<boolean> =>
+  client.security.authenticate().then(
+    () => true,
+    () => false,
+  );
+
 /**
  * A running Elasticsearch re-reads its file realm every few seconds: waits until each of `users` (just made
  * or given a new password) logs in, so what runs after `stack up` finds them. Gives up after 30 s and leaves
@@ -189,14 +196,7 @@ async function untilUsersLogIn(context: StackContext, users: readonly string[]):
   for (const user of users) {
     const client = clientAs(context, user, readSecret(context.paths, esPasswordSecret(user)) ?? '');
     try {
-      while (
-        !(await client.security.authenticate().then(
-          () => true,
-          () => false,
-        )) &&
-        Date.now() < deadline
-      )
-        await sleep(500);
+      while (!(await logsIn(client)) && Date.now() < deadline) await sleep(500);
     } finally {
       await client.close();
     }
