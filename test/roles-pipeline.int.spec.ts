@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Pool } from 'pg';
 import { buildApp } from '../src/api';
 import { authenticatorFor, createApiKey } from '../src/auth';
+import { elasticsearchClient } from '../src/clients';
 import { readModelsFor } from '../src/cli/serve';
 import { createEventStoreFor, createOrderService } from '../src/commands';
 import { loadConfig, type Config } from '../src/config';
@@ -25,7 +26,9 @@ import { orderWorkload } from './fixtures/workload';
  * runs it: the API (HTTP, in both outbox modes), the relay, both projectors, a reporting rebuild by the
  * owner, and `verify` as the read-only role. Kafka is the stack's SASL_SSL listener with its authorizer: the
  * relay, each projector and verify connect as their own Kafka user, with only the ACLs `setup` gave them.
- * Nothing here connects as a super user but the fixture's setup.
+ * Elasticsearch likewise: the API, the search projector and verify each as its own user of the stack (the
+ * projector may write the index, the API and verify only read it). Nothing here connects as a super user but
+ * the fixture's setup.
  */
 /** The Kafka user each database role's component connects as (the API and the owner never use Kafka). */
 const KAFKA_USER: Record<RoleComponent, string> = {
@@ -64,12 +67,20 @@ describe('the pipeline under a role per component', () => {
     pools.push(pool);
     return pool;
   };
+  /** A client as the stack's Elasticsearch user of a component (ELASTICSEARCH_USERNAME alone); closed after. */
+  const esClients: ReturnType<typeof elasticsearchClient>[] = [];
+  const esAs = (user: 'tributary-api' | 'tributary-search' | 'tributary-verify') => {
+    const client = elasticsearchClient(loadConfig({ ...process.env, ELASTICSEARCH_USERNAME: user }));
+    esClients.push(client);
+    return client;
+  };
   let readonly: Pool;
+  let verifyEs: ReturnType<typeof esAs>;
   const verify = (): Promise<VerifyReport> =>
     verifyPipeline({
       pool: readonly,
       kafka: kafkaClient(as('readonly'), { clientId: 'roles-verify' }),
-      es: fx.env.elasticsearch(),
+      es: verifyEs,
       topicPrefix: fx.config.topicPrefix,
       indexPrefix: fx.config.indexPrefix,
     });
@@ -77,8 +88,9 @@ describe('the pipeline under a role per component', () => {
   beforeAll(async () => {
     fx = await openRolesFixture(__filename);
     readonly = poolOf('readonly');
-    const es = fx.env.elasticsearch();
-    await ensureOrdersIndex(es, fx.config.indexPrefix);
+    fx.env.elasticsearch(); // the fixture's superuser client: its cleanup deletes this file's indices
+    await ensureOrdersIndex(esAs('tributary-search'), fx.config.indexPrefix);
+    verifyEs = esAs('tributary-verify');
     const apiPool = poolOf('api');
     const config = as('api', { AUTH_MODE: 'apikey' });
     // The owner creates a key (`tributary auth api-key create`); the API role looks it up per request.
@@ -89,7 +101,7 @@ describe('the pipeline under a role per component', () => {
     app = buildApp({
       service: createOrderService(config, createEventStoreFor(config, apiPool)),
       authenticator: authenticatorFor(config, pgExecutor(apiPool), () => undefined),
-      readModels: readModelsFor(config, apiPool, es),
+      readModels: readModelsFor(config, apiPool, esAs('tributary-api')),
       swaggerUi: false,
     });
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -97,7 +109,10 @@ describe('the pipeline under a role per component', () => {
     relay = startRelay(as('relay'));
     await relay.started();
     projectors = [
-      startProjector(as('search'), createSearchProjection({ es, prefix: fx.config.indexPrefix })),
+      startProjector(
+        as('search'),
+        createSearchProjection({ es: esAs('tributary-search'), prefix: fx.config.indexPrefix }),
+      ),
       startProjector(as('reporting'), createReportingProjection({ pool: poolOf('reporting') })),
     ];
   });
@@ -106,6 +121,7 @@ describe('the pipeline under a role per component', () => {
     await relay?.stop();
     await app?.close();
     await Promise.all(pools.map((pool) => pool.end()));
+    await Promise.all(esClients.map((client) => client.close()));
     await fx?.close();
   });
 

@@ -9,7 +9,7 @@ import { createPool } from '../db/pool';
 import { createLogger } from '../observability';
 import { createReportQueries } from '../projections/reporting';
 import { readFreshness } from '../projections/runtime';
-import { ensureOrdersIndex, ordersIndexOptions, searchOrders } from '../projections/search';
+import { ensureOrdersIndex, searchOrders } from '../projections/search';
 import { databaseUrlFor } from './database';
 import { elasticsearchClient } from '../clients';
 
@@ -33,8 +33,10 @@ export async function serve(config: Config, say: (line: string) => void): Promis
     say(`auth: created the local issuer's key in ${config.authLocalDir} (tributary auth token)`);
   const es = elasticsearchClient(config);
   // The API serves commands without Elasticsearch; search answers once the index exists (the search
-  // projector creates it too).
-  await ensureOrdersIndex(es, config.indexPrefix, ordersIndexOptions(config)).catch((error: Error) =>
+  // projector creates it too, and sets SEARCH_REFRESH_INTERVAL_MS when it starts). Settings of an existing
+  // index are the projector's to change: an API whose credential may only read it (docs/security.md) just
+  // checks that it is there.
+  await ensureOrdersIndex(es, config.indexPrefix).catch((error: Error) =>
     logger.warn({ err: error.message }, 'search index not ready; /search answers once Elasticsearch is'),
   );
   const app = buildApp({

@@ -33,6 +33,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_PASSWORD_FILE: `${file}.missing` }).databaseUrl).not.toContain(':s3cr');
   });
 
+  it("ELASTICSEARCH_PASSWORD_FILE follows ELASTICSEARCH_USERNAME to that stack user's password", () => {
+    const stack = { STACK_DIR: '/nonexistent/stack' };
+    expect(loadConfig(stack).elasticsearchPasswordFile).toBe(
+      '/nonexistent/stack/secrets/elasticsearch-tributary.password',
+    );
+    expect(loadConfig({ ...stack, ELASTICSEARCH_USERNAME: 'tributary-api' }).elasticsearchPasswordFile).toBe(
+      '/nonexistent/stack/secrets/elasticsearch-tributary-api.password',
+    );
+    const own = { ...stack, ELASTICSEARCH_USERNAME: 'u', ELASTICSEARCH_PASSWORD_FILE: '/run/secrets/es' };
+    expect(loadConfig(own).elasticsearchPasswordFile).toBe('/run/secrets/es');
+  });
+
   it('an explicit value wins over the default', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'a:1, b:2' }).kafkaBrokers).toEqual(['a:1', 'b:2']);
   });

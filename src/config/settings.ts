@@ -195,9 +195,9 @@ export const settings = {
   ),
   elasticsearchPasswordFile: setting(
     'ELASTICSEARCH_PASSWORD_FILE',
-    '${STACK_DIR}/secrets/elasticsearch.password',
+    '${STACK_DIR}/secrets/elasticsearch-${ELASTICSEARCH_USERNAME}.password',
     p.text,
-    'A file holding the password of ELASTICSEARCH_USERNAME, read when ELASTICSEARCH_PASSWORD is empty and the file exists (the default is where the local stack writes it).',
+    "A file holding the password of ELASTICSEARCH_USERNAME, read when ELASTICSEARCH_PASSWORD is empty and the file exists (the default is where the local stack writes each of its users' passwords, so setting ELASTICSEARCH_USERNAME to one of them is enough).",
   ),
   elasticsearchCaFile: setting(
     'ELASTICSEARCH_CA_FILE',

@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { isolate, type Isolated } from '../../test/harness';
 import { dropSlotWhenInactive, relaySlotName } from '../../test/fixtures/relay';
+import { elasticsearchClient } from '../clients';
+import { loadConfig } from '../config';
 import { roleNames } from '../db/roles';
 import { verifyPipeline } from '../verify';
 
@@ -126,6 +128,12 @@ it('runs each component under its own PostgreSQL role, none of them falling back
   for (const log of logs) expect(log).not.toContain('runs with one role');
 });
 
+it('runs the API and the search projector as their own Elasticsearch users', () => {
+  // Both would have logged refusals (on stderr, which the first test finds empty) had a user not worked.
+  expect(run.stdout).toContain('elastic    users api as tributary-api, search as tributary-search');
+  expect(run.stdout).toContain('ELASTICSEARCH_USERNAME=tributary-verify npm run tributary -- verify');
+});
+
 it('the tour shows a search hit, a report row, a history, an earlier state and the pipeline lag', () => {
   const search = section('Search: GET /search/orders?q=tea&status=confirmed');
   expect(search.join('\n')).toMatch(/[1-9]\d* confirmed orders mention "tea"/);
@@ -205,13 +213,14 @@ it('leaves no process it started running', () => {
   expect(ours).toEqual([]);
 });
 
-it('what the demo wrote is consistent end to end (verify passes)', async () => {
+it('what the demo wrote is consistent end to end (verify passes, as the read-only Elasticsearch user)', async () => {
   const pool = new Pool({ connectionString: env.config.databaseUrl, max: 2 });
+  const es = elasticsearchClient(loadConfig({ ...process.env, ELASTICSEARCH_USERNAME: 'tributary-verify' }));
   try {
     const report = await verifyPipeline({
       pool,
       kafka: env.kafka(),
-      es: env.elasticsearch(),
+      es,
       topicPrefix: env.config.topicPrefix,
       indexPrefix: env.config.indexPrefix,
     });
@@ -219,5 +228,6 @@ it('what the demo wrote is consistent end to end (verify passes)', async () => {
     expect(report.ok).toBe(true);
   } finally {
     await pool.end();
+    await es.close();
   }
 });

@@ -8,6 +8,7 @@ import { TributaryError } from '../errors';
 import { orderTopic } from '../contracts';
 import * as stack from '../stack';
 import { demoCredential } from './credentials';
+import { describeElasticsearchUsers, elasticsearchUserEnv, settingsLine } from './elasticsearch-users';
 import { DemoApi } from './http';
 import { pipelineLag, waitUntilCaughtUp, type CatchUpTarget } from './pipeline';
 import { Components } from './processes';
@@ -89,6 +90,7 @@ export async function runDemo(
       caughtUpMs,
       lag: () => pipelineLag(running.target, running.projectors),
       logDir: running.logDir,
+      verifySettings: settingsLine(elasticsearchUserEnv(config, environment, 'verify')),
       say: (line) => out.line(line),
     });
     await abortable(tour, running.signal);
@@ -166,6 +168,7 @@ async function startDemo(
   for (const note of prepared.notes) out.line(`   database   NOTE: ${note}`);
   const credential = await demoCredential(config, executor);
   out.line(`   auth       ${credential.description}`);
+  out.line(`   elastic    ${describeElasticsearchUsers(config, environment, ['api', 'search'])}`);
 
   const logDir = options.logDir ?? join(resolve(config.stackDir), 'logs');
   const components = (held.components = new Components(logDir, (line) => out.line(line)));

@@ -11,6 +11,7 @@ import { demoRoles } from './roles';
 import type { Component, Components } from './processes';
 import { secondsSince } from './wait';
 import { elasticsearchClient, kafkaClient } from '../clients';
+import { elasticsearchUserEnv } from './elasticsearch-users';
 
 /** Starting the pipeline: what its components would race to create first, then each component, until ready. */
 
@@ -88,7 +89,8 @@ export async function startPipeline(
   const env = { ...environment, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
   const quiet = { ...env, LOG_LEVEL: 'warn' };
   const since = Date.now();
-  const api = components.start({ name: 'api', args: ['serve'], env: quiet });
+  const esUser = (name: string) => elasticsearchUserEnv(config, environment, name);
+  const api = components.start({ name: 'api', args: ['serve'], env: { ...quiet, ...esUser('api') } });
   const relay = components.start({
     name: 'relay',
     args: ['relay'],
@@ -100,7 +102,7 @@ export async function startPipeline(
     component: components.start({
       name,
       args: ['project', name],
-      env: { ...quiet, ...kafkaUserEnv(config, name) },
+      env: { ...quiet, ...kafkaUserEnv(config, name), ...esUser(name) },
     }),
   }));
   const baseUrl = `http://${config.httpHost}:${config.httpPort}`;

@@ -23,6 +23,8 @@ export interface TourContext {
   caughtUpMs: number;
   lag(): Promise<PipelineLag>;
   logDir: string;
+  /** Settings `verify` takes to run as its own Elasticsearch user, e.g. `ELASTICSEARCH_USERNAME=…` (or none). */
+  verifySettings?: string;
   say(line: string): void;
 }
 
@@ -187,7 +189,7 @@ async function lagSection(
   );
 }
 
-function nextSteps({ config, api, logDir, say }: TourContext): void {
+function nextSteps({ config, api, logDir, verifySettings, say }: TourContext): void {
   const host = config.metricsHost;
   const metrics = [
     ['relay', config.relayMetricsPort],
@@ -211,6 +213,8 @@ function nextSteps({ config, api, logDir, say }: TourContext): void {
     ['stack status', 'the services and their health'],
   ];
   for (const [command, what] of commands) say(`   ${`npm run tributary -- ${command}`.padEnd(40)} ${what}`);
+  if (verifySettings)
+    say(`   (verify as its read-only Elasticsearch user: ${verifySettings} npm run tributary -- verify)`);
   const shown = relative(process.cwd(), logDir);
   const folder = shown === '' ? '.' : shown.startsWith('..') ? logDir : shown;
   say(`   logs       ${folder}/demo-{api,relay,search,reporting}.log`);

@@ -1,27 +1,27 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { elasticsearchClient } from '../clients';
 import { TributaryError } from '../errors';
 import { ensureStackCertificates } from './certificates';
 import { run, startDaemon } from './exec';
 import { fetchArtifact, isFetched, markFetched } from './maven';
-import { ensureSecret, readSecret } from './secrets';
+import { adminPassword, ES_ADMIN_USER, ensureRealm, esPasswordSecret } from './elasticsearch-realm';
+import { readSecret } from './secrets';
+import { sleep } from '../util';
 import { giveTo } from './service-user';
 import type { Service, StackContext } from './service';
 
 /**
  * Elasticsearch 8 from the `integ-test-zip` distribution on Maven Central: single node, loopback only, with
- * security on: TLS on HTTP (a certificate of the stack's own CA, `conf/elasticsearch/certs/ca.crt`) and a
- * file-realm superuser `tributary` whose password is generated into `secrets/elasticsearch.password`, which
- * ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD_FILE name by default. That distribution carries a minimal
+ * security on: TLS on HTTP (a certificate of the stack's own CA, `conf/elasticsearch/certs/ca.crt`), a
+ * file-realm superuser `tributary` whose password is generated into `secrets/elasticsearch-tributary.password`,
+ * which ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD_FILE name by default, and a user per component with
+ * only its privileges (./elasticsearch-realm.ts). That distribution carries a minimal
  * module set (no painless, analysis-common, ingest, reindex, and no `GET /` info endpoint), which the read
  * models are designed around. Without analysis-common the `.security` index cannot be created, so users and
  * roles live in the file realm and API keys (stored in that index) are not available on the stack; a full
  * Elasticsearch takes API keys (ELASTICSEARCH_API_KEY) the same way.
  */
-
-export const ES_ADMIN_USER = 'tributary';
-export const ES_PASSWORD_SECRET = 'elasticsearch.password';
 
 const homeDir = (context: StackContext) =>
   join(
@@ -110,10 +110,18 @@ export const elasticsearch: Service = {
       cpSync(join(homeDir(context), 'config'), conf, { recursive: true });
     writeFileSync(join(conf, 'elasticsearch.yml'), elasticsearchYml(context));
     await ensureStackCertificates(context.paths, certsDir(context), 'elasticsearch');
-    await ensureAdminUser(context);
+    await ensureRealm(context, { home: homeDir(context), conf });
     for (const dir of [dataDir(context), logsDir(context)]) mkdirSync(dir, { recursive: true });
     for (const dir of [conf, logsDir(context)]) giveTo(dir, context.runAs);
     if (readdirSync(dataDir(context)).length === 0) giveTo(dataDir(context), context.runAs);
+  },
+
+  // A stack started by an older version lacks users or roles added since: they are made while it runs
+  // (Elasticsearch re-reads its file realm), so `stack up` needs no restart to bring them.
+  async reconcile(context) {
+    const changed = await ensureRealm(context, { home: homeDir(context), conf: confDir(context) });
+    giveTo(confDir(context), context.runAs);
+    await untilUsersLogIn(context, changed);
   },
 
   async start(context) {
@@ -154,13 +162,15 @@ export const elasticsearch: Service = {
 };
 
 /** The stack's superuser over TLS, as the stack itself talks to Elasticsearch. */
-function adminClient(context: StackContext) {
-  const password = readSecret(context.paths, ES_PASSWORD_SECRET) ?? '';
+const adminClient = (context: StackContext) =>
+  clientAs(context, ES_ADMIN_USER, adminPassword(context.paths) ?? '');
+
+function clientAs(context: StackContext, user: string, password: string) {
   return elasticsearchClient(
     {
       elasticsearchUrl: `https://127.0.0.1:${context.config.stackEsPort}`,
       elasticsearchApiKey: '',
-      elasticsearchUsername: ES_ADMIN_USER,
+      elasticsearchUsername: user,
       elasticsearchPassword: password,
       elasticsearchPasswordFile: '',
       elasticsearchCaFile: join(certsDir(context), 'ca.crt'),
@@ -169,25 +179,26 @@ function adminClient(context: StackContext) {
   );
 }
 
-/**
- * The file-realm superuser `tributary` with the stack's generated password (made the first time). Runs
- * `elasticsearch-users` (a few seconds of JVM) only when the user is missing from the realm.
- */
-async function ensureAdminUser(context: StackContext): Promise<void> {
-  const password = ensureSecret(context.paths, ES_PASSWORD_SECRET);
-  const users = join(confDir(context), 'users');
-  const known = existsSync(users) && readFileSync(users, 'utf8').includes(`${ES_ADMIN_USER}:`);
-  if (known) return;
-  const java = await context.java();
-  const result = await run(
-    join(homeDir(context), 'bin', 'elasticsearch-users'),
-    ['useradd', ES_ADMIN_USER, '-p', password, '-r', 'superuser'],
-    { env: { PATH: process.env.PATH, ES_JAVA_HOME: java.home, ES_PATH_CONF: confDir(context) } },
+/** Whether Elasticsearch takes the client's credential (any failure: not yet). */
+const logsIn = (client: ReturnType<typeof clientAs>): Promise<boolean> =>
+  client.security.authenticate().then(
+    () => true,
+    () => false,
   );
-  if (result.code !== 0) {
-    throw new TributaryError(
-      'stack.start_failed',
-      `elasticsearch: could not create the stack user (elasticsearch-users exited ${result.code}): ${result.stderr.trim()}`,
-    );
+
+/**
+ * A running Elasticsearch re-reads its file realm every few seconds: waits until each of `users` (just made
+ * or given a new password) logs in, so what runs after `stack up` finds them. Gives up after 30 s and leaves
+ * the verdict to the health check and the component's own one-line error.
+ */
+async function untilUsersLogIn(context: StackContext, users: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const user of users) {
+    const client = clientAs(context, user, readSecret(context.paths, esPasswordSecret(user)) ?? '');
+    try {
+      while (!(await logsIn(client)) && Date.now() < deadline) await sleep(500);
+    } finally {
+      await client.close();
+    }
   }
 }

@@ -88,6 +88,7 @@ async function waitHealthy(context: StackContext, service: Service, pid: number)
 async function upOne(context: StackContext, service: Service): Promise<void> {
   const existing = recordedPid(context, service);
   if (existing !== undefined) {
+    await service.reconcile?.(context);
     const health = await waitHealthy(context, service, existing);
     context.report(
       `${service.name}: already running (pid ${existing}, ${health.version ?? 'version unknown'})`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { StackPaths } from './paths';
 
 /**
- * The stack's secrets (the Elasticsearch user's password and API key, the stack CA's key): files of mode 0600
+ * The stack's secrets (the Elasticsearch users' passwords, the stack CA's key): files of mode 0600
  * in `<stack>/secrets`, a folder of mode 0700, owned by whoever runs the stack commands (the services never
  * read them; what a service needs is copied into its own configuration).
  */

@@ -34,6 +34,11 @@ export interface Service {
   ports(config: Config): PortSpec[];
   /** Fetches binaries and prepares data and configuration; cached, so a second call is quick. */
   install(context: StackContext): Promise<void>;
+  /**
+   * Brings the configuration of a service that is already running up to date, where it can take changes
+   * while it runs (idempotent, and quick when nothing changed). Before its health is checked.
+   */
+  reconcile?(context: StackContext): Promise<void>;
   /** Starts the service in the background; returns its pid. */
   start(context: StackContext): Promise<number>;
   health(context: StackContext): Promise<Health>;
