@@ -4,10 +4,13 @@ import {
   AclResourceTypes,
   ResourcePatternTypes,
   type AclEntry,
+  type Admin,
   type Kafka,
 } from 'kafkajs';
 import type { Config } from '../config';
 import { dlqTopic, orderTopic, VERIFY_GROUP_PREFIX } from '../contracts';
+import { TributaryError } from '../errors';
+import { sleep } from '../util';
 
 /**
  * The Kafka ACLs of the component users (`<KAFKA_USER_PREFIX>relay`, `search`, `reporting`, `verify`), created
@@ -61,19 +64,62 @@ export function componentAcls(config: AclPlanConfig, topics: string[]): AclEntry
 }
 
 /**
- * Creates `acls` (creating an ACL that exists changes nothing). Returns how many it asked for, or
- * 'no-authorizer' when the cluster runs without one (a development cluster): then there is nothing to grant.
+ * Creates `acls` (creating an ACL that exists changes nothing) and returns once the broker enforces them: the
+ * controller commits new ACLs before the broker applies them from the metadata log, so a component started
+ * right after setup could otherwise be denied. Returns how many it asked for, or 'no-authorizer' when the
+ * cluster runs without one (a development cluster): then there is nothing to grant.
  */
-export async function ensureAcls(kafka: Kafka, acls: AclEntry[]): Promise<number | 'no-authorizer'> {
+export async function ensureAcls(
+  kafka: Kafka,
+  acls: AclEntry[],
+  timeoutMs = 30_000,
+): Promise<number | 'no-authorizer'> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     await admin.createAcls({ acl: acls });
+    await untilEnforced(admin, acls, timeoutMs);
     return acls.length;
   } catch (error) {
     if ((error as { type?: string }).type === 'SECURITY_DISABLED') return 'no-authorizer';
     throw error;
   } finally {
     await admin.disconnect();
+  }
+}
+
+const keyOf = (
+  acl: Omit<AclEntry, 'resourceType' | 'resourceName' | 'resourcePatternType'>,
+  resource: string,
+) => `${resource}|${acl.principal}|${acl.host}|${acl.operation}|${acl.permissionType}`;
+
+/** Polls the broker's ACLs (what its authorizer holds) until every one of `acls` is there. */
+async function untilEnforced(admin: Admin, acls: AclEntry[], timeoutMs: number): Promise<void> {
+  const wanted = acls.map((acl) =>
+    keyOf(acl, `${acl.resourceType}|${acl.resourceName}|${acl.resourcePatternType}`),
+  );
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { resources } = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    });
+    const held = new Set(
+      resources.flatMap((r) =>
+        r.acls.map((acl) => keyOf(acl, `${r.resourceType}|${r.resourceName}|${r.resourcePatternType}`)),
+      ),
+    );
+    const missing = wanted.filter((key) => !held.has(key));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new TributaryError(
+        'infra.unavailable',
+        `Kafka: ${missing.length} of ${acls.length} ACLs created by setup are not enforced by the broker after ${timeoutMs} ms`,
+        { retriable: true },
+      );
+    }
+    await sleep(100);
   }
 }
