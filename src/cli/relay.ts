@@ -7,6 +7,7 @@ import { stopOnSignal } from './stop-signal';
 import { createLogger, type Logger } from '../observability';
 import { componentConfig } from './database';
 import {
+  describeOpenDeadLetters,
   describeSlot,
   dropSlot,
   ensureSlot,
@@ -46,6 +47,7 @@ export async function relayCommand(
       case 'status': {
         const status = await slotStatus(pgExecutor(pool), config.relaySlot);
         for (const line of describeSlot(status, config)) say(line);
+        if (status) say(describeOpenDeadLetters(await listDeadLetters(pgExecutor(pool), config.relaySlot)));
         return status ? 0 : 3;
       }
       case 'slot create': {

@@ -7,7 +7,7 @@ export { serveMetrics } from '../observability/metrics-server';
 export type { RelayMetrics } from './metrics';
 export { slotStatus, dropSlot, ensureSlot, ensurePublication } from './slot';
 export type { SlotStatus } from './slot';
-export { describeSlot } from './status';
+export { describeOpenDeadLetters, describeSlot } from './status';
 export { toCloudEvent, toKafkaMessage } from './cloudevent';
 export type { CloudEventOptions, KafkaContentMode } from './cloudevent';
 export type { TopicRouter } from './routing';

@@ -26,3 +26,10 @@ export function describeSlot(status: SlotStatus | undefined, config: Config): st
     lines.push('ERROR: the slot lost WAL it needed; events may be missing: re-create it and verify');
   return lines;
 }
+
+/** The dead-letter line of `relay status`: how many are open, how many records wait behind them, and what to run. */
+export function describeOpenDeadLetters(open: readonly { parked: number }[]): string {
+  if (open.length === 0) return 'dead letters         none open';
+  const parked = open.reduce((sum, letter) => sum + letter.parked, 0);
+  return `dead letters         ${open.length} open, ${parked} records parked behind them (\`tributary relay dead-letters list\`)`;
+}
