@@ -1,3 +1,4 @@
+import type { Admin } from 'kafkajs';
 import { Client } from 'pg';
 import type { Config } from '../config';
 import { describeSecurityFailure, elasticsearchClient, kafkaClient } from '../clients';
@@ -45,11 +46,17 @@ async function probePostgres(config: Config): Promise<string | undefined> {
 }
 
 async function probeKafka(config: Config): Promise<string | undefined> {
-  const admin = kafkaClient(config, {
-    clientId: 'tributary-probe',
-    connectionTimeout: 2_000,
-    retry: { retries: 0 },
-  }).admin();
+  let admin: Admin;
+  try {
+    admin = kafkaClient(config, {
+      clientId: 'tributary-probe',
+      connectionTimeout: 2_000,
+      retry: { retries: 0 },
+    }).admin();
+  } catch (error) {
+    // On a fresh clone the stack's CA and passwords do not exist yet: not reachable (yet); `stack up` makes them.
+    return (error as Error).message;
+  }
   try {
     await admin.connect();
     await admin.describeCluster();
