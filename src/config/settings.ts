@@ -318,9 +318,9 @@ export const settings = {
   ),
   cloudEventSource: setting(
     'CLOUDEVENT_SOURCE',
-    '/tributary/orders',
+    '/tributary',
     p.nonEmpty,
-    'CloudEvents `source` attribute: the URI reference of this service.',
+    'Base of the CloudEvents `source` attribute: each aggregate type is its own source, `<base>/<aggregate type>` (`/tributary/order`, `/tributary/payment`).',
   ),
   cloudEventTypePrefix: setting(
     'CLOUDEVENT_TYPE_PREFIX',

@@ -23,7 +23,7 @@ import { withParsedPayload, type RelayEntry } from './transaction-buffer';
  */
 
 export interface CloudEventOptions {
-  /** URI-reference of the producing service, e.g. `/tributary/orders`. */
+  /** URI-reference of the producing service, e.g. `/tributary`; each aggregate type has `<source>/<type>`. */
   source: string;
   /** Reverse-DNS prefix of event types, e.g. `io.tributary`. */
   typePrefix: string;
@@ -39,7 +39,7 @@ export function toCloudEvent(entry: OutboxEntry, options: CloudEventOptions): Cl
   const attributes: Record<string, unknown> = {
     specversion: SPEC_VERSION,
     id: entry.id,
-    source: options.source,
+    source: sourceOf(entry, options),
     type: cloudEventType(entry, options.typePrefix),
     subject: entry.aggregateId,
     time: timeOf(entry),
@@ -72,6 +72,11 @@ function timeOf(entry: Pick<OutboxEntry, 'id' | 'headers'>): string {
   return new Date(time).toISOString();
 }
 
+/** Each aggregate type is its own source: `<CLOUDEVENT_SOURCE>/<aggregate type>`, e.g. `/tributary/payment`. */
+function sourceOf(entry: Pick<OutboxEntry, 'aggregateType'>, options: CloudEventOptions): string {
+  return `${options.source.replace(/\/+$/, '')}/${entry.aggregateType}`;
+}
+
 function dataschemaOf(
   entry: Pick<OutboxEntry, 'aggregateType' | 'eventType' | 'schemaVersion'>,
   options: CloudEventOptions,
@@ -89,7 +94,9 @@ export type KafkaRecord = Message & { key: string; value: string; headers: Recor
  * Encodes a CloudEvent with JSON data as a Kafka message, through the SDK's Kafka protocol binding.
  *
  * The SDK's binary message leaves the value unserialized and may carry undefined headers; kafkajs needs
- * strings or Buffers, so both are fixed here. No Kafka timestamp is set: the producer stamps the send time,
+ * strings or Buffers, so both are fixed here. Binary mode carries `content-type` and no `ce_datacontenttype`
+ * (the binding maps the attribute to that header alone); structured mode carries
+ * `application/cloudevents+json`. Batch mode is not produced: each record is one event. No Kafka timestamp is set: the producer stamps the send time,
  * because an old `occurredAt` as the record time would let time-based retention delete the event at once.
  */
 export function toKafkaMessage(event: CloudEvent<unknown>, mode: KafkaContentMode = 'binary'): KafkaRecord {
@@ -101,7 +108,10 @@ export function toKafkaMessage(event: CloudEvent<unknown>, mode: KafkaContentMod
   }
   const message = mode === 'binary' ? Kafka.binary(event) : Kafka.structured(event);
   const value = mode === 'binary' ? JSON.stringify(event.data) : String(message.value);
-  return { key: event.partitionkey, value, headers: stringHeaders(message.headers) };
+  const headers = stringHeaders(message.headers);
+  // The Kafka protocol binding maps `datacontenttype` to `content-type` alone; the SDK writes it twice.
+  if (mode === 'binary') delete headers.ce_datacontenttype;
+  return { key: event.partitionkey, value, headers };
 }
 
 /**
@@ -159,9 +169,8 @@ function binaryRecord(entry: RelayEntry, options: CloudEventOptions): KafkaRecor
     ce_id: entry.id,
     ce_time: timeOf(entry),
     ce_type: cloudEventType(entry, options.typePrefix),
-    ce_source: options.source,
+    ce_source: sourceOf(entry, options),
     ce_specversion: SPEC_VERSION,
-    ce_datacontenttype: DATA_CONTENT_TYPE,
     ce_subject: entry.aggregateId,
   };
   const dataschema = dataschemaOf(entry, options);

@@ -12,7 +12,7 @@ import {
 } from './cloudevent';
 
 const OPTIONS: CloudEventOptions = {
-  source: '/tributary/orders',
+  source: '/tributary',
   typePrefix: 'io.tributary',
   dataschemaBase: 'https://schemas.tributary.io/events/',
 };
@@ -60,7 +60,7 @@ describe('CloudEvent encoding', () => {
     expect(attributes(event)).toEqual({
       specversion: '1.0',
       id: '6f1c1a52-7a0e-4c43-9d0e-2b1f4c6c9a11',
-      source: '/tributary/orders',
+      source: '/tributary/order',
       type: 'io.tributary.order.created.v2',
       subject: 'order-42',
       time: '2026-11-23T10:15:30.123Z',
@@ -83,7 +83,7 @@ describe('CloudEvent encoding', () => {
 
   it('leaves out dataschema without a base, and extensions whose headers are absent', () => {
     const event = toCloudEvent(entry({ headers: { occurredAt: '2026-11-23T10:15:30.123Z' } }), {
-      source: '/tributary/orders',
+      source: '/tributary',
       typePrefix: 'io.tributary',
     });
     const plain = attributes(event);
@@ -96,6 +96,11 @@ describe('CloudEvent encoding', () => {
     for (const headers of [{}, { occurredAt: 'yesterday' }] as Record<string, string>[]) {
       expect(() => toCloudEvent(entry({ headers }), OPTIONS)).toThrow(/occurredAt/);
     }
+  });
+
+  it('gives each aggregate type its own source under CLOUDEVENT_SOURCE', () => {
+    expect(toCloudEvent(entry({ aggregateType: 'payment' }), OPTIONS).source).toBe('/tributary/payment');
+    expect(toCloudEvent(entry(), { ...OPTIONS, source: '/shop/' }).source).toBe('/shop/order');
   });
 
   it('reports what the SDK rejects as input.invalid', () => {
@@ -128,6 +133,8 @@ describe('CloudEvent encoding', () => {
       });
       for (const value of Object.values(message.headers)) expect(typeof value).toBe('string');
       expect(Object.keys(message.headers)).not.toContain('ce_schemaurl');
+      // The binding maps datacontenttype to content-type alone.
+      expect(Object.keys(message.headers)).not.toContain('ce_datacontenttype');
       expect(message).not.toHaveProperty('timestamp');
     });
 
@@ -148,7 +155,7 @@ describe('CloudEvent encoding', () => {
         const events = [
           toCloudEvent(entry(), OPTIONS),
           toCloudEvent(entry({ payload: 'just a string', headers: { occurredAt: '2026-01-01T00:00:00Z' } }), {
-            source: '/tributary/orders',
+            source: '/tributary',
             typePrefix: 'io.tributary',
           }),
           toCloudEvent(entry({ payload: null, streamVersion: 123456789 }), OPTIONS),
@@ -200,7 +207,7 @@ describe('CloudEvent encoding', () => {
       }
     }
 
-    it.each([OPTIONS, { source: '/tributary/orders', typePrefix: 'io.tributary' }])(
+    it.each([OPTIONS, { source: '/tributary', typePrefix: 'io.tributary' }])(
       'writes binary records with exactly the key and headers of the SDK, and equal data',
       (options) => {
         const encode = kafkaEncoder(options);
