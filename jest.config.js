@@ -1,10 +1,11 @@
 // @ts-check
 /**
- * Three tiers, chosen by file name:
+ * Four tiers, chosen by file name:
  *  - unit: pure logic, no services;
  *  - int:  talks to the real PostgreSQL/Kafka/Elasticsearch of the local stack, one isolated database,
  *          topic prefix and index prefix per file (test/harness.ts);
- *  - e2e:  whole processes against the stack.
+ *  - e2e:  whole processes against the stack;
+ *  - package: the packed package installed into a temporary app, no services (npm run test:package).
  * int and e2e bring the stack up in their global setup when it is not running.
  */
 const common = {
@@ -33,5 +34,7 @@ module.exports = {
       setupFilesAfterEnv: ['<rootDir>/test/timeouts/e2e.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
     },
+    // The packed package installed into a temporary app (npm pack, npm install): `npm run test:package`.
+    { ...common, displayName: 'package', testMatch: ['<rootDir>/**/*.package.spec.ts'] },
   ],
 };
