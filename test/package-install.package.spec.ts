@@ -3,15 +3,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MIGRATIONS } from '../migrations';
+import { isolate } from './harness';
 
 /**
  * The package as an app receives it: `npm pack` (its prepack script cleans dist/ and builds) makes the
  * tarball, which is installed into an empty app folder the way an app would, once with each TypeORM line of
  * the peer range, and used from there: `require('tributary')`, `require('tributary/typeorm')`, the
- * `tributary` bin on plain node, and the type declarations through TypeScript's node16 resolution. The
- * installs take their dependencies from npm's cache when they are there (--prefer-offline). 50 to 90 s, most
- * of it npm: a tier of its own (`npm run test:package`), outside `npm test`. What the tarball holds is
- * test/package.unit.spec.ts.
+ * `tributary` bin on plain node, TypeORM's CLI running Tributary's migrations from the app's DataSource and
+ * `appendWithin` in the app's transactions on PostgreSQL (a database of its own per app, test/harness.ts),
+ * and the type declarations through TypeScript's node16 resolution. The installs take their dependencies
+ * from npm's cache when they are there (--prefer-offline). 50 to 90 s, most of it npm: a tier of its own
+ * (`npm run test:package`), outside `npm test`. What the tarball holds is test/package.unit.spec.ts.
  */
 
 const root = resolve(__dirname, '..');
@@ -20,9 +22,44 @@ const PACK_AND_INSTALL_MS = 180_000;
 let work: string;
 let tarball: string;
 
-function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** The app's DataSource, with Tributary's migrations listed next to its own (it has none here). */
+const DATA_SOURCE = `const { DataSource } = require('typeorm');
+const { migrations } = require('tributary/typeorm');
+module.exports = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, migrations: [...migrations] });
+`;
+
+/** docs/crud-adoption.md step 2 in the app: a committed append, then one in a transaction that rolls back. */
+const APPEND = `const { Pool } = require('pg');
+const { appendWithin, createEventStoreFor, loadConfig } = require('tributary');
+const dataSource = require('./data-source');
+(async () => {
+  const config = loadConfig();
+  const pool = new Pool({ connectionString: config.databaseUrl });
+  const store = createEventStoreFor(config, pool);
+  await dataSource.initialize();
+  const event = { type: 'CustomerRegistered', schemaVersion: 1, data: { customerId: '1' } };
+  const committed = await dataSource.transaction((manager) =>
+    appendWithin(manager, store, { streamId: 'customer-1', streamType: 'customer', expected: 'no_stream', events: [event] }),
+  );
+  const rolledBack = await dataSource
+    .transaction(async (manager) => {
+      await appendWithin(manager, store, { streamId: 'customer-2', streamType: 'customer', events: [event] });
+      throw new Error('rolled back');
+    })
+    .catch((error) => error.message);
+  const events = await pool.query('select stream_id from events order by global_position');
+  console.log(JSON.stringify({ nextVersion: committed.nextVersion, rolledBack, streams: events.rows.map((row) => row.stream_id) }));
+  await dataSource.destroy();
+  await pool.end();
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'tributary-package-'));
@@ -121,6 +158,27 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
       expect(result.stdout).toContain(`  ${command}`);
     }
   });
+
+  it("runs Tributary's migrations with TypeORM's CLI from the app's DataSource, then appends in its transactions", async () => {
+    const db = await isolate(`package-typeorm-${typeorm}`);
+    try {
+      const env = { ...process.env, DATABASE_URL: db.config.databaseUrl, MIGRATE_DATABASE_URL: '' };
+      writeFileSync(join(app, 'data-source.js'), DATA_SOURCE);
+      writeFileSync(join(app, 'append.js'), APPEND);
+      const typeormCli = join(app, 'node_modules', 'typeorm', 'cli.js');
+      run(process.execPath, [typeormCli, 'migration:run', '-d', 'data-source.js'], app, env);
+      // the same migrations table: the bin finds nothing left to run
+      const bin = join(app, 'node_modules', '.bin', 'tributary');
+      expect(run(process.execPath, [bin, 'migrate'], app, env)).toContain('migrations: up to date');
+      expect(JSON.parse(run(process.execPath, ['append.js'], app, env))).toEqual({
+        nextVersion: 1,
+        rolledBack: 'rolled back',
+        streams: ['customer-1'],
+      });
+    } finally {
+      await db.cleanup();
+    }
+  }, 60_000);
 
   it('gives an app its types through the exports map', () => {
     writeFileSync(
