@@ -112,6 +112,37 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     );
   });
 
+  it("installs nothing that needs a newer Node.js than the package's engines", () => {
+    // The repository pins some dependencies with `overrides`, which an app's install ignores; the package
+    // names those versions as its own dependencies instead.
+    const script = `const semver = require(process.argv[1]);
+      const { readdirSync, readFileSync, existsSync } = require('node:fs');
+      const { join } = require('node:path');
+      const floor = semver.minVersion(process.argv[2]).version;
+      const refused = [];
+      const walk = (dir) => {
+        if (!existsSync(dir)) return;
+        for (const name of readdirSync(dir)) {
+          if (name.startsWith('.')) continue;
+          if (name.startsWith('@')) { walk(join(dir, name)); continue; }
+          const manifest = join(dir, name, 'package.json');
+          if (existsSync(manifest)) {
+            const { name: pkg, version, engines } = JSON.parse(readFileSync(manifest, 'utf8'));
+            if (engines && typeof engines.node === 'string' && !semver.satisfies(floor, engines.node))
+              refused.push(pkg + '@' + version + ' needs node ' + engines.node);
+          }
+          walk(join(dir, name, 'node_modules'));
+        }
+      };
+      walk('node_modules');
+      console.log(JSON.stringify(refused));`;
+    const engines = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }
+    ).engines.node;
+    const refused = node(['-e', script, join(root, 'node_modules', 'semver'), engines]);
+    expect(JSON.parse(refused)).toEqual([]);
+  });
+
   it('loads the root without loading TypeORM, and ./typeorm with every migration', () => {
     const out = node([
       '-e',
