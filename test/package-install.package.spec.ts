@@ -11,9 +11,10 @@ import { isolate } from './harness';
  * the peer range, and used from there: `require('tributary')`, `require('tributary/typeorm')`, the
  * `tributary` bin on plain node, TypeORM's CLI running Tributary's migrations from the app's DataSource and
  * `appendWithin` in the app's transactions on PostgreSQL (a database of its own per app, test/harness.ts),
- * and the type declarations through TypeScript's node16 resolution. The installs take their dependencies
- * from npm's cache when they are there (--prefer-offline). 50 to 90 s, most of it npm: a tier of its own
- * (`npm run test:package`), outside `npm test`. What the tarball holds is test/package.unit.spec.ts.
+ * and the type declarations through TypeScript's node16 resolution, with docs/crud-adoption.md's snippets.
+ * The installs take their dependencies from npm's cache when they are there (--prefer-offline). 45 to 90 s,
+ * most of it npm: a tier of its own (`npm run test:package`), outside `npm test`. What the tarball holds is
+ * test/package.unit.spec.ts.
  */
 
 const root = resolve(__dirname, '..');
@@ -211,7 +212,24 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     }
   }, 60_000);
 
-  it('gives an app its types through the exports map', () => {
+  it('gives an app its types through the exports map, and compiles the snippets of docs/crud-adoption.md', () => {
+    // The snippets that import the package and stand alone (the DataSource of step 1, the use case of step
+    // 2), with the app's entity they name.
+    writeFileSync(
+      join(app, 'customer.entity.ts'),
+      `export class Customer {\n  id!: string;\n  name!: string;\n  email!: string;\n}\n`,
+    );
+    const page = readFileSync(join(root, 'docs', 'crud-adoption.md'), 'utf8');
+    const snippets = [...page.matchAll(/```ts\n([\s\S]*?)```/g)]
+      .map((match) => match[1]!)
+      .filter((code) => /from 'tributary(\/typeorm)?'/.test(code) && /^export /m.test(code));
+    expect(snippets).toHaveLength(2);
+    const documented = snippets.map((code, index) => {
+      const file = `documented-${index + 1}.ts`;
+      const names = `import { Customer } from './customer.entity';\nconst yourMigrations: Function[] = [];\n`;
+      writeFileSync(join(app, file), code.includes('./customer.entity') ? code : names + code);
+      return file;
+    });
     writeFileSync(
       join(app, 'app.ts'),
       `import { appendWithin, createEventStoreFor, loadConfig, type EventStore, type StreamAppend } from 'tributary';
@@ -244,7 +262,7 @@ import type {} from 'tributary/dist/src/cli/main';
           typeRoots: [join(root, 'node_modules', '@types')],
           types: ['node'],
         },
-        files: ['app.ts'],
+        files: ['app.ts', ...documented],
       }),
     );
     const tsc = spawnSync(
