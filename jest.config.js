@@ -1,11 +1,12 @@
 // @ts-check
 /**
- * Three tiers, chosen by file name:
+ * Four tiers, chosen by file name:
  *  - unit: pure logic, no services;
  *  - int:  talks to the real PostgreSQL/Kafka/Elasticsearch of the local stack, one isolated database,
  *          topic prefix and index prefix per file (test/harness.ts);
- *  - e2e:  whole processes against the stack.
- * int and e2e bring the stack up in their global setup when it is not running.
+ *  - e2e:  whole processes against the stack;
+ *  - package: the packed package installed into a temporary app, on PostgreSQL (npm run test:package).
+ * int and e2e bring the stack up in their global setup when it is not running; package its PostgreSQL.
  */
 const common = {
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
@@ -32,6 +33,14 @@ module.exports = {
       testMatch: ['<rootDir>/**/*.e2e.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/timeouts/e2e.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
+    },
+    // The packed package installed into a temporary app (npm pack, npm install) that migrates and appends on
+    // PostgreSQL: `npm run test:package`.
+    {
+      ...common,
+      displayName: 'package',
+      testMatch: ['<rootDir>/**/*.package.spec.ts'],
+      globalSetup: '<rootDir>/test/package-global-setup.ts',
     },
   ],
 };

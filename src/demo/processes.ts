@@ -7,12 +7,15 @@ import { sleep } from '../util';
 
 /**
  * The demo's components (API, relay, projectors) as child processes running the real CLI, exactly as an
- * operator would start them: `node --import tsx src/cli/main.ts <command>`. Each writes its whole output to a
- * log file; only warnings, errors and stderr reach the terminal, prefixed with the component's name.
+ * operator would start them: `node --import tsx src/cli/main.ts <command>` in this repository, or
+ * `node …/dist/src/cli/main.js <command>` from the built package (then in the working directory, the app's).
+ * Each writes its whole output to a log file; only warnings, errors and stderr reach the terminal, prefixed
+ * with the component's name.
  */
 
+const BUILT = __filename.endsWith('.js');
 const ROOT = resolve(__dirname, '../..');
-const MAIN = 'src/cli/main.ts';
+const COMMAND = BUILT ? [resolve(__dirname, '../cli/main.js')] : ['--import', 'tsx', 'src/cli/main.ts'];
 /** Log records kept in memory per component, for readiness checks and error messages. */
 const KEEP_RECORDS = 200;
 const PINO_WARN = 40;
@@ -157,8 +160,8 @@ export class Components {
 
   start({ name, args, env }: ComponentSpec): Component {
     // Its own process group: Ctrl-C reaches the demo only, which stops each component in turn.
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [...COMMAND, ...args], {
+      cwd: BUILT ? process.cwd() : ROOT,
       env: env as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

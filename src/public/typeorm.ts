@@ -1,0 +1,13 @@
+/**
+ * `import … from 'tributary/typeorm'`: the parts that need TypeORM at run time. `migrations` is the list
+ * `tributary migrate` runs, in order, for an app's own `DataSource({ migrations: [...yours, ...migrations] })`;
+ * `entityManagerExecutor` adapts a transaction's entity manager to the `Executor` the event store takes.
+ */
+import { MIGRATIONS } from '../../migrations';
+import type { MigrationInterface } from 'typeorm';
+
+export { entityManagerExecutor } from '../crud/entity-manager-executor';
+export { createDataSource, migrate } from '../db/data-source';
+
+/** Tributary's migration classes, in order (the same list `tributary migrate` runs). */
+export const migrations: readonly (new () => MigrationInterface)[] = MIGRATIONS;
