@@ -10,7 +10,8 @@ import { orderWorkload } from './fixtures/workload';
 /**
  * Structured content mode (CLOUDEVENT_MODE=structured) end to end on the real Kafka: the relay publishes each
  * event as one JSON document with the CloudEvents content type, and both projectors build their read models
- * from it as they do from binary mode; each aggregate type is its own `source`.
+ * from it as they do from binary mode; `verify` reads the records' ids from the JSON value; each aggregate type
+ * is its own `source`.
  */
 let fx: StoreFixture;
 let pipeline: InProcessPipeline;
@@ -54,7 +55,7 @@ it('carries orders and payments relay → Kafka → both projectors in structure
       {},
     );
   }
-  const { rows } = await fx.pool.query<{ id: string }>('select id::text from events');
+  const { rows } = await fx.pool.query<{ id: string }>('select event_id::text as id from events');
 
   const report = await eventually(
     'both read models to agree with the event store',

@@ -185,7 +185,7 @@ describe('the relay (outbox → logical replication → Kafka CloudEvents)', () 
             key: record.key,
           }).toEqual({
             id: row.event_id,
-            source: config.cloudEventSource,
+            source: `${config.cloudEventSource}/order`,
             type: expectedType[row.event_type],
             subject: orderId,
             time: row.occurred_at.toISOString(),

@@ -232,6 +232,27 @@ async function scanTopic(
   return count;
 }
 
+/**
+ * A record's CloudEvent `id` and `sequence`: from the `ce_` headers in binary mode, from the JSON value in
+ * structured mode (`content-type: application/cloudevents+json`). Undefined where the record has none.
+ */
+function idAndSequenceOf(message: Batch['messages'][number]): { id?: string; sequence?: string } {
+  const headers = message.headers ?? {};
+  const contentType = headers['content-type']?.toString() ?? '';
+  if (headers.ce_id !== undefined || !contentType.startsWith('application/cloudevents+json')) {
+    return { id: headers.ce_id?.toString(), sequence: headers.ce_sequence?.toString() };
+  }
+  try {
+    const event = JSON.parse(message.value?.toString() ?? '') as { id?: unknown; sequence?: unknown };
+    return {
+      id: typeof event.id === 'string' ? event.id : undefined,
+      sequence: typeof event.sequence === 'string' ? event.sequence : undefined,
+    };
+  } catch {
+    return {}; // not JSON: reported like a record without an id
+  }
+}
+
 /** Inserts a batch's messages within the range; a partition read up to its end is no longer pending. */
 async function storeScanned(
   client: PoolClient,
@@ -245,8 +266,7 @@ async function storeScanned(
   for (const message of batch.messages) {
     const offset = BigInt(message.offset);
     if (offset < from || offset >= until) continue;
-    const id = message.headers?.ce_id?.toString();
-    const sequence = message.headers?.ce_sequence?.toString();
+    const { id, sequence } = idAndSequenceOf(message);
     rows.push([
       id ?? null,
       message.key?.toString() ?? null,
