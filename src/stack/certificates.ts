@@ -26,11 +26,29 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-/** The stack CA (made the first time): returns the paths of its certificate and key. */
-async function ensureStackCa(paths: Pick<StackPaths, 'root'>): Promise<{ cert: string; key: string }> {
+/**
+ * The CA being made, per stack folder: Kafka and Elasticsearch install at the same time, and two CAs made at
+ * once would sign one service's certificate with a key whose certificate the other copied as its `ca.crt`.
+ */
+const making = new Map<string, Promise<{ cert: string; key: string }>>();
+
+/** The stack CA (made the first time, once even when asked for concurrently): its certificate and key paths. */
+function ensureStackCa(paths: Pick<StackPaths, 'root'>): Promise<{ cert: string; key: string }> {
   const cert = secretPath(paths, 'stack-ca.crt');
   const key = secretPath(paths, 'stack-ca.key');
-  if (existsSync(cert) && existsSync(key)) return { cert, key };
+  const inProgress = making.get(cert);
+  if (inProgress) return inProgress;
+  if (existsSync(cert) && existsSync(key)) return Promise.resolve({ cert, key });
+  const pending = makeStackCa(paths, cert, key).finally(() => making.delete(cert));
+  making.set(cert, pending);
+  return pending;
+}
+
+async function makeStackCa(
+  paths: Pick<StackPaths, 'root'>,
+  cert: string,
+  key: string,
+): Promise<{ cert: string; key: string }> {
   mkdirSync(secretsDir(paths), { recursive: true, mode: 0o700 });
   await openssl(
     [
@@ -64,7 +82,7 @@ export async function ensureStackCertificates(
   mkdirSync(dir, { recursive: true });
   copyFileSync(ca.cert, join(dir, 'ca.crt'));
   const [cert, key] = [join(dir, 'node.crt'), join(dir, 'node.key')];
-  if (existsSync(cert) && existsSync(key)) return;
+  if (existsSync(cert) && existsSync(key) && (await signedBy(ca.cert, cert, dir))) return;
   const csr = join(dir, 'node.csr');
   const extensions = join(dir, 'node.ext');
   writeFileSync(extensions, 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
@@ -93,4 +111,10 @@ export async function ensureStackCertificates(
     dir,
   );
   chmodSync(key, 0o600);
+}
+
+/** Whether `cert` chains to the CA `caCert` (a CA made again since would leave it untrusted). */
+async function signedBy(caCert: string, cert: string, cwd: string): Promise<boolean> {
+  const result = await run('openssl', ['verify', '-CAfile', caCert, cert], { cwd }).catch(() => undefined);
+  return result?.code === 0;
 }
