@@ -1,7 +1,7 @@
 export { appendWithin } from './append-within';
 export type { AppendWithinOptions, StreamAppend } from './append-within';
 export { entityManagerExecutor } from './entity-manager-executor';
-export { outboxSubscriber } from './subscriber';
+export { outboxSubscriber, outboxSubscriberClass } from './subscriber';
 export type { EntityChange, EntityChangeKind, OutboxSubscriberOptions, SubscribedEntity } from './subscriber';
 export { Customer, CUSTOMER_TIERS } from './example/customer.entity';
 export type { CustomerTier } from './example/customer.entity';

@@ -1,3 +1,4 @@
+import { EventSubscriber } from 'typeorm';
 import type {
   EntityMetadata,
   EntitySubscriberInterface,
@@ -16,7 +17,8 @@ import { appendWithin } from './append-within';
 /**
  * An entity subscriber that appends an event (and its outbox entry) for every insert, update, remove, soft
  * remove and recover of chosen entities, in the transaction that changes the row: the zero-code-change first
- * step of adopting Tributary. Register it in the app's `DataSource({ subscribers: [outboxSubscriber(…)] })`.
+ * step of adopting Tributary. TypeORM's `DataSource({ subscribers })` takes classes: pass
+ * `outboxSubscriberClass(…)` there, or push `outboxSubscriber(…)` to `dataSource.subscribers` after `initialize()`.
  *
  * Covered: what goes through TypeORM's persistence (`save`, `remove`, `softRemove`, `recover` of an entity
  * manager or repository, cascades included). Not covered, and ignored by the subscriber (no event): the
@@ -163,7 +165,8 @@ const changedPaths = (event: UpdateEvent<ObjectLiteral>) =>
   event.updatedColumns.map((column) => column.propertyPath);
 
 /**
- * The subscriber for `DataSource({ subscribers: [...] })`. It listens to every entity and handles the
+ * The subscriber instance, for `dataSource.subscribers.push(…)` after `dataSource.initialize()` (initialize
+ * replaces the list with the classes of the options). It listens to every entity and handles the
  * subscribed ones; the events TypeORM raises for criteria-based and QueryBuilder writes (no row id, no
  * previous state) are skipped, see the module comment.
  */
@@ -207,3 +210,18 @@ type ObservedEvent = Pick<InsertEvent<ObjectLiteral>, 'manager' | 'metadata'> & 
   entity?: ObjectLiteral | undefined;
   databaseEntity?: ObjectLiteral | undefined;
 };
+
+/**
+ * The subscriber as a class for `DataSource({ subscribers: [outboxSubscriberClass(…)] })`: TypeORM instantiates
+ * the subscriber classes of the options that `@EventSubscriber()` registered, with no arguments, so the options
+ * are bound here. Call it once per data source (each call registers one more class).
+ */
+export function outboxSubscriberClass(
+  options: OutboxSubscriberOptions,
+): new () => EntitySubscriberInterface<ObjectLiteral> {
+  const hooks = outboxSubscriber(options);
+  class OutboxSubscriber {}
+  Object.assign(OutboxSubscriber.prototype, hooks);
+  EventSubscriber()(OutboxSubscriber);
+  return OutboxSubscriber as new () => EntitySubscriberInterface<ObjectLiteral>;
+}

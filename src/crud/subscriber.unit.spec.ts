@@ -1,8 +1,8 @@
-import type { EntityMetadata, ObjectLiteral } from 'typeorm';
+import { getMetadataArgsStorage, type EntityMetadata, type ObjectLiteral } from 'typeorm';
 import type { AppendInput } from '../eventstore/append';
 import type { EventStore } from '../eventstore/store';
 import { Customer } from './example/customer.entity';
-import { outboxSubscriber, type OutboxSubscriberOptions } from './subscriber';
+import { outboxSubscriber, outboxSubscriberClass, type OutboxSubscriberOptions } from './subscriber';
 
 /**
  * The subscriber's mapping on fake TypeORM events: which events it handles, the stream and the event it
@@ -178,4 +178,22 @@ test('a row without an id and an empty aggregateType are rejected with input.inv
   expect(() =>
     outboxSubscriber({ store: {} as EventStore, entities: [{ target: Customer, aggregateType: '' }] }),
   ).toThrow(expect.objectContaining({ code: 'input.invalid' }));
+});
+
+test('outboxSubscriberClass is a class TypeORM registers (@EventSubscriber) and instantiates with no arguments', async () => {
+  const { appended, base } = setup();
+  const store = {
+    append: async (input: never) => (appended.push(input), { events: [] }),
+  } as unknown as EventStore;
+  const Subscriber = outboxSubscriberClass({
+    store,
+    entities: [{ target: Customer, aggregateType: 'customer' }],
+  });
+  expect(
+    getMetadataArgsStorage()
+      .filterSubscribers([Subscriber])
+      .map((args) => args.target),
+  ).toEqual([Subscriber]);
+  await new Subscriber().afterInsert!({ ...base(), entity: ada, entityId: 'c1' } as never);
+  expect(appended.map((input) => input.streamId)).toEqual(['customer-c1']);
 });

@@ -8,7 +8,7 @@ import { MIGRATIONS } from '../../migrations';
 import type { MigrationInterface } from 'typeorm';
 
 export { entityManagerExecutor } from '../crud/entity-manager-executor';
-export { outboxSubscriber } from '../crud/subscriber';
+export { outboxSubscriber, outboxSubscriberClass } from '../crud/subscriber';
 export type {
   EntityChange,
   EntityChangeKind,
