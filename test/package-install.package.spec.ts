@@ -149,12 +149,13 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
       '-e',
       `const root = require('tributary');
        const typeormLoaded = Object.keys(require.cache).some((file) => file.includes('/node_modules/typeorm/'));
-       const { migrations, entityManagerExecutor } = require('tributary/typeorm');
+       const { migrations, entityManagerExecutor, outboxSubscriberClass } = require('tributary/typeorm');
        console.log(JSON.stringify({
          root: Object.keys(root).sort(),
          typeormLoaded,
          migrations: migrations.map((migration) => new migration().name),
          adapter: typeof entityManagerExecutor,
+         subscriber: typeof outboxSubscriberClass,
        }));`,
     ]);
     const loaded = JSON.parse(out) as {
@@ -162,6 +163,7 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
       typeormLoaded: boolean;
       migrations: string[];
       adapter: string;
+      subscriber: string;
     };
     expect(loaded.root).toEqual(
       expect.arrayContaining(['appendWithin', 'createEventStore', 'createEventStoreFor', 'loadConfig']),
@@ -169,6 +171,7 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     expect(loaded.typeormLoaded).toBe(false);
     expect(loaded.migrations).toEqual(MIGRATIONS.map((migration) => new migration().name));
     expect(loaded.adapter).toBe('function');
+    expect(loaded.subscriber).toBe('function');
   });
 
   it('keeps everything else out of reach', () => {
@@ -213,8 +216,8 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
   }, 60_000);
 
   it('gives an app its types through the exports map, and compiles the snippets of docs/crud-adoption.md', () => {
-    // The snippets that import the package and stand alone (the DataSource of step 1, the use case of step
-    // 2), with the app's entity they name.
+    // The snippets that import the package and stand alone (the DataSource of step 1, the subscriber of step
+    // 1b, the use case of step 2), with the app's entity they name.
     writeFileSync(
       join(app, 'customer.entity.ts'),
       `export class Customer {\n  id!: string;\n  name!: string;\n  email!: string;\n}\n`,
@@ -223,7 +226,7 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     const snippets = [...page.matchAll(/```ts\n([\s\S]*?)```/g)]
       .map((match) => match[1]!)
       .filter((code) => /from 'tributary(\/typeorm)?'/.test(code) && /^export /m.test(code));
-    expect(snippets).toHaveLength(2);
+    expect(snippets).toHaveLength(3);
     const documented = snippets.map((code, index) => {
       const file = `documented-${index + 1}.ts`;
       const names = `import { Customer } from './customer.entity';\nconst yourMigrations: Function[] = [];\n`;
