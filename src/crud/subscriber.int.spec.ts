@@ -65,7 +65,7 @@ async function rowsOf(id: string) {
     data: Record<string, unknown>;
     xid: string;
   }>(
-    'select event_id, type, data, transaction_id::text as xid from events where stream_id = $1 order by stream_version',
+    'select event_id, event_type as type, data, transaction_id::text as xid from events where stream_id = $1 order by stream_version',
     [streamId],
   );
   const outbox = await db.query<{ id: string; xid: string }>(
@@ -140,14 +140,25 @@ test('a transaction that throws after the save leaves neither the row nor the ev
   await expect(
     dataSource.transaction(async (manager) => {
       await manager.save(customer);
-      expect((await rowsOf(customer.id)).events).toEqual([]); // not visible before the commit
+      // The subscriber did append, in this transaction; the other connection sees nothing before the commit.
+      const [inside] = await manager.query<{ n: number }[]>(
+        'select count(*)::int as n from events where stream_id = $1',
+        [`customer-${customer.id}`],
+      );
+      expect(inside!.n).toBe(1);
+      expect((await rowsOf(customer.id)).events).toEqual([]);
       throw new Error('the app fails after the save');
     }),
   ).rejects.toThrow('the app fails after the save');
   expect(await rowsOf(customer.id)).toEqual({ customers: [], events: [], outbox: [] });
 });
 
-test('criteria-based update and delete change the row but write no event (the documented limitation)', async () => {
+test('criteria-based insert, update and delete change the row but write no event (the documented limitation)', async () => {
+  const inserted = newCustomer();
+  await dataSource.transaction((manager) => manager.insert(Customer, { ...inserted }));
+  expect((await rowsOf(inserted.id)).customers).toHaveLength(1);
+  expect((await rowsOf(inserted.id)).events).toEqual([]);
+
   const customer = newCustomer();
   await dataSource.manager.save(customer);
   await dataSource.transaction(async (manager) => {
@@ -165,4 +176,14 @@ test('criteria-based update and delete change the row but write no event (the do
   expect(rows.customers).toEqual([]);
   expect(rows.events.map((event) => event.type)).toEqual(['CustomerInserted']);
   expect(rows.outbox).toHaveLength(1);
+});
+
+test("a save with TypeORM's transaction turned off, outside a transaction, fails with input.invalid after its row was written", async () => {
+  const customer = newCustomer();
+  await expect(dataSource.manager.save(customer, { transaction: false })).rejects.toMatchObject({
+    code: 'input.invalid',
+  });
+  const rows = await rowsOf(customer.id);
+  expect(rows.customers).toHaveLength(1);
+  expect(rows.events).toEqual([]);
 });
