@@ -62,6 +62,58 @@ const dataSource = require('./data-source');
 });
 `;
 
+/**
+ * docs/crud-adoption.md step 1b in the app: the entity subscriber on an EntitySchema over the CRUD example's
+ * table (plain JavaScript has no decorators): save, save, remove, a rolled-back save, a criteria update.
+ */
+const SUBSCRIBER = `const { randomUUID } = require('node:crypto');
+const { Pool } = require('pg');
+const { DataSource, EntitySchema } = require('typeorm');
+const { createEventStoreFor, loadConfig } = require('tributary');
+const { outboxSubscriberClass } = require('tributary/typeorm');
+class Customer {}
+const schema = new EntitySchema({
+  name: 'Customer', target: Customer, tableName: 'crud_customers',
+  columns: { id: { type: 'uuid', primary: true }, name: { type: 'text' }, email: { type: 'text' }, tier: { type: 'text' } },
+});
+(async () => {
+  const config = loadConfig();
+  const pool = new Pool({ connectionString: config.databaseUrl });
+  const store = createEventStoreFor(config, pool);
+  const subscriber = outboxSubscriberClass({ store, entities: [{ target: Customer, aggregateType: 'customer' }] });
+  const dataSource = new DataSource({ type: 'postgres', url: config.databaseUrl, entities: [schema], subscribers: [subscriber] });
+  await dataSource.initialize();
+  const repository = dataSource.getRepository(Customer);
+  const id = randomUUID();
+  const customer = await repository.save(Object.assign(new Customer(), { id, name: 'Ada', email: id + '@x.io', tier: 'standard' }));
+  customer.tier = 'gold';
+  await repository.save(customer);
+  await repository.update({ id }, { tier: 'standard' });
+  await repository.remove(customer);
+  const lost = randomUUID();
+  const rolledBack = await dataSource
+    .transaction(async (manager) => {
+      await manager.save(Object.assign(new Customer(), { id: lost, name: 'Lost', email: lost + '@x.io', tier: 'standard' }));
+      throw new Error('rolled back');
+    })
+    .catch((error) => error.message);
+  const events = await pool.query('select stream_id, event_type from events order by global_position');
+  const outbox = await pool.query('select count(*)::int as n from outbox');
+  const rows = await pool.query('select count(*)::int as n from crud_customers');
+  console.log(JSON.stringify({
+    rolledBack,
+    events: events.rows.map((row) => [row.stream_id === 'customer-' + id ? 'customer' : row.stream_id, row.event_type]),
+    outbox: outbox.rows[0].n,
+    rows: rows.rows[0].n,
+  }));
+  await dataSource.destroy();
+  await pool.end();
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'tributary-package-'));
   const out = run('npm', ['pack', '--json', '--pack-destination', work], root);
@@ -209,6 +261,27 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
         nextVersion: 1,
         rolledBack: 'rolled back',
         streams: ['customer-1'],
+      });
+    } finally {
+      await db.cleanup();
+    }
+  }, 60_000);
+
+  it('runs the entity subscriber in the app: save and remove write their events, a rollback and update(criteria) none', async () => {
+    const db = await isolate(`package-subscriber-${typeorm}`);
+    try {
+      const env = { ...process.env, DATABASE_URL: db.config.databaseUrl, MIGRATE_DATABASE_URL: '' };
+      writeFileSync(join(app, 'subscriber.js'), SUBSCRIBER);
+      run(process.execPath, [join(app, 'node_modules', '.bin', 'tributary'), 'migrate'], app, env);
+      expect(JSON.parse(run(process.execPath, ['subscriber.js'], app, env))).toEqual({
+        rolledBack: 'rolled back',
+        events: [
+          ['customer', 'CustomerInserted'],
+          ['customer', 'CustomerUpdated'],
+          ['customer', 'CustomerRemoved'],
+        ],
+        outbox: 3,
+        rows: 0,
       });
     } finally {
       await db.cleanup();
