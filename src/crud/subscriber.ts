@@ -145,7 +145,8 @@ export async function appendChange(
   const columns = columnsOf(metadata, row, before);
   const change: EntityChange<ObjectLiteral> = { kind, id, entity: row, before, changed, columns };
   const mapped = entry.toEvent ? entry.toEvent(change) : defaultEvent(metadata.name, change);
-  const events = mapped === null ? [] : Array.isArray(mapped) ? mapped : [mapped as NewEvent];
+  // `== null`: a JavaScript mapping may return undefined for none.
+  const events = mapped == null ? [] : Array.isArray(mapped) ? mapped : [mapped as NewEvent];
   if (events.length === 0) return;
   await appendWithin(
     observed.manager,

@@ -132,7 +132,7 @@ test('criteria-based and QueryBuilder writes (no row id, no loaded row, no entit
   expect(appended).toEqual([]);
 });
 
-test('toEvent returning null or [] appends nothing; several events go to one append with the metadata', async () => {
+test('toEvent returning null, [] or undefined appends nothing; several events go to one append with the metadata', async () => {
   const { appended, subscriber, base } = setup({
     entities: [
       {
@@ -147,7 +147,9 @@ test('toEvent returning null or [] appends nothing; several events go to one app
               ]
             : change.kind === 'update'
               ? null
-              : [],
+              : change.kind === 'remove'
+                ? []
+                : (undefined as never), // a JavaScript mapping returning nothing
         metadata: (change) => ({ actor: `subscriber:${change.kind}` }),
       },
     ],
