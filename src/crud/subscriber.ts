@@ -1,6 +1,7 @@
 import { EventSubscriber } from 'typeorm';
 import type {
   EntityMetadata,
+  EntitySchema,
   EntitySubscriberInterface,
   InsertEvent,
   ObjectLiteral,
@@ -48,10 +49,14 @@ export interface EntityChange<E> {
   columns: Record<string, unknown>;
 }
 
+export type SubscribedTarget<E> =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an entity class, whatever its constructor
+  (abstract new (...args: any[]) => E) | EntitySchema<E> | string;
+
 /** The mapping of one entity class. */
 export interface SubscribedEntity<E extends ObjectLiteral> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an entity class, whatever its constructor
-  target: abstract new (...args: any[]) => E;
+  /** The entity class (subclasses included), its `EntitySchema`, or the entity's name. */
+  target: SubscribedTarget<E>;
   /** The stream type, and the prefix of the stream id `<aggregateType>-<id>`. */
   aggregateType: string;
   /** The row id; default: the primary column values joined by ':'. */
@@ -107,14 +112,23 @@ function defaultIdOf(metadata: EntityMetadata, entity: ObjectLiteral): string {
   return values.some((value) => value === undefined || value === null) ? '' : values.map(String).join(':');
 }
 
-/** The subscribed entry for an entity class (or a subclass of one), if any. */
+/** Whether `metadata` is the entity `target` names (a class matches its subclasses too). */
+function isTarget(target: SubscribedTarget<ObjectLiteral>, metadata: EntityMetadata): boolean {
+  if (typeof target === 'string') return metadata.name === target || metadata.target === target;
+  // An EntitySchema (duck-typed: the app's TypeORM may not be the one this module resolves) stands for its
+  // target class, or for its name when it has none.
+  const wanted = 'options' in target ? (target.options.target ?? target.options.name) : target;
+  const actual = metadata.target;
+  if (actual === wanted) return true;
+  return typeof actual === 'function' && typeof wanted === 'function' && actual.prototype instanceof wanted;
+}
+
+/** The subscribed entry for an entity, if any. */
 function entryFor(
   entries: readonly SubscribedEntity<ObjectLiteral>[],
   metadata: EntityMetadata,
 ): SubscribedEntity<ObjectLiteral> | undefined {
-  const target = metadata.target;
-  if (typeof target !== 'function') return undefined;
-  return entries.find((entry) => target === entry.target || target.prototype instanceof entry.target);
+  return entries.find((entry) => isTarget(entry.target, metadata));
 }
 
 /** What the subscriber needs of a TypeORM event: the transaction's manager, the metadata and the rows. */

@@ -1,4 +1,4 @@
-import { getMetadataArgsStorage, type EntityMetadata, type ObjectLiteral } from 'typeorm';
+import { EntitySchema, getMetadataArgsStorage, type EntityMetadata, type ObjectLiteral } from 'typeorm';
 import type { AppendInput } from '../eventstore/append';
 import type { EventStore } from '../eventstore/store';
 import { Customer } from './example/customer.entity';
@@ -198,4 +198,28 @@ test('outboxSubscriberClass is a class TypeORM registers (@EventSubscriber) and 
   ).toEqual([Subscriber]);
   await new Subscriber().afterInsert!({ ...base(), entity: ada, entityId: 'c1' } as never);
   expect(appended.map((input) => input.streamId)).toEqual(['customer-c1']);
+});
+
+test('an entity can be named by its EntitySchema or its name (entities without a class)', async () => {
+  const schema = new EntitySchema<{ id: string }>({
+    name: 'Account',
+    columns: { id: { type: 'text', primary: true } },
+  });
+  const classed = new EntitySchema<Customer>({ name: 'Customer', target: Customer, columns: {} });
+  const { appended, subscriber, base } = setup({
+    entities: [
+      { target: schema, aggregateType: 'account' },
+      { target: 'Invoice', aggregateType: 'invoice' },
+      { target: classed, aggregateType: 'customer' },
+    ],
+  });
+  await subscriber.afterInsert!({ ...base('Account', 'Account'), entity: ada, entityId: 'c1' } as never);
+  await subscriber.afterInsert!({ ...base('Invoice', 'Invoice'), entity: ada, entityId: 'c1' } as never);
+  await subscriber.afterInsert!({
+    ...base(GoldCustomer, 'GoldCustomer'),
+    entity: ada,
+    entityId: 'c1',
+  } as never);
+  await subscriber.afterInsert!({ ...base('Other', 'Other'), entity: ada, entityId: 'c1' } as never);
+  expect(appended.map((input) => input.streamId)).toEqual(['account-c1', 'invoice-c1', 'customer-c1']);
 });

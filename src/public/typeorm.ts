@@ -14,6 +14,7 @@ export type {
   EntityChangeKind,
   OutboxSubscriberOptions,
   SubscribedEntity,
+  SubscribedTarget,
 } from '../crud/subscriber';
 export { createDataSource, migrate } from '../db/data-source';
 
