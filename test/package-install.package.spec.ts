@@ -62,6 +62,58 @@ const dataSource = require('./data-source');
 });
 `;
 
+/**
+ * docs/crud-adoption.md step 1b in the app: the entity subscriber on an EntitySchema over the CRUD example's
+ * table (plain JavaScript has no decorators): save, save, remove, a rolled-back save, a criteria update.
+ */
+const SUBSCRIBER = `const { randomUUID } = require('node:crypto');
+const { Pool } = require('pg');
+const { DataSource, EntitySchema } = require('typeorm');
+const { createEventStoreFor, loadConfig } = require('tributary');
+const { outboxSubscriberClass } = require('tributary/typeorm');
+class Customer {}
+const schema = new EntitySchema({
+  name: 'Customer', target: Customer, tableName: 'crud_customers',
+  columns: { id: { type: 'uuid', primary: true }, name: { type: 'text' }, email: { type: 'text' }, tier: { type: 'text' } },
+});
+(async () => {
+  const config = loadConfig();
+  const pool = new Pool({ connectionString: config.databaseUrl });
+  const store = createEventStoreFor(config, pool);
+  const subscriber = outboxSubscriberClass({ store, entities: [{ target: Customer, aggregateType: 'customer' }] });
+  const dataSource = new DataSource({ type: 'postgres', url: config.databaseUrl, entities: [schema], subscribers: [subscriber] });
+  await dataSource.initialize();
+  const repository = dataSource.getRepository(Customer);
+  const id = randomUUID();
+  const customer = await repository.save(Object.assign(new Customer(), { id, name: 'Ada', email: id + '@x.io', tier: 'standard' }));
+  customer.tier = 'gold';
+  await repository.save(customer);
+  await repository.update({ id }, { tier: 'standard' });
+  await repository.remove(customer);
+  const lost = randomUUID();
+  const rolledBack = await dataSource
+    .transaction(async (manager) => {
+      await manager.save(Object.assign(new Customer(), { id: lost, name: 'Lost', email: lost + '@x.io', tier: 'standard' }));
+      throw new Error('rolled back');
+    })
+    .catch((error) => error.message);
+  const events = await pool.query('select stream_id, event_type from events order by global_position');
+  const outbox = await pool.query('select count(*)::int as n from outbox');
+  const rows = await pool.query('select count(*)::int as n from crud_customers');
+  console.log(JSON.stringify({
+    rolledBack,
+    events: events.rows.map((row) => [row.stream_id === 'customer-' + id ? 'customer' : row.stream_id, row.event_type]),
+    outbox: outbox.rows[0].n,
+    rows: rows.rows[0].n,
+  }));
+  await dataSource.destroy();
+  await pool.end();
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'tributary-package-'));
   const out = run('npm', ['pack', '--json', '--pack-destination', work], root);
@@ -149,12 +201,13 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
       '-e',
       `const root = require('tributary');
        const typeormLoaded = Object.keys(require.cache).some((file) => file.includes('/node_modules/typeorm/'));
-       const { migrations, entityManagerExecutor } = require('tributary/typeorm');
+       const { migrations, entityManagerExecutor, outboxSubscriberClass } = require('tributary/typeorm');
        console.log(JSON.stringify({
          root: Object.keys(root).sort(),
          typeormLoaded,
          migrations: migrations.map((migration) => new migration().name),
          adapter: typeof entityManagerExecutor,
+         subscriber: typeof outboxSubscriberClass,
        }));`,
     ]);
     const loaded = JSON.parse(out) as {
@@ -162,6 +215,7 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
       typeormLoaded: boolean;
       migrations: string[];
       adapter: string;
+      subscriber: string;
     };
     expect(loaded.root).toEqual(
       expect.arrayContaining(['appendWithin', 'createEventStore', 'createEventStoreFor', 'loadConfig']),
@@ -169,6 +223,7 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     expect(loaded.typeormLoaded).toBe(false);
     expect(loaded.migrations).toEqual(MIGRATIONS.map((migration) => new migration().name));
     expect(loaded.adapter).toBe('function');
+    expect(loaded.subscriber).toBe('function');
   });
 
   it('keeps everything else out of reach', () => {
@@ -212,9 +267,30 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     }
   }, 60_000);
 
+  it('runs the entity subscriber in the app: save and remove write their events, a rollback and update(criteria) none', async () => {
+    const db = await isolate(`package-subscriber-${typeorm}`);
+    try {
+      const env = { ...process.env, DATABASE_URL: db.config.databaseUrl, MIGRATE_DATABASE_URL: '' };
+      writeFileSync(join(app, 'subscriber.js'), SUBSCRIBER);
+      run(process.execPath, [join(app, 'node_modules', '.bin', 'tributary'), 'migrate'], app, env);
+      expect(JSON.parse(run(process.execPath, ['subscriber.js'], app, env))).toEqual({
+        rolledBack: 'rolled back',
+        events: [
+          ['customer', 'CustomerInserted'],
+          ['customer', 'CustomerUpdated'],
+          ['customer', 'CustomerRemoved'],
+        ],
+        outbox: 3,
+        rows: 0,
+      });
+    } finally {
+      await db.cleanup();
+    }
+  }, 60_000);
+
   it('gives an app its types through the exports map, and compiles the snippets of docs/crud-adoption.md', () => {
-    // The snippets that import the package and stand alone (the DataSource of step 1, the use case of step
-    // 2), with the app's entity they name.
+    // The snippets that import the package and stand alone (the DataSource of step 1, the subscriber of step
+    // 1b, the use case of step 2), with the app's entity they name.
     writeFileSync(
       join(app, 'customer.entity.ts'),
       `export class Customer {\n  id!: string;\n  name!: string;\n  email!: string;\n}\n`,
@@ -223,7 +299,7 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     const snippets = [...page.matchAll(/```ts\n([\s\S]*?)```/g)]
       .map((match) => match[1]!)
       .filter((code) => /from 'tributary(\/typeorm)?'/.test(code) && /^export /m.test(code));
-    expect(snippets).toHaveLength(2);
+    expect(snippets).toHaveLength(3);
     const documented = snippets.map((code, index) => {
       const file = `documented-${index + 1}.ts`;
       const names = `import { Customer } from './customer.entity';\nconst yourMigrations: Function[] = [];\n`;

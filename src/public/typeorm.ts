@@ -1,12 +1,21 @@
 /**
  * `import … from 'tributary/typeorm'`: the parts that need TypeORM at run time. `migrations` is the list
  * `tributary migrate` runs, in order, for an app's own `DataSource({ migrations: [...yours, ...migrations] })`;
- * `entityManagerExecutor` adapts a transaction's entity manager to the `Executor` the event store takes.
+ * `entityManagerExecutor` adapts a transaction's entity manager to the `Executor` the event store takes;
+ * `outboxSubscriber` is the entity subscriber that appends an event for every `save`/`remove` of chosen entities.
  */
 import { MIGRATIONS } from '../../migrations';
 import type { MigrationInterface } from 'typeorm';
 
 export { entityManagerExecutor } from '../crud/entity-manager-executor';
+export { outboxSubscriber, outboxSubscriberClass } from '../crud/subscriber';
+export type {
+  EntityChange,
+  EntityChangeKind,
+  OutboxSubscriberOptions,
+  SubscribedEntity,
+  SubscribedTarget,
+} from '../crud/subscriber';
 export { createDataSource, migrate } from '../db/data-source';
 
 /** Tributary's migration classes, in order (the same list `tributary migrate` runs). */
