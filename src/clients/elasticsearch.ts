@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
 import type { Config } from '../config';
 import { TributaryError } from '../errors';
+import { readSettingFile, secretOf, UNTRUSTED_CERTIFICATE } from './common';
 
 /**
  * The one way every process connects to Elasticsearch: the endpoint from ELASTICSEARCH_URL, a credential from
@@ -34,22 +34,10 @@ function credentialOf(config: ElasticsearchSettings): ClientOptions['auth'] | un
   }
   if (config.elasticsearchApiKey !== '') return { apiKey: config.elasticsearchApiKey };
   if (config.elasticsearchUsername === '') return undefined;
-  return { username: config.elasticsearchUsername, password: passwordOf(config) };
-}
-
-/** ELASTICSEARCH_PASSWORD, else the content of ELASTICSEARCH_PASSWORD_FILE when it exists, else empty. */
-function passwordOf(config: ElasticsearchSettings): string {
-  if (config.elasticsearchPassword !== '') return config.elasticsearchPassword;
-  const file = config.elasticsearchPasswordFile;
-  return file !== '' && existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
-}
-
-function caOf(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw invalid(`ELASTICSEARCH_CA_FILE ${file} cannot be read: ${(error as Error).message}`);
-  }
+  return {
+    username: config.elasticsearchUsername,
+    password: secretOf(config.elasticsearchPassword, config.elasticsearchPasswordFile),
+  };
 }
 
 /** The client options of `config`, with `extra` (timeouts, retries) on top. Throws 'config.invalid'. */
@@ -61,7 +49,8 @@ export function elasticsearchOptions(
   const auth = credentialOf(config);
   if (auth) options.auth = auth;
   const https = new URL(config.elasticsearchUrl).protocol === 'https:';
-  if (https && config.elasticsearchCaFile !== '') options.tls = { ca: caOf(config.elasticsearchCaFile) };
+  if (https && config.elasticsearchCaFile !== '')
+    options.tls = { ca: readSettingFile(config.elasticsearchCaFile, 'ELASTICSEARCH_CA_FILE') };
   return options;
 }
 
@@ -71,10 +60,6 @@ export function elasticsearchClient(
 ): Client {
   return new Client(elasticsearchOptions(config, extra));
 }
-
-/** TLS failures that mean "this certificate is not signed by a CA we trust", by Node's error code. */
-const UNTRUSTED_CERTIFICATE =
-  /SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|CERT_UNTRUSTED|self[- ]signed certificate|unable to verify the first certificate/i;
 
 /**
  * One line naming the setting to fix, for a failure of the connection's security: a credential refused

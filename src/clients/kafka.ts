@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { Kafka, KafkaJSError, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Config } from '../config';
 import { TributaryError } from '../errors';
+import { readSettingFile, secretOf, UNTRUSTED_CERTIFICATE } from './common';
 
 /**
  * The one way every process connects to Kafka: the bootstrap servers from KAFKA_BROKERS, the security protocol
@@ -28,36 +28,21 @@ export type KafkaExtra = Omit<KafkaConfig, 'brokers' | 'ssl' | 'sasl'>;
 
 const invalid = (message: string) => new TributaryError('config.invalid', message);
 
-function readPem(file: string, setting: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw invalid(`${setting} ${file} cannot be read: ${(error as Error).message}`);
-  }
-}
-
-/** KAFKA_PASSWORD, else the content of KAFKA_PASSWORD_FILE when it exists, else empty. */
-function passwordOf(config: KafkaSettings): string {
-  if (config.kafkaPassword !== '') return config.kafkaPassword;
-  const file = config.kafkaPasswordFile;
-  return file !== '' && existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
-}
-
 function tlsOf(config: KafkaSettings): ConnectionOptions {
   const tls: ConnectionOptions = {};
-  if (config.kafkaCaFile !== '') tls.ca = [readPem(config.kafkaCaFile, 'KAFKA_CA_FILE')];
+  if (config.kafkaCaFile !== '') tls.ca = [readSettingFile(config.kafkaCaFile, 'KAFKA_CA_FILE')];
   if ((config.kafkaCertFile === '') !== (config.kafkaKeyFile === '')) {
     throw invalid('set KAFKA_CERT_FILE and KAFKA_KEY_FILE together (a client certificate and its key)');
   }
   if (config.kafkaCertFile !== '') {
-    tls.cert = readPem(config.kafkaCertFile, 'KAFKA_CERT_FILE');
-    tls.key = readPem(config.kafkaKeyFile, 'KAFKA_KEY_FILE');
+    tls.cert = readSettingFile(config.kafkaCertFile, 'KAFKA_CERT_FILE');
+    tls.key = readSettingFile(config.kafkaKeyFile, 'KAFKA_KEY_FILE');
   }
   return tls;
 }
 
 function saslOf(config: KafkaSettings): SASLOptions {
-  const password = passwordOf(config);
+  const password = secretOf(config.kafkaPassword, config.kafkaPasswordFile);
   if (password === '') {
     throw invalid(
       `no Kafka password for ${config.kafkaUsername}: set KAFKA_PASSWORD, or KAFKA_PASSWORD_FILE to a file holding it (${config.kafkaPasswordFile || 'empty'})`,
@@ -86,9 +71,6 @@ const DENIED: Record<string, string> = {
   CLUSTER_AUTHORIZATION_FAILED: 'a cluster ACL',
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 'a transactional id ACL',
 };
-
-const UNTRUSTED_CERTIFICATE =
-  /SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|CERT_UNTRUSTED|self[- ]signed certificate|unable to verify the first certificate/i;
 
 /** The chain of causes of `error` (kafkajs wraps: retries, connection errors), outermost first. */
 function causes(error: unknown): unknown[] {
