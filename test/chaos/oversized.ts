@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigResourceTypes } from 'kafkajs';
 import { pgExecutor } from '../../src/db/executor';
-import { kafkaPublisher, listDeadLetters, resolveDeadLetter } from '../../src/relay';
+import { listDeadLetters } from '../../src/relay';
+import { resolveWithPublisher, setMaxMessageBytes } from '../fixtures/dead-letters';
 import { eventually } from '../fixtures/relay';
 import type { FaultContext, Scenario } from './scenarios';
 import { kafkaClient } from '../../src/clients';
@@ -17,24 +17,9 @@ import { kafkaClient } from '../../src/clients';
 const SMALL_LIMIT_BYTES = 8_192;
 const DEFAULT_LIMIT_BYTES = 1_048_588;
 
-async function setOrderTopicLimit({ pipeline }: FaultContext, bytes: number): Promise<void> {
+function setOrderTopicLimit({ pipeline }: FaultContext, bytes: number): Promise<void> {
   const kafka = kafkaClient(pipeline.config, { clientId: 'chaos-oversized' });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: ConfigResourceTypes.TOPIC,
-          name: `${pipeline.config.topicPrefix}order`,
-          configEntries: [{ name: 'max.message.bytes', value: String(bytes) }],
-        },
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  return setMaxMessageBytes(kafka, `${pipeline.config.topicPrefix}order`, bytes);
 }
 
 async function post(context: FaultContext, path: string, body: unknown): Promise<void> {
@@ -91,21 +76,11 @@ export const OVERSIZED_RECORD: Scenario = {
     const { config } = context.pipeline;
     const [open] = await listDeadLetters(pgExecutor(context.pipeline.pool), config.relaySlot);
     if (!open) throw new Error('no open dead letter to replay');
-    const publisher = kafkaPublisher({
-      connection: config,
+    const published = await resolveWithPublisher(context.pipeline.pool, config, {
+      id: open.id,
+      action: 'replay',
       clientId: 'chaos-replay',
-      compression: 'none',
     });
-    await publisher.connect();
-    try {
-      const published = await resolveDeadLetter(context.pipeline.pool, publisher, {
-        slot: config.relaySlot,
-        id: open.id,
-        action: 'replay',
-      });
-      context.say(`  dead letter ${open.id} replayed: ${published} records published in order`);
-    } finally {
-      await publisher.disconnect();
-    }
+    context.say(`  dead letter ${open.id} replayed: ${published} records published in order`);
   },
 };

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import {
   dropSlotWhenInactive,
   eventually,
@@ -11,8 +10,9 @@ import {
 import { openStoreFixture, type StoreFixture } from '../../../test/fixtures/store';
 import type { AppendInput } from '../../eventstore';
 import { ensureTopics } from '../../setup';
-import { kafkaPublisher } from '../publisher';
-import { listDeadLetters, resolveDeadLetter } from './resolve';
+import { listDeadLetters } from './resolve';
+import type { Config } from '../../config';
+import { resolveWithPublisher, setMaxMessageBytes } from '../../../test/fixtures/dead-letters';
 import { pgExecutor } from '../../db/executor';
 
 /**
@@ -37,25 +37,6 @@ describe('relay dead letters and parking', () => {
     ],
   });
 
-  async function setLimit(kafka: Kafka, topic: string, bytes: number): Promise<void> {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [
-          {
-            type: ConfigResourceTypes.TOPIC,
-            name: topic,
-            configEntries: [{ name: 'max.message.bytes', value: String(bytes) }],
-          },
-        ],
-      });
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   const idOf = (input: AppendInput) => input.events[0]!.eventId!;
   const inOrder = (records: Received[], key: string) =>
     records
@@ -63,8 +44,8 @@ describe('relay dead letters and parking', () => {
       .sort((a, b) => Number(a.offset - b.offset))
       .map((record) => record.id);
 
-  it("dead-letters an oversized record, keeps other aggregates flowing, parks its aggregate's later records, and replays them in order", async () => {
-    const label = 'dlq';
+  /** A relay configuration of its own (slot, topic prefix) and its topic, with max.message.bytes 4096. */
+  async function prepare(label: string) {
     const config = fx.configWith({
       RELAY_SLOT: relaySlotName(fx.env.name, label),
       TOPIC_PREFIX: `${fx.env.config.topicPrefix}${label}.`,
@@ -74,7 +55,19 @@ describe('relay dead letters and parking', () => {
     const topic = `${config.topicPrefix}${streamType}`;
     const kafka = fx.env.kafka();
     await ensureTopics(kafka, [topic], config.kafkaTopicPartitions);
-    await setLimit(kafka, topic, 4096);
+    await setMaxMessageBytes(kafka, topic, 4096);
+    return { config, topic, kafka };
+  }
+
+  /** Waits for one open dead letter with `parked` records behind it. */
+  const openDeadLetter = (config: Config, parked: number) =>
+    eventually(`the dead letter with ${parked} parked`, async () => {
+      const rows = await listDeadLetters(pgExecutor(fx.pool), config.relaySlot);
+      return rows.length === 1 && rows[0]!.parked === parked ? rows : undefined;
+    });
+
+  it("dead-letters an oversized record, keeps other aggregates flowing, parks its aggregate's later records, and replays them in order", async () => {
+    const { config, topic, kafka } = await prepare('dlq');
     const relay = startRelay(config);
     try {
       await relay.started();
@@ -89,33 +82,16 @@ describe('relay dead letters and parking', () => {
       for (const id of [a1, b1, b2, c1]) expect(published.has(id!)).toBe(true);
       for (const id of [aBig, a2, a3]) expect(published.has(id!)).toBe(false);
 
-      const open = await eventually('the dead letter', async () => {
-        const rows = await listDeadLetters(pgExecutor(fx.pool), config.relaySlot);
-        return rows.length === 1 && rows[0]!.parked === 2 ? rows : undefined;
-      });
+      const open = await openDeadLetter(config, 2);
       expect(open[0]).toMatchObject({ eventId: aBig, topic, aggregate: `${streamType}/${a}` });
       expect(open[0]!.reason).toMatch(/too large: .* max.message.bytes 4096/);
       expect(relay.metrics.deadLetters.get()).toBeDefined();
 
       // The operator raises the limit and replays: A resumes in stream order, later appends follow it.
-      await setLimit(kafka, topic, 1_048_588);
-      const publisher = kafkaPublisher({
-        connection: config,
-        clientId: 'dlq-test',
-        compression: 'none',
-      });
-      await publisher.connect();
-      try {
-        await expect(
-          resolveDeadLetter(fx.pool, publisher, {
-            slot: config.relaySlot,
-            id: open[0]!.id,
-            action: 'replay',
-          }),
-        ).resolves.toBe(3);
-      } finally {
-        await publisher.disconnect();
-      }
+      await setMaxMessageBytes(kafka, topic, 1_048_588);
+      await expect(
+        resolveWithPublisher(fx.pool, config, { id: open[0]!.id, action: 'replay', clientId: 'dlq-test' }),
+      ).resolves.toBe(3);
       const after = one(a, 10);
       await fx.store.append(after);
       const all = await readUntilAll(kafka, [topic], [aBig!, a2!, a3!, idOf(after)]);
@@ -128,17 +104,7 @@ describe('relay dead letters and parking', () => {
   });
 
   it('skip marks the dead letter skipped and publishes the parked records in order; the aggregate then flows again', async () => {
-    const label = 'dlqskip';
-    const config = fx.configWith({
-      RELAY_SLOT: relaySlotName(fx.env.name, label),
-      TOPIC_PREFIX: `${fx.env.config.topicPrefix}${label}.`,
-      RELAY_METRICS_PORT: '0',
-      RELAY_HEARTBEAT_MS: '500',
-    });
-    const topic = `${config.topicPrefix}${streamType}`;
-    const kafka = fx.env.kafka();
-    await ensureTopics(kafka, [topic], config.kafkaTopicPartitions);
-    await setLimit(kafka, topic, 4096);
+    const { config, topic, kafka } = await prepare('dlqskip');
     const relay = startRelay(config);
     try {
       await relay.started();
@@ -146,23 +112,10 @@ describe('relay dead letters and parking', () => {
       const inputs = [one(a, 10), one(a, 20_000), one(a, 10), one(a, 10)];
       for (const input of inputs) await fx.store.append(input);
       const [a1, aBig, a2, a3] = inputs.map(idOf);
-      const open = await eventually('the dead letter', async () => {
-        const rows = await listDeadLetters(pgExecutor(fx.pool), config.relaySlot);
-        return rows.length === 1 && rows[0]!.parked === 2 ? rows : undefined;
-      });
-      const publisher = kafkaPublisher({
-        connection: config,
-        clientId: 'dlq-test',
-        compression: 'none',
-      });
-      await publisher.connect();
-      try {
-        await expect(
-          resolveDeadLetter(fx.pool, publisher, { slot: config.relaySlot, id: open[0]!.id, action: 'skip' }),
-        ).resolves.toBe(2);
-      } finally {
-        await publisher.disconnect();
-      }
+      const open = await openDeadLetter(config, 2);
+      await expect(
+        resolveWithPublisher(fx.pool, config, { id: open[0]!.id, action: 'skip', clientId: 'dlq-test' }),
+      ).resolves.toBe(2);
       const after = one(a, 10);
       await fx.store.append(after);
       const all = await readUntilAll(kafka, [topic], [a1!, a2!, a3!, idOf(after)]);
@@ -183,29 +136,14 @@ describe('relay dead letters and parking', () => {
   });
 
   it('a restarted relay keeps the aggregate parked behind its open dead letter', async () => {
-    const label = 'dlqrestart';
-    const config = fx.configWith({
-      RELAY_SLOT: relaySlotName(fx.env.name, label),
-      TOPIC_PREFIX: `${fx.env.config.topicPrefix}${label}.`,
-      RELAY_METRICS_PORT: '0',
-      RELAY_HEARTBEAT_MS: '500',
-    });
-    const topic = `${config.topicPrefix}${streamType}`;
-    const kafka = fx.env.kafka();
-    await ensureTopics(kafka, [topic], config.kafkaTopicPartitions);
-    await setLimit(kafka, topic, 4096);
+    const { config, topic, kafka } = await prepare('dlqrestart');
     const a = `a-${randomUUID()}`;
-    const parkedCount = (count: number) =>
-      eventually(`${count} parked`, async () => {
-        const rows = await listDeadLetters(pgExecutor(fx.pool), config.relaySlot);
-        return rows.length === 1 && rows[0]!.parked === count ? rows : undefined;
-      });
     let relay = startRelay(config);
     try {
       await relay.started();
       await fx.store.append(one(a, 20_000));
       await fx.store.append(one(a, 10));
-      await parkedCount(1);
+      await openDeadLetter(config, 1);
       await relay.stop();
       relay = startRelay(config);
       await relay.started();
@@ -213,7 +151,7 @@ describe('relay dead letters and parking', () => {
       await fx.store.append(one(a, 10));
       await fx.store.append(b);
       await readUntilAll(kafka, [topic], [idOf(b)]);
-      await parkedCount(2);
+      await openDeadLetter(config, 2);
     } finally {
       await relay.stop().catch(() => undefined);
       await dropSlotWhenInactive(fx.pool, config.relaySlot);
