@@ -14,6 +14,8 @@ describe('domain registries', () => {
       StockReceived: 1,
       StockReserved: 1,
       StockReleased: 1,
+      StockAdjusted: 1,
+      ReservationCommitted: 1,
     });
   });
 

@@ -25,5 +25,26 @@ export type ReleaseStock = {
   readonly at: string;
 };
 
+/**
+ * Corrects the units on hand after a count, damage or loss: `delta` units more (positive) or fewer (negative).
+ * Units reserved for orders cannot be adjusted away.
+ */
+export type AdjustStock = {
+  readonly type: 'AdjustStock';
+  readonly sku: string;
+  readonly delta: number;
+  readonly reason: string;
+  readonly at: string;
+};
+
+/** An order's reservation of this SKU is fulfilled: its units leave the stock. */
+export type CommitReservation = {
+  readonly type: 'CommitReservation';
+  readonly sku: string;
+  readonly orderId: string;
+  readonly at: string;
+};
+
 /** Every command the Inventory aggregate decides on. */
-export type InventoryCommand = RestockInventory | ReserveStock | ReleaseStock;
+export type InventoryCommand =
+  RestockInventory | AdjustStock | ReserveStock | ReleaseStock | CommitReservation;

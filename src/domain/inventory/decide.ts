@@ -6,10 +6,19 @@ import {
   requireText,
   requireTimestamp,
 } from '../guards';
-import type { InventoryCommand, ReleaseStock, ReserveStock, RestockInventory } from './commands';
+import type {
+  AdjustStock,
+  CommitReservation,
+  InventoryCommand,
+  ReleaseStock,
+  ReserveStock,
+  RestockInventory,
+} from './commands';
 import {
   inventorySchemaVersions,
   type InventoryEvent,
+  type ReservationCommitted,
+  type StockAdjusted,
   type StockReceived,
   type StockReleased,
   type StockReserved,
@@ -35,6 +44,43 @@ function restock(command: RestockInventory, state: InventoryState): StockReceive
       type: 'StockReceived',
       schemaVersion: inventorySchemaVersions.StockReceived,
       data: { sku, quantity, receivedAt },
+    },
+  ];
+}
+
+function requireNonZeroInteger(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value === 0) {
+    return invalid(`${field} must be a non-zero integer`, { field, value });
+  }
+  return value;
+}
+
+function adjust(command: AdjustStock, state: InventoryState): StockAdjusted[] {
+  const sku = requireText(command.sku, 'sku');
+  const delta = requireNonZeroInteger(command.delta, 'delta');
+  const reason = requireText(command.reason, 'reason');
+  const adjustedAt = requireTimestamp(command.at, 'at');
+  sameSku(state, sku);
+  const onHand = state.onHand + delta;
+  if (!Number.isSafeInteger(onHand))
+    invalid(`delta ${delta} would overflow the stock of ${sku}`, { sku, delta });
+  // Never below what orders hold: available stock cannot go negative, and on hand not below zero.
+  if (onHand < state.reserved) {
+    forbidden(
+      `${sku} has ${state.onHand} on hand, ${state.reserved} of them reserved: cannot adjust by ${delta}`,
+      {
+        sku,
+        onHand: state.onHand,
+        reserved: state.reserved,
+        delta,
+      },
+    );
+  }
+  return [
+    {
+      type: 'StockAdjusted',
+      schemaVersion: inventorySchemaVersions.StockAdjusted,
+      data: { sku, delta, reason, adjustedAt },
     },
   ];
 }
@@ -96,6 +142,24 @@ function release(command: ReleaseStock, state: InventoryState): StockReleased[] 
   ];
 }
 
+function commit(command: CommitReservation, state: InventoryState): ReservationCommitted[] {
+  const sku = requireText(command.sku, 'sku');
+  const orderId = requireText(command.orderId, 'orderId');
+  const committedAt = requireTimestamp(command.at, 'at');
+  sameSku(state, sku);
+  const held = reservationOf(state, orderId);
+  if (held === undefined) {
+    return forbidden(`order ${orderId} holds no reservation of ${sku}`, { sku, orderId });
+  }
+  return [
+    {
+      type: 'ReservationCommitted',
+      schemaVersion: inventorySchemaVersions.ReservationCommitted,
+      data: { sku, orderId, quantity: held.quantity, committedAt },
+    },
+  ];
+}
+
 /**
  * Decides what an inventory command changes; throws `domain.validation` or `domain.rule` on
  * rejection, and returns no events for a repeated identical reservation.
@@ -104,10 +168,14 @@ export function decideInventory(command: InventoryCommand, state: InventoryState
   switch (command.type) {
     case 'RestockInventory':
       return restock(command, state);
+    case 'AdjustStock':
+      return adjust(command, state);
     case 'ReserveStock':
       return reserve(command, state);
     case 'ReleaseStock':
       return release(command, state);
+    case 'CommitReservation':
+      return commit(command, state);
     default:
       return invalid('unknown inventory command', { type: (command as { type?: unknown }).type });
   }

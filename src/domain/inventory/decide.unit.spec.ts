@@ -1,7 +1,19 @@
 import { spec } from '../specification';
-import type { ReleaseStock, ReserveStock, RestockInventory } from './commands';
+import type {
+  AdjustStock,
+  CommitReservation,
+  ReleaseStock,
+  ReserveStock,
+  RestockInventory,
+} from './commands';
 import { inventoryDecider } from './decider';
-import type { StockReceived, StockReleased, StockReserved } from './events';
+import type {
+  ReservationCommitted,
+  StockAdjusted,
+  StockReceived,
+  StockReleased,
+  StockReserved,
+} from './events';
 import { availableQuantity } from './state';
 
 const at = '2024-05-01T10:00:00Z';
@@ -30,6 +42,19 @@ const released = (orderId: string, quantity: number): StockReleased => ({
   type: 'StockReleased',
   schemaVersion: 1,
   data: { sku, orderId, quantity, releasedAt: at },
+});
+
+const adjust = (delta: number): AdjustStock => ({ type: 'AdjustStock', sku, delta, reason: 'count', at });
+const adjusted = (delta: number): StockAdjusted => ({
+  type: 'StockAdjusted',
+  schemaVersion: 1,
+  data: { sku, delta, reason: 'count', adjustedAt: at },
+});
+const commit = (orderId: string): CommitReservation => ({ type: 'CommitReservation', sku, orderId, at });
+const committed = (orderId: string, quantity: number): ReservationCommitted => ({
+  type: 'ReservationCommitted',
+  schemaVersion: 1,
+  data: { sku, orderId, quantity, committedAt: at },
 });
 
 const inventory = spec(inventoryDecider);
@@ -165,9 +190,85 @@ describe('ReleaseStock', () => {
   });
 });
 
+describe('AdjustStock', () => {
+  it('corrects the units on hand up or down', () => {
+    const { state } = inventory
+      .given([received(10), adjusted(-3)])
+      .when(adjust(2))
+      .then([adjusted(2)]);
+    expect(state).toMatchObject({ onHand: 9, reserved: 0, version: 3 });
+  });
+
+  it('may take away every unit no order holds', () => {
+    const { state } = inventory
+      .given([received(10), reserved('order-1', 4)])
+      .when(adjust(-6))
+      .then([adjusted(-6)]);
+    expect(availableQuantity(state)).toBe(0);
+  });
+
+  it('cannot take away units reserved for orders (available stock never goes negative)', () => {
+    const error = inventory
+      .given([received(10), reserved('order-1', 4)])
+      .when(adjust(-7))
+      .thenThrows('domain.rule', '4 of them reserved');
+    expect(error.details).toMatchObject({ onHand: 10, reserved: 4, delta: -7 });
+  });
+
+  it.each([0, 1.5, '3'])('a delta must be a non-zero integer (%s is rejected)', (delta) => {
+    inventory
+      .given([received(10)])
+      .when({ ...adjust(1), delta: delta as number })
+      .thenThrows('domain.validation', 'delta');
+  });
+
+  it('an adjustment needs a reason', () => {
+    inventory
+      .given([received(10)])
+      .when({ ...adjust(1), reason: ' ' })
+      .thenThrows('domain.validation', 'reason');
+  });
+});
+
+describe('CommitReservation', () => {
+  it("takes the order's reserved units out of the stock", () => {
+    const { state } = inventory
+      .given([received(10), reserved('order-1', 4), reserved('order-2', 3)])
+      .when(commit('order-1'))
+      .then([committed('order-1', 4)]);
+    expect(state).toMatchObject({
+      onHand: 6,
+      reserved: 3,
+      reservations: [{ orderId: 'order-2', quantity: 3 }],
+    });
+    expect(availableQuantity(state)).toBe(3);
+  });
+
+  it('an order without a reservation has nothing to commit, also not a second time', () => {
+    inventory
+      .given([received(10), reserved('order-1', 4), committed('order-1', 4)])
+      .when(commit('order-1'))
+      .thenThrows('domain.rule', 'no reservation');
+  });
+
+  it('a committed reservation can no longer be released', () => {
+    inventory
+      .given([received(10), reserved('order-1', 4), committed('order-1', 4)])
+      .when(release('order-1'))
+      .thenThrows('domain.rule', 'no reservation');
+  });
+});
+
 describe('inventory history', () => {
   it('a release stored without its reservation means a corrupt stream and is refused', () => {
     expect(() => inventoryDecider.evolve(inventoryDecider.initialState(), released('order-1', 1))).toThrow(
+      expect.objectContaining({ code: 'internal' }),
+    );
+  });
+
+  it('a commit stored without its reservation is refused the same way', () => {
+    const state = inventoryDecider.evolve(inventoryDecider.initialState(), received(5));
+    expect(() => inventoryDecider.evolve(state, committed('order-1', 1))).toThrow(
       expect.objectContaining({ code: 'internal' }),
     );
   });

@@ -1,9 +1,20 @@
-export type { InventoryCommand, ReleaseStock, ReserveStock, RestockInventory } from './commands';
+export type {
+  AdjustStock,
+  CommitReservation,
+  InventoryCommand,
+  ReleaseStock,
+  ReserveStock,
+  RestockInventory,
+} from './commands';
 export { decideInventory } from './decide';
 export { inventoryDecider } from './decider';
 export {
   inventorySchemaVersions,
   type InventoryEvent,
+  type ReservationCommitted,
+  type ReservationCommittedData,
+  type StockAdjusted,
+  type StockAdjustedData,
   type StockReceived,
   type StockReceivedData,
   type StockReleased,

@@ -1,5 +1,5 @@
 import { TributaryError } from '../../errors';
-import type { InventoryEvent } from './events';
+import type { InventoryEvent, ReservationCommitted, StockReleased } from './events';
 
 /** Units of one SKU set aside for one order. */
 export type Reservation = { readonly orderId: string; readonly quantity: number };
@@ -39,11 +39,22 @@ export function reservationOf(stock: StockItem, orderId: string): Reservation | 
   return stock.reservations.find((reservation) => reservation.orderId === orderId);
 }
 
-// A release without its reservation means a corrupt or mis-wired stream; refuse to build on it.
+// A release or commit without its reservation means a corrupt or mis-wired stream; refuse to build on it.
 function corrupt(state: StockItem, event: InventoryEvent): never {
   throw new TributaryError('internal', `${event.type} cannot apply to stock of ${String(state.sku)}`, {
     details: { type: event.type, sku: state.sku, version: state.version },
   });
+}
+
+/** The state without the reservation a release or commit ends. */
+function withoutReservation(state: StockItem, event: StockReleased | ReservationCommitted): StockItem {
+  const held = reservationOf(state, event.data.orderId);
+  if (held === undefined) return corrupt(state, event);
+  return {
+    ...state,
+    reserved: state.reserved - held.quantity,
+    reservations: state.reservations.filter((reservation) => reservation.orderId !== held.orderId),
+  };
 }
 
 /** Applies one inventory event. */
@@ -57,6 +68,13 @@ export function evolveInventory(state: InventoryState, event: InventoryEvent): I
         onHand: state.onHand + event.data.quantity,
         updatedAt: event.data.receivedAt,
       };
+    case 'StockAdjusted':
+      return {
+        ...state,
+        ...next,
+        onHand: state.onHand + event.data.delta,
+        updatedAt: event.data.adjustedAt,
+      };
     case 'StockReserved': {
       const { orderId, quantity, reservedAt } = event.data;
       return {
@@ -67,15 +85,15 @@ export function evolveInventory(state: InventoryState, event: InventoryEvent): I
         updatedAt: reservedAt,
       };
     }
-    case 'StockReleased': {
-      const held = reservationOf(state, event.data.orderId);
-      if (held === undefined) return corrupt(state, event);
+    case 'StockReleased':
+      return { ...withoutReservation(state, event), ...next, updatedAt: event.data.releasedAt };
+    case 'ReservationCommitted': {
+      const without = withoutReservation(state, event);
       return {
-        ...state,
+        ...without,
         ...next,
-        reserved: state.reserved - held.quantity,
-        reservations: state.reservations.filter((reservation) => reservation.orderId !== held.orderId),
-        updatedAt: event.data.releasedAt,
+        onHand: without.onHand - event.data.quantity,
+        updatedAt: event.data.committedAt,
       };
     }
   }
