@@ -11,6 +11,8 @@ import {
 import { CORRELATION_ID_HEADER, correlationIdOf } from './request-context';
 import { orderCommandRoutes } from './routes/order-commands';
 import { orderQueryRoutes } from './routes/order-queries';
+import type { InventoryService } from '../commands/inventory-service';
+import { inventoryRoutes } from './routes/inventory';
 import { paymentRoutes } from './routes/payments';
 import { reportRoutes, type ReportRouteOptions } from './routes/reports';
 import { searchRoutes, type SearchRouteOptions } from './routes/search';
@@ -43,6 +45,8 @@ export interface BuildAppOptions {
    * without them.
    */
   readModels?: { search?: SearchRouteOptions; reports?: ReportRouteOptions };
+  /** Stock per SKU (/inventory routes), served only when given. */
+  inventory?: InventoryService;
   /** Serve the Swagger UI at /docs (default true); the OpenAPI document is at /docs/json either way. */
   swaggerUi?: boolean;
   /** Requests per window per principal (`serve` passes RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_MS); none when absent. */
@@ -115,6 +119,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(orderCommandRoutes, routeOptions);
   void app.register(orderQueryRoutes, routeOptions);
   void app.register(paymentRoutes, routeOptions);
+  if (options.inventory)
+    void app.register(inventoryRoutes, { ...routeOptions, inventory: options.inventory });
   if (options.readModels?.search) void app.register(searchRoutes, options.readModels.search);
   if (options.readModels?.reports) void app.register(reportRoutes, options.readModels.reports);
   return app;

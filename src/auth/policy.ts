@@ -10,6 +10,7 @@ import { isStaff, type Principal, type Role } from './principal';
  *             searches its own orders; no payments, refunds or reports
  *   support   reads every order, its history and search; may cancel; no payments, refunds or reports
  *   finance   records payments and refunds; reads orders, history, search and the reports
+ *   support and admin also receive and adjust stock and read its levels; reservations are the workflow's
  *   admin     everything
  */
 
@@ -45,6 +46,9 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /reports/daily': { roles: ['finance', 'admin'] },
   'GET /reports/customers/:id': { roles: ['finance', 'admin'] },
   'GET /reports/top-skus': { roles: ['finance', 'admin'] },
+  'POST /inventory/:sku/receipts': { roles: ['support', 'admin'] },
+  'POST /inventory/:sku/adjustments': { roles: ['support', 'admin'] },
+  'GET /inventory/:sku': { roles: ['support', 'admin'] },
 };
 
 /**

@@ -53,12 +53,15 @@ describe('the policy table', () => {
     ['GET /reports/daily', false, false, true, true],
     ['GET /reports/customers/:id', false, false, true, true],
     ['GET /reports/top-skus', false, false, true, true],
+    ['POST /inventory/:sku/receipts', false, true, false, true],
+    ['POST /inventory/:sku/adjustments', false, true, false, true],
+    ['GET /inventory/:sku', false, true, false, true],
   ])('%s: customer %s, support %s, finance %s, admin %s', (route, c, s, f, a) => {
     expect([customer, support, finance, admin].map((p) => allowed(route, p))).toEqual([c, s, f, a]);
   });
 
   it('lists exactly the routes above', () => {
-    expect(Object.keys(ROUTE_POLICIES)).toHaveLength(13);
+    expect(Object.keys(ROUTE_POLICIES)).toHaveLength(16);
   });
 
   it('HEAD follows GET, the docs are public, and an undeclared route has no policy', () => {

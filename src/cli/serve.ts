@@ -2,7 +2,13 @@ import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Pool } from 'pg';
 import { buildApp, startServer, type BuildAppOptions } from '../api';
 import { authenticatorFor, ensureLocalIssuerFor } from '../auth';
-import { createEventStoreFor, createOrderService, startKeyCleanup } from '../commands';
+import {
+  createEventStoreFor,
+  createInventoryService,
+  createOrderService,
+  handlerSettingsOf,
+  startKeyCleanup,
+} from '../commands';
 import type { Config } from '../config';
 import { pgExecutor } from '../db/executor';
 import { createPool } from '../db/pool';
@@ -26,7 +32,8 @@ export async function serve(config: Config, say: (line: string) => void): Promis
     (error) => logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
     { statementTimeoutMs: config.apiStatementTimeoutMs },
   );
-  const service = createOrderService(config, createEventStoreFor(config, pool));
+  const store = createEventStoreFor(config, pool);
+  const service = createOrderService(config, store);
   // Tokens verified against the local development issuer (the default): its keys are made on a fresh clone.
   const localKeys = await ensureLocalIssuerFor(config);
   if (localKeys?.created)
@@ -41,6 +48,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   );
   const app = buildApp({
     service,
+    inventory: createInventoryService(handlerSettingsOf(config, store)),
     authenticator: authenticatorFor(config, pgExecutor(pool), (message) => logger.warn(message)),
     logger,
     bodyLimitBytes: config.httpBodyLimitBytes,

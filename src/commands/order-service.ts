@@ -61,7 +61,7 @@ export function createEventStoreFor(config: Config, pool: Pool): EventStore {
   });
 }
 
-function handlerSettingsOf(config: Config, store: EventStore): HandlerSettings {
+export function handlerSettingsOf(config: Config, store: EventStore): HandlerSettings {
   return {
     store,
     snapshotEvery: config.snapshotEvery,

@@ -342,7 +342,7 @@ export const settings = {
   ),
   topicAggregateTypes: setting(
     'TOPIC_AGGREGATE_TYPES',
-    'order,payment',
+    'order,payment,inventory',
     p.names,
     "Aggregate types whose topics (and the order topic's `.dlq`) `setup` creates, besides every type already in the event store; the relay creates none and retries an event whose topic is missing.",
   ),

@@ -11,7 +11,7 @@ import {
   type ApiKeyRecord,
   type Role,
 } from '../../src/auth';
-import { createOrderService } from '../../src/commands';
+import { createInventoryService, createOrderService, handlerSettingsOf } from '../../src/commands';
 import type { Config } from '../../src/config';
 import { pgExecutor } from '../../src/db/executor';
 import { TestIssuer } from '../fixtures/auth';
@@ -65,6 +65,7 @@ export async function startSecuredApi(
   });
   const app = buildApp({
     service: createOrderService({ ...fx.config, ...config }, fx.store),
+    inventory: createInventoryService(handlerSettingsOf({ ...fx.config, ...config }, fx.store)),
     authenticator: createAuthenticator({ mode: 'both', jwt: issuer.verifier(), apiKeys }),
     swaggerUi: false,
     ...(readModels === undefined ? {} : { readModels }),

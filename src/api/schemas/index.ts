@@ -1,5 +1,10 @@
 export {
   addLineBody,
+  adjustStockBody,
+  type AdjustStockBody,
+  receiveStockBody,
+  type ReceiveStockBody,
+  skuParams,
   cancelOrderBody,
   commandHeaders,
   createOrderBody,
@@ -23,4 +28,4 @@ export {
   type RecordPaymentBody,
   type RefundPaymentBody,
 } from './requests';
-export { historyRef, orderRef, paymentRef, responses, sharedSchemas } from './responses';
+export { historyRef, orderRef, paymentRef, responses, sharedSchemas, stockRef } from './responses';

@@ -164,6 +164,35 @@ export const refundPaymentBody = {
   },
 } as const;
 
+export type ReceiveStockBody = { quantity: number };
+export type AdjustStockBody = { delta: number; reason: string };
+
+export const receiveStockBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['quantity'],
+  properties: {
+    quantity: { type: 'integer', minimum: 1, maximum: SAFE_INTEGER_MAX, description: 'Units that arrived.' },
+  },
+} as const;
+
+export const adjustStockBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['delta', 'reason'],
+  properties: {
+    delta: {
+      type: 'integer',
+      minimum: -SAFE_INTEGER_MAX,
+      maximum: SAFE_INTEGER_MAX,
+      not: { const: 0 },
+      description:
+        'Units more (positive) or fewer (negative) on hand than recorded; never below what is reserved.',
+    },
+    reason: text(500, 'Why: a count, damage, loss.'),
+  },
+} as const;
+
 // ---- parameters, query, headers ------------------------------------------------------------------
 
 const pathText = {
@@ -188,6 +217,13 @@ export const orderLineParams = {
 } as const;
 
 export const paymentParams = orderParams;
+
+export const skuParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sku'],
+  properties: { sku: { ...pathText, maxLength: 100 } },
+} as const;
 
 export type OrderQuery = { asOf?: string; version?: string };
 

@@ -116,6 +116,21 @@ export const sharedSchemas = [
       },
     },
   },
+  {
+    $id: 'Stock',
+    type: 'object',
+    description: 'The stock of one SKU: units on hand, reserved for orders, and available to reserve.',
+    required: ['sku', 'onHand', 'reserved', 'available', 'openReservations', 'updatedAt', 'version'],
+    properties: {
+      sku: { type: 'string' },
+      onHand: { type: 'integer' },
+      reserved: { type: 'integer' },
+      available: { type: 'integer', description: 'On hand minus reserved; never below zero.' },
+      openReservations: { type: 'integer', description: 'Orders holding units of this SKU.' },
+      updatedAt: nullableString,
+      version: { type: 'integer' },
+    },
+  },
 ] as const;
 
 const problem = {
@@ -131,3 +146,4 @@ export function responses(status: number, schema: object, description: string) {
 export const orderRef = { $ref: 'Order#' } as const;
 export const paymentRef = { $ref: 'Payment#' } as const;
 export const historyRef = { $ref: 'OrderHistory#' } as const;
+export const stockRef = { $ref: 'Stock#' } as const;

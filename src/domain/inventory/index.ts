@@ -31,3 +31,4 @@ export {
   type Reservation,
   type StockItem,
 } from './state';
+export { toStockView, type StockView } from './view';
