@@ -31,6 +31,7 @@ import { URL } from 'node:url';
 //                                    (never the relay, nor the event store but through commands; auth is to come)
 //   verify         errors, config, db, domain, observability, contracts, eventstore, projections, clients
 //   stack          errors, config, observability, clients
+//   gateway        errors, config, clients                                  the payment gateway port, its client, a fake
 //   setup          errors, config, db, contracts, relay, clients            what components need before they start
 //   public         errors, config, db, eventstore, commands, crud            the package's entry points (exports)
 //   cli, demo      any folder                                               they wire everything together
@@ -88,6 +89,7 @@ const MAY_IMPORT = {
     'util',
   ],
   clients: ['errors', 'config', 'util'],
+  gateway: ['errors', 'config', 'clients', 'util'],
   stack: ['errors', 'config', 'observability', 'clients', 'util'],
   setup: ['errors', 'config', 'db', 'contracts', 'relay', 'clients', 'util'],
   public: ['errors', 'config', 'db', 'eventstore', 'commands', 'crud', 'util'],

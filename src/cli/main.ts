@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { GATEWAY_USAGE, gatewayCommand } from './gateway';
 import { loadConfig, type Config } from '../config';
 import { TributaryError, toTributaryError } from '../errors';
 import { Pool } from 'pg';
@@ -59,6 +60,7 @@ commands:
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config [--write]               the configuration table (Markdown); --write updates docs/configuration.md
 ${AUTH_USAGE}
+${GATEWAY_USAGE}
 
 services: postgres, kafka, elasticsearch`;
 
@@ -157,6 +159,8 @@ export async function main(argv: string[]): Promise<number> {
       return verifyCommand(loadConfig(), args, say);
     case 'auth':
       return authCommand(loadConfig(), args, say);
+    case 'gateway':
+      return gatewayCommand(loadConfig(), args, say);
     case undefined:
     case 'help':
     case '--help':

@@ -550,6 +550,32 @@ export const settings = {
     'How long the API remembers an API key it looked up: a revoked key stops working within this time (0 = look up every request).',
   ),
 
+  // The payment gateway the order workflow captures and refunds through (src/gateway).
+  paymentGatewayUrl: setting(
+    'PAYMENT_GATEWAY_URL',
+    'http://127.0.0.1:4010',
+    p.url('http', 'https'),
+    'Base URL of the payment gateway; `tributary gateway` runs the fake one on its port.',
+  ),
+  paymentGatewayKey: setting(
+    'PAYMENT_GATEWAY_KEY',
+    '',
+    p.secret,
+    "The gateway's API key (a bearer token); empty: the one in PAYMENT_GATEWAY_KEY_FILE.",
+  ),
+  paymentGatewayKeyFile: setting(
+    'PAYMENT_GATEWAY_KEY_FILE',
+    '${STACK_DIR}/secrets/payment-gateway.key',
+    p.text,
+    'A file holding the gateway API key, read when PAYMENT_GATEWAY_KEY is empty (the fake gateway creates it).',
+  ),
+  paymentGatewayTimeoutMs: setting(
+    'PAYMENT_GATEWAY_TIMEOUT_MS',
+    '2000',
+    p.integer(1, 600_000),
+    'A gateway call not answered within this time counts as lost: the capture is looked up by its key before any retry.',
+  ),
+
   // The local stack (src/stack): where it keeps its state, which versions and ports it runs.
   stackDir: setting(
     'STACK_DIR',
