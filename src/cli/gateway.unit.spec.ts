@@ -17,7 +17,7 @@ describe('tributary gateway options', () => {
   it.each([
     [['--decline-rate', '2'], /--decline-rate needs a number from 0 to 1, not '2'/],
     [['--fail-rate', 'often'], /--fail-rate needs a number/],
-    [['--slow-ms', '-1'], /--slow-ms needs a number from 0/],
+    [['--slow-ms=-1'], /--slow-ms needs a number from 0/],
     [['--colour'], /gateway: Unknown option '--colour'/],
   ])('%j is refused with one readable line', (args, message) => {
     expect(() => parseGatewayArgs(args)).toThrow(
