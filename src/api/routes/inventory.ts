@@ -32,10 +32,13 @@ function stockNotFound(sku: string): TributaryError {
   });
 }
 
-export async function inventoryRoutes(
-  app: FastifyInstance,
-  { inventory, clock }: InventoryRouteOptions,
-): Promise<void> {
+export async function inventoryRoutes(app: FastifyInstance, options: InventoryRouteOptions): Promise<void> {
+  receiptRoute(app, options);
+  adjustmentRoute(app, options);
+  stockRoute(app, options);
+}
+
+function receiptRoute(app: FastifyInstance, { inventory, clock }: InventoryRouteOptions): void {
   app.post<{ Params: SkuParams; Body: ReceiveStockBody }>(
     '/inventory/:sku/receipts',
     {
@@ -56,7 +59,9 @@ export async function inventoryRoutes(
       return sendCommandResult(reply, result);
     },
   );
+}
 
+function adjustmentRoute(app: FastifyInstance, { inventory, clock }: InventoryRouteOptions): void {
   app.post<{ Params: SkuParams; Body: AdjustStockBody }>(
     '/inventory/:sku/adjustments',
     {
@@ -77,7 +82,9 @@ export async function inventoryRoutes(
       return sendCommandResult(reply, await inventory.executeInventory({ ...command, at }, options));
     },
   );
+}
 
+function stockRoute(app: FastifyInstance, { inventory }: InventoryRouteOptions): void {
   app.get<{ Params: SkuParams }>(
     '/inventory/:sku',
     {
