@@ -42,6 +42,10 @@ export async function checkPaymentAgainstOrder(
     orderStreamId,
   ]);
   const order = row?.version == null ? undefined : await orderAt(executor, Number(row.version));
-  if (!order) throw new TributaryError('store.not_found', `order ${command.orderId} does not exist`);
+  if (!order) {
+    throw new TributaryError('store.not_found', `Order ${command.orderId} does not exist.`, {
+      details: { orderId: command.orderId },
+    });
+  }
   requirePayable(order, command, Number(row?.paid ?? 0));
 }

@@ -62,7 +62,16 @@ export class FakeOrderService implements OrderService {
     return this.execute('order', `order-${command.orderId}`, orderDecider, command, options, orderViewOf);
   }
 
-  executePayment(command: PaymentCommand, options: CommandOptions = {}): Promise<CommandResult<PaymentView>> {
+  async executePayment(
+    command: PaymentCommand,
+    options: CommandOptions = {},
+  ): Promise<CommandResult<PaymentView>> {
+    // As the real one: a new payment is checked against its order, which must exist.
+    if (command.type === 'RecordPayment' && !this.streams.has(`order-${command.orderId}`)) {
+      throw new TributaryError('store.not_found', `Order ${command.orderId} does not exist.`, {
+        details: { orderId: command.orderId },
+      });
+    }
     return this.execute(
       'payment',
       `payment-${command.paymentId}`,
