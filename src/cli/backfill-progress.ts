@@ -79,6 +79,7 @@ export function lineDisplay(say: (line: string) => void, intervalMs = LINE_INTER
     },
     stop() {
       if (pending) say(progressLine(pending));
+      pending = undefined;
     },
   };
 }
