@@ -231,3 +231,32 @@ test('an entity the data source does not know, or a bad chunk size, is refused w
   });
   expect(await counts()).toEqual({ events: 0, outbox: 0, streams: 0 });
 });
+
+test.each(['table-transient', 'message'] as const)(
+  'in outbox mode %s the imports leave no outbox rows and reach the WAL, one outbox record per row',
+  async (outboxMode) => {
+    await seed(300);
+    const slot = `backfill_${outboxMode.replace('-', '_')}`;
+    await db.query(`select pg_create_logical_replication_slot($1, 'test_decoding')`, [slot]);
+    try {
+      const modeStore = createEventStoreFor({ ...env.config, outboxMode }, pool);
+      const result = await backfill(dataSource, { store: modeStore, entity: mapping, chunkSize: 128 });
+      expect(result).toMatchObject({ rowsSeen: 300, rowsImported: 300, finished: true });
+      expect(await rowsWithoutOneImport()).toEqual([]);
+      expect(await counts()).toEqual({ events: 300, outbox: 0, streams: 300 });
+      const { rows } = await db.query<{ n: number }>(
+        `select count(*)::int as n from pg_logical_slot_peek_changes($1, null, null)
+         where data like $2`,
+        [
+          slot,
+          outboxMode === 'message'
+            ? 'message: transactional: 1 prefix: tributary.outbox%'
+            : 'table public.outbox: INSERT:%',
+        ],
+      );
+      expect(rows[0]!.n).toBe(300);
+    } finally {
+      await db.query('select pg_drop_replication_slot($1)', [slot]);
+    }
+  },
+);
