@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
 import type { BackfillProgress } from '../crud';
 import {
+  barDisplay,
   etaMs,
   formatDuration,
   lineDisplay,
@@ -78,4 +80,23 @@ test('plain lines come at most once per interval, and the last one always', () =
   ]);
   display.update(progress({ rowsSeen: 20_000, finished: true }));
   expect(lines[2]).toContain('20,000/20,000 rows (100%)');
+});
+
+test('on a terminal, a cli-progress bar shows the entity, the bar, the percentage, the rows and the rate', () => {
+  let screen = '';
+  const terminal = Object.assign(
+    new Writable({ write: (chunk, _encoding, done) => ((screen += String(chunk)), done()) }),
+    {
+      isTTY: true,
+      columns: 160,
+      cursorTo: (_x: number, _y?: unknown, done?: () => void) => (done?.(), true),
+      clearLine: (_dir: number, done?: () => void) => (done?.(), true),
+      moveCursor: (_dx: number, _dy: number, done?: () => void) => (done?.(), true),
+    },
+  );
+  const display = barDisplay(terminal);
+  display.update(progress({ rowsSeen: 12_000 }));
+  display.stop();
+  expect(screen).toContain('backfill Customer [');
+  expect(screen).toContain('] 60% | 12000/20000 rows | 11,950 imported | 2,500 rows/s');
 });
