@@ -12,6 +12,7 @@ import { AUTH_USAGE, authCommand } from './auth';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
 import { verifyCommand } from './verify';
+import { CRUD_USAGE, crudCommand } from './backfill';
 import { configCommand } from './config-page';
 import { demoCommand } from './demo';
 import { serve } from './serve';
@@ -59,6 +60,7 @@ commands:
                                  compare Kafka and the read models with the event store; exit 5 when anything is off
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config [--write]               the configuration table (Markdown); --write updates docs/configuration.md
+${CRUD_USAGE}
 ${AUTH_USAGE}
 ${GATEWAY_USAGE}
 
@@ -161,6 +163,8 @@ export async function main(argv: string[]): Promise<number> {
       return authCommand(loadConfig(), args, say);
     case 'gateway':
       return gatewayCommand(loadConfig(), args, say);
+    case 'crud':
+      return crudCommand(args, say);
     case undefined:
     case 'help':
     case '--help':

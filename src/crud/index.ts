@@ -1,6 +1,8 @@
 export { appendWithin } from './append-within';
 export type { AppendWithinOptions, StreamAppend } from './append-within';
 export { entityManagerExecutor } from './entity-manager-executor';
+export { backfill, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from './backfill';
+export type { BackfillOptions, BackfillProgress, BackfillResult, CrudConfig } from './backfill';
 export { outboxSubscriber, outboxSubscriberClass } from './subscriber';
 export type {
   EntityChange,

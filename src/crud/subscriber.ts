@@ -12,8 +12,10 @@ import type {
 } from 'typeorm';
 import { TributaryError } from '../errors';
 import type { EventStore, OutboxEntries } from '../eventstore/store';
-import type { EventMetadata, NewEvent } from '../eventstore/types';
+import { LOCK_STREAM_SQL } from '../eventstore/append';
+import type { EventMetadata, ExpectedVersion, NewEvent } from '../eventstore/types';
 import { appendWithin } from './append-within';
+import { entityManagerExecutor } from './entity-manager-executor';
 
 /**
  * An entity subscriber that appends an event (and its outbox entry) for every insert, update, remove, soft
@@ -27,12 +29,15 @@ import { appendWithin } from './append-within';
  * QueryBuilder writes and raw SQL. TypeORM calls subscribers for some of these too, but with only the values set
  * (no row id, no previous state), so no event could name its row.
  *
- * Streams: one per entity row, `<aggregateType>-<id>`, appended with `expected: 'any'` (rows that existed before
- * the subscriber have no stream yet). The row's own lock orders concurrent changes of a row, and the append
- * happens while it is held, so the stream's order is the row's order.
+ * Streams: one per entity row, `<aggregateType>-<id>`. The row's own lock orders concurrent changes of a row, and
+ * the append happens while it is held, so the stream's order is the row's order. A row that existed before the
+ * subscriber has no stream until the backfill (backfill.ts) imports it: when the subscriber changes such a row
+ * first, it writes the row's `import` event (its state as loaded before the change) ahead of the change's, so
+ * every stream starts with the row's whole state (docs/backfill.md).
  */
 
-export type EntityChangeKind = 'insert' | 'update' | 'remove' | 'softRemove' | 'recover';
+/** `import`: a row that existed before its stream, stated whole (the backfill's, or the subscriber's first). */
+export type EntityChangeKind = 'insert' | 'update' | 'remove' | 'softRemove' | 'recover' | 'import';
 
 /** One change of a row, as the mapping function sees it. */
 export interface EntityChange<E> {
@@ -41,7 +46,7 @@ export interface EntityChange<E> {
   id: string;
   /** The entity after the change (for `remove`, the row as it was: TypeORM clears the removed entity's id). */
   entity: E;
-  /** The row as loaded before the change; undefined for `insert`. */
+  /** The row as loaded before the change; undefined for `insert` and `import`. */
   before: E | undefined;
   /** The property paths the change set (`update` only; empty otherwise). */
   changed: string[];
@@ -63,7 +68,8 @@ export interface SubscribedEntity<E extends ObjectLiteral> {
   idOf?: (entity: E) => string;
   /**
    * The event(s) for a change; `null` or `[]` appends nothing for it. Default: `<Entity><Kind>` (for example
-   * `CustomerInserted`, `CustomerUpdated`, `CustomerRemoved`), schema version 1, data = `change.columns`.
+   * `CustomerInserted`, `CustomerUpdated`, `CustomerRemoved`, `CustomerImported`), schema version 1, data =
+   * `change.columns`. The same function maps the backfill's rows (kind `import`).
    */
   toEvent?: (change: EntityChange<E>) => NewEvent | readonly NewEvent[] | null;
   metadata?: (change: EntityChange<E>) => EventMetadata;
@@ -83,6 +89,7 @@ const KIND_SUFFIX: Record<EntityChangeKind, string> = {
   remove: 'Removed',
   softRemove: 'SoftRemoved',
   recover: 'Recovered',
+  import: 'Imported',
 };
 
 /** The event the subscriber appends when the entity has no `toEvent`. */
@@ -124,7 +131,7 @@ function isTarget(target: SubscribedTarget<ObjectLiteral>, metadata: EntityMetad
 }
 
 /** The subscribed entry for an entity, if any. */
-function entryFor(
+export function entryFor(
   entries: readonly SubscribedEntity<ObjectLiteral>[],
   metadata: EntityMetadata,
 ): SubscribedEntity<ObjectLiteral> | undefined {
@@ -141,6 +148,45 @@ export interface ObservedChange {
   changed: string[];
 }
 
+/** The id of a subscribed entity's row: `idOf`, else the primary column values joined by ':'. */
+export function rowIdOf(
+  entry: SubscribedEntity<ObjectLiteral>,
+  metadata: EntityMetadata,
+  row: ObjectLiteral,
+): string {
+  const id = entry.idOf ? entry.idOf(row) : defaultIdOf(metadata, row);
+  if (!id) throw new TributaryError('input.invalid', `${metadata.name}: the changed row has no id`);
+  return id;
+}
+
+/** The events the entry maps a change to (none for `null`, `undefined` or `[]`). */
+export function eventsOf(
+  entry: SubscribedEntity<ObjectLiteral>,
+  metadata: EntityMetadata,
+  change: EntityChange<ObjectLiteral>,
+): NewEvent[] {
+  const mapped = entry.toEvent ? entry.toEvent(change) : defaultEvent(metadata.name, change);
+  // `== null`: a JavaScript mapping may return undefined for none.
+  return mapped == null ? [] : Array.isArray(mapped) ? [...mapped] : [mapped as NewEvent];
+}
+
+/** The `import` change of a row as it is (the backfill's) or as it was before a change (the subscriber's). */
+export function importChange(
+  entry: SubscribedEntity<ObjectLiteral>,
+  metadata: EntityMetadata,
+  row: ObjectLiteral,
+): EntityChange<ObjectLiteral> {
+  const id = rowIdOf(entry, metadata, row);
+  return {
+    kind: 'import',
+    id,
+    entity: row,
+    before: undefined,
+    changed: [],
+    columns: columnsOf(metadata, row),
+  };
+}
+
 /**
  * Appends the events of one observed change through `appendWithin`, in the manager's transaction (TributaryError
  * 'input.invalid' when there is none, for example `save(entity, { transaction: false })` outside one).
@@ -154,26 +200,44 @@ export async function appendChange(
   const { kind, metadata, entity, before, changed } = observed;
   // A removed entity has lost its id (TypeORM clears it before the after-events): the row as loaded has it.
   const row = kind === 'remove' && before ? before : entity;
-  const id = entry.idOf ? entry.idOf(row) : defaultIdOf(metadata, row);
-  if (!id) throw new TributaryError('input.invalid', `${metadata.name}: the changed row has no id`);
+  const id = rowIdOf(entry, metadata, row);
   const columns = columnsOf(metadata, row, before);
   const change: EntityChange<ObjectLiteral> = { kind, id, entity: row, before, changed, columns };
-  const mapped = entry.toEvent ? entry.toEvent(change) : defaultEvent(metadata.name, change);
-  // `== null`: a JavaScript mapping may return undefined for none.
-  const events = mapped == null ? [] : Array.isArray(mapped) ? mapped : [mapped as NewEvent];
+  const events = eventsOf(entry, metadata, change);
   if (events.length === 0) return;
-  await appendWithin(
-    observed.manager,
-    options.store,
-    {
-      streamId: `${entry.aggregateType}-${id}`,
-      streamType: entry.aggregateType,
-      expected: 'any',
-      events,
-      ...(entry.metadata ? { metadata: entry.metadata(change) } : {}),
-    },
-    options.outbox ? { outbox: options.outbox } : {},
-  );
+  const append = {
+    streamId: `${entry.aggregateType}-${id}`,
+    streamType: entry.aggregateType,
+    ...(entry.metadata ? { metadata: entry.metadata(change) } : {}),
+  };
+  const appendOptions = options.outbox ? { outbox: options.outbox } : {};
+  const write = (expected: ExpectedVersion, written: NewEvent[]) =>
+    appendWithin(observed.manager, options.store, { ...append, expected, events: written }, appendOptions);
+  // An inserted row is new: its stream starts with the change. Any other row may predate its stream.
+  if (kind === 'insert') return void (await write('any', events));
+  const version = await lockStream(observed.manager, append.streamId);
+  if (version !== undefined) return void (await write(version, events));
+  // Not imported yet: its state before this change first (the entity after it when TypeORM loaded none).
+  const imported = eventsOf(entry, metadata, importChange(entry, metadata, before ?? row));
+  try {
+    return void (await write('no_stream', [...imported, ...events]));
+  } catch (error) {
+    // The backfill created the stream meanwhile (this append waited for its commit): it holds the import.
+    if (!(error instanceof TributaryError && error.code === 'store.conflict')) throw error;
+  }
+  await write('any', events);
+}
+
+/**
+ * The stream's version, its row locked until the transaction ends (so the version stays true for the append);
+ * undefined when the stream does not exist (yet: a concurrent creator's stream is not visible before it commits).
+ */
+async function lockStream(
+  manager: Parameters<typeof appendWithin>[0],
+  streamId: string,
+): Promise<number | undefined> {
+  const rows = await entityManagerExecutor(manager).query<{ version: string }>(LOCK_STREAM_SQL, [streamId]);
+  return rows[0] === undefined ? undefined : Number(rows[0].version);
 }
 
 const changedPaths = (event: UpdateEvent<ObjectLiteral>) =>

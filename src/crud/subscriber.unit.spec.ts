@@ -1,5 +1,6 @@
 import { EntitySchema, getMetadataArgsStorage, type EntityMetadata, type ObjectLiteral } from 'typeorm';
 import type { AppendInput } from '../eventstore/append';
+import { TributaryError } from '../errors';
 import type { EventStore } from '../eventstore/store';
 import { Customer } from './example/customer.entity';
 import { outboxSubscriber, outboxSubscriberClass, type OutboxSubscriberOptions } from './subscriber';
@@ -27,10 +28,20 @@ const metadataOf = (target: unknown, name: string) =>
     primaryColumns: [column('id')],
   }) as unknown as EntityMetadata;
 
-function setup(overrides: Partial<OutboxSubscriberOptions> = {}) {
+/**
+ * `streamVersion`: what the lock of the row's stream finds (null: no stream, a row not imported yet);
+ * `conflictOnCreate`: a `no_stream` append fails as if the backfill had created the stream meanwhile.
+ */
+function setup(
+  overrides: Partial<OutboxSubscriberOptions> = {},
+  { streamVersion = 1 as number | null, conflictOnCreate = false } = {},
+) {
   const appended: AppendInput[] = [];
   const store = {
     append: async (input: AppendInput) => {
+      if (conflictOnCreate && input.expected === 'no_stream') {
+        throw new TributaryError('store.conflict', `stream ${input.streamId} is at version 1`);
+      }
       appended.push(input);
       return { streamId: input.streamId, nextVersion: 1, events: [] };
     },
@@ -40,7 +51,10 @@ function setup(overrides: Partial<OutboxSubscriberOptions> = {}) {
     entities: [{ target: Customer, aggregateType: 'customer' }],
     ...overrides,
   });
-  const manager = { queryRunner: { isReleased: false, isTransactionActive: true, query: async () => ({}) } };
+  const records = streamVersion === null ? [] : [{ version: String(streamVersion) }];
+  const manager = {
+    queryRunner: { isReleased: false, isTransactionActive: true, query: async () => ({ records }) },
+  };
   const base = (target: unknown = Customer, name = 'Customer') => ({
     manager,
     metadata: metadataOf(target, name),
@@ -105,6 +119,43 @@ test('a remove takes the id and the columns from the row as loaded (TypeORM has 
   } as never);
   expect(appended.map((input) => [input.streamId, input.events[0]!.type, input.events[0]!.data])).toEqual([
     ['customer-c1', 'CustomerRemoved', ada],
+  ]);
+});
+
+test('a change of a row whose stream does not exist yet appends its import (the row as loaded before) and the change, expected no_stream', async () => {
+  const { appended, subscriber, base } = setup({}, { streamVersion: null });
+  await subscriber.afterUpdate!({
+    ...base(),
+    entity: { id: 'c1', name: 'Ada', tier: 'gold' },
+    databaseEntity: { id: 'c1', name: 'Ada', tier: 'standard' },
+    updatedColumns: [column('tier')],
+  } as never);
+  expect(appended).toEqual([
+    {
+      streamId: 'customer-c1',
+      streamType: 'customer',
+      expected: 'no_stream',
+      events: [
+        { type: 'CustomerImported', schemaVersion: 1, data: { id: 'c1', name: 'Ada', tier: 'standard' } },
+        { type: 'CustomerUpdated', schemaVersion: 1, data: { id: 'c1', name: 'Ada', tier: 'gold' } },
+      ],
+    },
+  ]);
+});
+
+test('when the backfill created the stream meanwhile (the no_stream append conflicts), the change alone is appended', async () => {
+  const { appended, subscriber, base } = setup({}, { streamVersion: null, conflictOnCreate: true });
+  await subscriber.afterRemove!({ ...base(), entity: { name: 'Ada' }, databaseEntity: ada } as never);
+  expect(appended.map((input) => [input.expected, input.events.map((event) => event.type)])).toEqual([
+    ['any', ['CustomerRemoved']],
+  ]);
+});
+
+test('a change of an imported row appends the change alone at the version its lock read', async () => {
+  const { appended, subscriber, base } = setup({}, { streamVersion: 4 });
+  await subscriber.afterUpdate!({ ...base(), entity: ada, databaseEntity: ada, updatedColumns: [] } as never);
+  expect(appended.map((input) => [input.expected, input.events.map((event) => event.type)])).toEqual([
+    [4, ['CustomerUpdated']],
   ]);
 });
 

@@ -43,6 +43,9 @@ export const TABLE_GRANTS: Readonly<Record<string, TableGrants>> = {
   api_keys: { api: ['select'] },
   // The CRUD example's entity: a CRUD app sharing the store runs under a role of its own.
   crud_customers: {},
+  // The backfill's checkpoints: the backfill runs with the CRUD app's own connection (its DataSource), as the
+  // subscriber does; `verify` and operators may read how far it got.
+  backfill_checkpoints: { readonly: ['select'] },
   projection_checkpoints: {
     api: ['select'],
     search: ['select', 'insert', 'update'],
