@@ -3,11 +3,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MIGRATIONS } from '../migrations';
+import { packedTarball } from './fixtures/packed';
 import { isolate } from './harness';
 
 /**
- * The package as an app receives it: `npm pack` (its prepack script cleans dist/ and builds) makes the
- * tarball, which is installed into an empty app folder the way an app would, once with each TypeORM line of
+ * The package as an app receives it: `npm pack` (its prepack script cleans dist/ and builds; once for the
+ * tier, in test/package-global-setup.ts) makes the tarball, which is installed into an empty app folder the way an app would, once with each TypeORM line of
  * the peer range, and used from there: `require('tributary')`, `require('tributary/typeorm')`, the
  * `tributary` bin on plain node, TypeORM's CLI running Tributary's migrations from the app's DataSource and
  * `appendWithin` in the app's transactions on PostgreSQL (a database of its own per app, test/harness.ts),
@@ -116,9 +117,8 @@ const schema = new EntitySchema({
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'tributary-package-'));
-  const out = run('npm', ['pack', '--json', '--pack-destination', work], root);
-  tarball = join(work, (JSON.parse(out.slice(out.indexOf('['))) as { filename: string }[])[0]!.filename);
-}, PACK_AND_INSTALL_MS);
+  tarball = packedTarball();
+});
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
