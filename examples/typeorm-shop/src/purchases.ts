@@ -1,9 +1,9 @@
+// #region docs:append-within
 import { randomUUID } from 'node:crypto';
+import { appendWithin } from 'tributary';
 import type { DataSource } from 'typeorm';
 import { Product } from './entities/product.entity';
 import { Purchase } from './entities/purchase.entity';
-// #region docs:append-within
-import { appendWithin } from 'tributary';
 import { store } from './tributary';
 
 export interface MakePurchase {
