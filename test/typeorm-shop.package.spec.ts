@@ -191,6 +191,9 @@ describe('examples/typeorm-shop on the packed package', () => {
       expect(header(message, 'ce_type')).toBe('com.example.shop.product.added.v1');
       expect(header(message, 'ce_source')).toBe('/typeorm-shop/product');
       expect(header(message, 'ce_specversion')).toBe('1.0');
+      // keyed, and its subject, by the product's stream: one product's events stay in order on one partition
+      expect(message.key?.toString()).toBe(`product-${id}`);
+      expect(header(message, 'ce_subject')).toBe(`product-${id}`);
       expect(JSON.parse(message.value!.toString())).toEqual({
         change: { id, sku: 'TEA-1', name: 'Earl Grey', priceCents: 450, stock: 3 },
       });
