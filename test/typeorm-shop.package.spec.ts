@@ -239,6 +239,27 @@ describe('examples/typeorm-shop on the packed package', () => {
   );
 
   it(
+    'publishes a product removed through the API (remove) as ProductRemoved, after its earlier events',
+    async () => {
+      const { id } = (await post('/products', { sku: 'OLD-1', name: 'Old', priceCents: 100, stock: 1 }))
+        .body as {
+        id: string;
+      };
+      expect((await fetch(`${api}/products/${id}`, { method: 'DELETE' })).status).toBe(204);
+      const { rows } = await pool.query<{ event_id: string; event_type: string }>(
+        `select event_id, event_type from events where stream_id = $1 order by stream_version`,
+        [`product-${id}`],
+      );
+      expect(rows.map((row) => row.event_type)).toEqual(['ProductAdded', 'ProductRemoved']);
+      const removed = await onKafka(rows[1]!.event_id);
+      expect(header(removed, 'ce_type')).toBe('com.example.shop.product.removed.v1');
+      expect(header(removed, 'ce_sequence')).toBe('2'.padStart(20, '0'));
+      expect(JSON.parse(removed.value!.toString())).toEqual({ change: { id, sku: 'OLD-1' } });
+    },
+    PUBLISHED_MS,
+  );
+
+  it(
     'publishes nothing of a purchase that fails after writing: its row, events and stock changes roll back',
     async () => {
       const plenty = (await post('/products', { sku: 'JAM-1', name: 'Jam', priceCents: 300, stock: 10 }))
