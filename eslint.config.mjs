@@ -162,7 +162,7 @@ const moduleBoundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.stack/', 'coverage/', '.scratch/'] },
+  { ignores: ['node_modules/', 'dist/', '.stack/', 'coverage/', '.scratch/', 'examples/*/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -178,8 +178,16 @@ export default tseslint.config(
   { files: ['jest.config.js'], languageOptions: { globals: { module: 'writable' } } },
   {
     // The configuration module is the one place that reads the environment; the stack manager passes an
-    // environment to the processes it starts; tests and benches set up their own.
-    files: ['src/config/**', 'src/stack/**', 'test/**', 'bench/**', '**/*.spec.ts', 'jest.config.js'],
+    // environment to the processes it starts; tests and benches set up their own; an example app is an app.
+    files: [
+      'src/config/**',
+      'src/stack/**',
+      'test/**',
+      'bench/**',
+      'examples/**',
+      '**/*.spec.ts',
+      'jest.config.js',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   ...moduleBoundaries,

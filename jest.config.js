@@ -5,14 +5,17 @@
  *  - int:  talks to the real PostgreSQL/Kafka/Elasticsearch of the local stack, one isolated database,
  *          topic prefix and index prefix per file (test/harness.ts);
  *  - e2e:  whole processes against the stack;
- *  - package: the packed package installed into a temporary app, on PostgreSQL (npm run test:package).
- * int and e2e bring the stack up in their global setup when it is not running; package its PostgreSQL.
+ *  - package: the packed package installed into a temporary app and into examples/typeorm-shop, on
+ *             PostgreSQL and Kafka (npm run test:package).
+ * int and e2e bring the stack up in their global setup when it is not running; package its PostgreSQL and Kafka.
  */
 const common = {
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/.stack/', '/dist/'],
+  // The example apps install their own dependencies (the packed package among them): not this project's modules.
+  modulePathIgnorePatterns: ['<rootDir>/examples/'],
 };
 
 /** @type {import('jest').Config} */
@@ -34,13 +37,15 @@ module.exports = {
       setupFilesAfterEnv: ['<rootDir>/test/timeouts/e2e.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
     },
-    // The packed package installed into a temporary app (npm pack, npm install) that migrates and appends on
-    // PostgreSQL: `npm run test:package`.
+    // The packed package (npm pack, once) installed into a temporary app that migrates and appends on
+    // PostgreSQL, and into examples/typeorm-shop, which runs against PostgreSQL and Kafka:
+    // `npm run test:package`.
     {
       ...common,
       displayName: 'package',
       testMatch: ['<rootDir>/**/*.package.spec.ts'],
       globalSetup: '<rootDir>/test/package-global-setup.ts',
+      globalTeardown: '<rootDir>/test/package-global-teardown.ts',
     },
   ],
 };

@@ -1,17 +1,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MIGRATIONS } from '../migrations';
+import { packedTarball } from './fixtures/packed';
 import { isolate } from './harness';
 
 /**
- * The package as an app receives it: `npm pack` (its prepack script cleans dist/ and builds) makes the
- * tarball, which is installed into an empty app folder the way an app would, once with each TypeORM line of
+ * The package as an app receives it: `npm pack` (its prepack script cleans dist/ and builds; once for the
+ * tier, in test/package-global-setup.ts) makes the tarball, which is installed into an empty app folder the way an app would, once with each TypeORM line of
  * the peer range, and used from there: `require('tributary')`, `require('tributary/typeorm')`, the
  * `tributary` bin on plain node, TypeORM's CLI running Tributary's migrations from the app's DataSource and
  * `appendWithin` in the app's transactions on PostgreSQL (a database of its own per app, test/harness.ts),
- * and the type declarations through TypeScript's node16 resolution, with docs/crud-adoption.md's snippets.
+ * and the type declarations through TypeScript's node16 resolution, with the example shop's code that uses
+ * the package (where docs/crud-adoption.md's snippets come from).
  * The installs take their dependencies from npm's cache when they are there (--prefer-offline). 45 to 90 s,
  * most of it npm: a tier of its own (`npm run test:package`), outside `npm test`. What the tarball holds is
  * test/package.unit.spec.ts.
@@ -33,7 +35,7 @@ const { migrations } = require('tributary/typeorm');
 module.exports = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, migrations: [...migrations] });
 `;
 
-/** docs/crud-adoption.md step 2 in the app: a committed append, then one in a transaction that rolls back. */
+/** appendWithin in the app (docs/crud-adoption.md): a committed append, then one in a transaction that rolls back. */
 const APPEND = `const { Pool } = require('pg');
 const { appendWithin, createEventStoreFor, loadConfig } = require('tributary');
 const dataSource = require('./data-source');
@@ -63,8 +65,8 @@ const dataSource = require('./data-source');
 `;
 
 /**
- * docs/crud-adoption.md step 1b in the app: the entity subscriber on an EntitySchema over the CRUD example's
- * table (plain JavaScript has no decorators): save, save, remove, a rolled-back save, a criteria update.
+ * The entity subscriber of docs/crud-adoption.md in the app, on an EntitySchema over the CRUD example's table
+ * (plain JavaScript has no decorators): save, save, remove, a rolled-back save, a criteria update.
  */
 const SUBSCRIBER = `const { randomUUID } = require('node:crypto');
 const { Pool } = require('pg');
@@ -116,9 +118,8 @@ const schema = new EntitySchema({
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'tributary-package-'));
-  const out = run('npm', ['pack', '--json', '--pack-destination', work], root);
-  tarball = join(work, (JSON.parse(out.slice(out.indexOf('['))) as { filename: string }[])[0]!.filename);
-}, PACK_AND_INSTALL_MS);
+  tarball = packedTarball();
+});
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -288,23 +289,14 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     }
   }, 60_000);
 
-  it('gives an app its types through the exports map, and compiles the snippets of docs/crud-adoption.md', () => {
-    // The snippets that import the package and stand alone (the DataSource of step 1, the subscriber of step
-    // 1b, the use case of step 2), with the app's entity they name.
-    writeFileSync(
-      join(app, 'customer.entity.ts'),
-      `export class Customer {\n  id!: string;\n  name!: string;\n  email!: string;\n}\n`,
-    );
-    const page = readFileSync(join(root, 'docs', 'crud-adoption.md'), 'utf8');
-    const snippets = [...page.matchAll(/```ts\n([\s\S]*?)```/g)]
-      .map((match) => match[1]!)
-      .filter((code) => /from 'tributary(\/typeorm)?'/.test(code) && /^export /m.test(code));
-    expect(snippets).toHaveLength(3);
-    const documented = snippets.map((code, index) => {
-      const file = `documented-${index + 1}.ts`;
-      const names = `import { Customer } from './customer.entity';\nconst yourMigrations: Function[] = [];\n`;
-      writeFileSync(join(app, file), code.includes('./customer.entity') ? code : names + code);
-      return file;
+  it("gives an app its types through the exports map, and compiles the example shop's Tributary code on this TypeORM", () => {
+    // The files of examples/typeorm-shop that use the package (docs/crud-adoption.md's snippets are regions
+    // of them, test/crud-adoption-docs.unit.spec.ts), without its HTTP layer: compiled here against this
+    // TypeORM line; test/typeorm-shop.package.spec.ts builds and runs the whole example on TypeORM 1.x.
+    const shopSource = join(root, 'examples', 'typeorm-shop', 'src');
+    cpSync(shopSource, join(app, 'shop'), {
+      recursive: true,
+      filter: (path) => !/\/(app|server)\.ts$/.test(path),
     });
     writeFileSync(
       join(app, 'app.ts'),
@@ -335,10 +327,11 @@ import type {} from 'tributary/dist/src/cli/main';
           moduleResolution: 'node16',
           noEmit: true,
           skipLibCheck: true,
+          experimentalDecorators: true,
           typeRoots: [join(root, 'node_modules', '@types')],
           types: ['node'],
         },
-        files: ['app.ts', ...documented],
+        include: ['app.ts', 'shop/**/*.ts'],
       }),
     );
     const tsc = spawnSync(
