@@ -32,7 +32,9 @@ import { URL } from 'node:url';
 //   verify         errors, config, db, domain, observability, contracts, eventstore, projections, clients
 //   stack          errors, config, observability, clients
 //   setup          errors, config, db, contracts, relay, clients            what components need before they start
-//   public         errors, config, db, eventstore, commands, crud            the package's entry points (exports)
+//   consumer       errors, domain, contracts                                decoding for integrators (tributary/consumer)
+//   public         errors, config, db, contracts, eventstore, commands,      the package's entry points (exports)
+//                  crud, consumer
 //   cli, demo      any folder                                               they wire everything together
 //
 // A folder without a row may import any folder; give a new folder its row. Nothing under src/ but specs
@@ -90,7 +92,8 @@ const MAY_IMPORT = {
   clients: ['errors', 'config', 'util'],
   stack: ['errors', 'config', 'observability', 'clients', 'util'],
   setup: ['errors', 'config', 'db', 'contracts', 'relay', 'clients', 'util'],
-  public: ['errors', 'config', 'db', 'eventstore', 'commands', 'crud', 'util'],
+  consumer: ['errors', 'domain', 'contracts', 'util'],
+  public: ['errors', 'config', 'db', 'contracts', 'eventstore', 'commands', 'crud', 'consumer', 'util'],
 };
 /** Folders that hold pure code: no database, broker, search, HTTP, logging or metrics library. */
 const PURE = ['domain', 'contracts'];
