@@ -8,7 +8,7 @@ import { isolate } from './harness';
 /**
  * The package as an app receives it: `npm pack` (its prepack script cleans dist/ and builds) makes the
  * tarball, which is installed into an empty app folder the way an app would, once with each TypeORM line of
- * the peer range, and used from there: `require('tributary')`, `require('tributary/typeorm')`, the
+ * the peer range, and used from there: `require('tributary')`, `require('tributary/typeorm')`, `require('tributary/consumer')`, the
  * `tributary` bin on plain node, TypeORM's CLI running Tributary's migrations from the app's DataSource and
  * `appendWithin` in the app's transactions on PostgreSQL (a database of its own per app, test/harness.ts),
  * and the type declarations through TypeScript's node16 resolution, with docs/crud-adoption.md's snippets.
@@ -224,6 +224,26 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     expect(loaded.migrations).toEqual(MIGRATIONS.map((migration) => new migration().name));
     expect(loaded.adapter).toBe('function');
     expect(loaded.subscriber).toBe('function');
+  });
+
+  it('decodes and downcasts a record through ./consumer, loading no database, Kafka client or TypeORM', () => {
+    const out = node([
+      '-e',
+      `const { decodeCloudEvent, toVersion } = require('tributary/consumer');
+       const headers = { 'content-type': 'application/json', ce_id: 'e-1', ce_time: '2026-01-01T00:00:00.000Z',
+         ce_type: 'io.tributary.order.created.v2', ce_source: '/tributary/order', ce_specversion: '1.0',
+         ce_subject: 'o-1', ce_partitionkey: 'o-1', ce_sequence: '00000000000000000001' };
+       const value = Buffer.from(JSON.stringify({ change: { orderId: 'o-1', salesChannel: 'store' }, state: { id: 'o-1', salesChannel: 'store' } }));
+       const event = toVersion(decodeCloudEvent({ key: Buffer.from('o-1'), value, headers }), 1);
+       const loaded = Object.keys(require.cache).filter((file) =>
+         ['pg', 'kafkajs', 'typeorm'].some((name) => file.includes('/node_modules/' + name + '/')));
+       console.log(JSON.stringify({ type: event.type, data: event.data, loaded }));`,
+    ]);
+    expect(JSON.parse(out)).toEqual({
+      type: 'io.tributary.order.created.v1',
+      data: { change: { orderId: 'o-1' }, state: { id: 'o-1' } },
+      loaded: [],
+    });
   });
 
   it('keeps everything else out of reach', () => {
