@@ -308,6 +308,36 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     }
   }, 60_000);
 
+  it('compiles the TypeScript consumer of docs/integrators.md against tributary/consumer and kafkajs', () => {
+    const page = readFileSync(join(root, 'docs', 'integrators.md'), 'utf8');
+    const snippets = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(snippets).toHaveLength(1);
+    expect(snippets[0]).toMatch(/from 'tributary\/consumer'/);
+    writeFileSync(join(app, 'integrator.ts'), snippets[0]!);
+    writeFileSync(
+      join(app, 'tsconfig.integrator.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'node16',
+          moduleResolution: 'node16',
+          noEmit: true,
+          skipLibCheck: true,
+          typeRoots: [join(root, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['integrator.ts'],
+      }),
+    );
+    const tsc = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(app, 'tsconfig.integrator.json')],
+      { cwd: app, encoding: 'utf8' },
+    );
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+
   it('gives an app its types through the exports map, and compiles the snippets of docs/crud-adoption.md', () => {
     // The snippets that import the package and stand alone (the DataSource of step 1, the subscriber of step
     // 1b, the use case of step 2), with the app's entity they name.
