@@ -50,12 +50,15 @@ beforeAll(async () => {
   build = execFileAsync('mvn', ['-q', '-B', '-Dstyle.color=never', 'package'], {
     cwd: EXAMPLE,
     timeout: BUILD_MS,
+  }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+    // Maven reports its errors on stdout.
+    throw new Error(`building examples/java-consumer failed: ${error.message}\n${error.stdout ?? ''}`);
   });
   build.catch(() => undefined);
   fx = await openStoreFixture(__filename, { settings: { CLOUDEVENT_DATASCHEMA_BASE: DATASCHEMA_BASE } });
   view = await openIntegratorView(fx);
   service = createOrderService(fx.config, createEventStoreFor(fx.config, fx.pool));
-}, BUILD_MS);
+});
 
 afterAll(async () => {
   await view?.close([group()]);
@@ -97,55 +100,60 @@ async function runJavaConsumer(maxEvents: number): Promise<{ lines: Line[]; ms: 
   return { lines, ms: Date.now() - started };
 }
 
-it('the Java example reads exactly the events written, with their CloudEvents attributes, in both modes', async () => {
-  const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
-  const at = () => new Date().toISOString();
-  await publishIn('binary', async () => {
-    await service.executeOrder({ ...createOrder(first, at()), salesChannel: 'store' });
-    await service.executeOrder({ type: 'AddOrderLine', orderId: first, line: line('sku-b', 2), at: at() });
-    await service.executeOrder(createOrder(second, at()));
-    await service.executeOrder({ type: 'ConfirmOrder', orderId: first, at: at() });
-  });
-  const binaryIds = new Set((await storedOrderEvents(fx)).map((row) => row.id));
-  await publishIn('structured', async () => {
-    await service.executeOrder(createOrder(third, at(), [line('sku-c', 1, 990)]));
-    await service.executeOrder({ type: 'CancelOrder', orderId: second, reason: 'test', at: at() });
-  });
-  const stored = await storedOrderEvents(fx);
-  expect(stored).toHaveLength(6);
-
-  await build;
-  const { lines, ms } = await runJavaConsumer(stored.length);
-  process.stdout.write(`[integrators-java] the Java consumer read ${lines.length} events in ${ms} ms\n`);
-
-  expect(lines.map((l) => l.id).sort()).toEqual(stored.map((row) => row.id).sort());
-  const byId = new Map(stored.map((row) => [row.id, row]));
-  for (const got of lines) {
-    const row = byId.get(got.id)!;
-    const orderId = (row.data as { orderId: string }).orderId;
-    const typed = { aggregateType: 'order', eventType: row.eventType, schemaVersion: row.schemaVersion };
-    expect(got).toEqual({
-      id: row.id,
-      type: cloudEventType(typed, fx.config.cloudEventTypePrefix),
-      source: `${fx.config.cloudEventSource}/order`,
-      subject: orderId,
-      time: expect.any(String),
-      sequence: sequenceOf(row.streamVersion),
-      dataschema: dataschemaUri(typed, DATASCHEMA_BASE),
-      key: orderId,
-      mode: binaryIds.has(row.id) ? 'binary' : 'structured',
-      data: {
-        change: row.data,
-        state: expect.objectContaining({ id: orderId, version: row.streamVersion }),
-      },
+// The timeout covers the Maven build: on a machine whose ~/.m2 lacks the dependencies, a download from Maven Central.
+it(
+  'the Java example reads exactly the events written, with their CloudEvents attributes, in both modes',
+  async () => {
+    const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
+    const at = () => new Date().toISOString();
+    await publishIn('binary', async () => {
+      await service.executeOrder({ ...createOrder(first, at()), salesChannel: 'store' });
+      await service.executeOrder({ type: 'AddOrderLine', orderId: first, line: line('sku-b', 2), at: at() });
+      await service.executeOrder(createOrder(second, at()));
+      await service.executeOrder({ type: 'ConfirmOrder', orderId: first, at: at() });
     });
-    expect(Date.parse(got.time)).toBe(row.occurredAt.getTime());
-  }
-  // Per key, in stream order: the key is the aggregate id, one partition per aggregate.
-  for (const orderId of [first, second, third]) {
-    const sequences = lines.filter((l) => l.subject === orderId).map((l) => l.sequence);
-    expect(sequences).toEqual([...sequences].sort());
-  }
-  expect(lines.find((l) => l.id === stored[0]!.id)!.type).toBe('io.tributary.order.created.v2');
-  expect(new Set(lines.map((l) => l.mode))).toEqual(new Set(['binary', 'structured']));
-});
+    const binaryIds = new Set((await storedOrderEvents(fx)).map((row) => row.id));
+    await publishIn('structured', async () => {
+      await service.executeOrder(createOrder(third, at(), [line('sku-c', 1, 990)]));
+      await service.executeOrder({ type: 'CancelOrder', orderId: second, reason: 'test', at: at() });
+    });
+    const stored = await storedOrderEvents(fx);
+    expect(stored).toHaveLength(6);
+
+    await build;
+    const { lines, ms } = await runJavaConsumer(stored.length);
+    process.stdout.write(`[integrators-java] the Java consumer read ${lines.length} events in ${ms} ms\n`);
+
+    expect(lines.map((l) => l.id).sort()).toEqual(stored.map((row) => row.id).sort());
+    const byId = new Map(stored.map((row) => [row.id, row]));
+    for (const got of lines) {
+      const row = byId.get(got.id)!;
+      const orderId = (row.data as { orderId: string }).orderId;
+      const typed = { aggregateType: 'order', eventType: row.eventType, schemaVersion: row.schemaVersion };
+      expect(got).toEqual({
+        id: row.id,
+        type: cloudEventType(typed, fx.config.cloudEventTypePrefix),
+        source: `${fx.config.cloudEventSource}/order`,
+        subject: orderId,
+        time: expect.any(String),
+        sequence: sequenceOf(row.streamVersion),
+        dataschema: dataschemaUri(typed, DATASCHEMA_BASE),
+        key: orderId,
+        mode: binaryIds.has(row.id) ? 'binary' : 'structured',
+        data: {
+          change: row.data,
+          state: expect.objectContaining({ id: orderId, version: row.streamVersion }),
+        },
+      });
+      expect(Date.parse(got.time)).toBe(row.occurredAt.getTime());
+    }
+    // Per key, in stream order: the key is the aggregate id, one partition per aggregate.
+    for (const orderId of [first, second, third]) {
+      const sequences = lines.filter((l) => l.subject === orderId).map((l) => l.sequence);
+      expect(sequences).toEqual([...sequences].sort());
+    }
+    expect(lines.find((l) => l.id === stored[0]!.id)!.type).toBe('io.tributary.order.created.v2');
+    expect(new Set(lines.map((l) => l.mode))).toEqual(new Set(['binary', 'structured']));
+  },
+  BUILD_MS + 120_000,
+);
