@@ -82,6 +82,7 @@ describe('decodeCloudEvent refuses what is not a Tributary CloudEvent, saying wh
     ['no subject', without('ce_subject'), /no subject/],
     ['no sequence', without('ce_sequence'), /no sequence extension/],
     ['data that is not JSON', { ...good, value: Buffer.from('{oops') }, /not JSON/],
+    ['a key other than the subject', { ...good, key: 'o-2' }, /record key 'o-2' is not the subject 'o-1'/],
     [
       'a type without version',
       { ...good, headers: { ...good.headers, ce_type: 'io.tributary.order.created' } },

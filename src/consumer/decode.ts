@@ -66,7 +66,8 @@ const SEQUENCE = /^[0-9]{1,20}$/;
 /**
  * Decodes a Kafka record the relay published into a `TributaryCloudEvent`. Throws `input.invalid` with the
  * reason when the record is not one (a tombstone, no CloudEvent headers or content type, a batch, an invalid
- * CloudEvent, no subject or sequence, data that is not JSON): a consumer dead-letters such a record.
+ * CloudEvent, no subject or sequence, a key other than the subject, data that is not JSON): a consumer
+ * dead-letters such a record.
  */
 export function decodeCloudEvent(record: KafkaRecordLike): TributaryCloudEvent {
   if (record.value === null || record.value === undefined) {
@@ -91,7 +92,12 @@ export function decodeCloudEvent(record: KafkaRecordLike): TributaryCloudEvent {
     const what = error instanceof SyntaxError ? 'the data is not JSON' : 'not a valid CloudEvent';
     throw invalid(`${what}: ${describe(error)}`, error);
   }
-  return typed(event);
+  const decoded = typed(event);
+  // The key is the aggregate id: a record keyed otherwise would land in another aggregate's partition order.
+  if (key !== undefined && key !== decoded.subject) {
+    throw invalid(`the record key '${key}' is not the subject '${decoded.subject}' of event ${decoded.id}`);
+  }
+  return decoded;
 }
 
 function typed(event: CloudEvent<unknown>): TributaryCloudEvent {

@@ -30,7 +30,7 @@ export function toVersion<T = unknown>(event: TributaryCloudEvent, wanted: numbe
     ...event,
     type: `${event.typeName}.v${wanted}`,
     schemaVersion: wanted,
-    ...(dataschema === undefined ? { dataschema: undefined } : { dataschema }),
+    dataschema,
     data: converted as T,
   };
 }
