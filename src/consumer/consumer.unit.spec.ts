@@ -1,5 +1,5 @@
 import { toCloudEvent, toKafkaMessage, type KafkaContentMode } from '../relay/cloudevent';
-import { convertPayload, publishedTypeOf, splitCloudEventType } from '../contracts/versions';
+import { convertPayload, PUBLISHED_TYPES, publishedTypeOf, splitCloudEventType } from '../contracts/versions';
 import { orderPayloadUpcasters } from '../contracts';
 import type { OutboxEntry } from '../outbox/types';
 import { TributaryError } from '../errors';
@@ -169,6 +169,19 @@ describe('the version chain of the topics', () => {
     expect(publishedTypeOf('io.tributary.invoice.created')).toBeUndefined();
     expect(splitCloudEventType('a.b.v12')).toEqual({ typeName: 'a.b', schemaVersion: 12 });
     expect(() => splitCloudEventType('a.b.v0')).toThrow(/does not end in a schema version/);
+  });
+
+  it('has a downcaster back for every upcaster: no version has left its deprecation window yet', () => {
+    // When a window ends (docs/integrators.md) and its downcaster is removed, list that version here.
+    const retired: string[] = [];
+    for (const known of PUBLISHED_TYPES) {
+      const down = Object.keys(known.downcasters).map(Number);
+      const expected = Object.keys(known.upcasters)
+        .map((from) => Number(from) + 1)
+        .filter((to) => !retired.includes(`${known.eventType} v${to - 1}`));
+      expect({ type: known.eventType, down }).toEqual({ type: known.eventType, down: expected });
+    }
+    expect(PUBLISHED_TYPES.find((known) => known.eventType === 'OrderCreated')?.currentVersion).toBe(2);
   });
 
   it('names the missing downcaster and the deprecation window when a step is gone', () => {
