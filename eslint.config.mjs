@@ -33,7 +33,9 @@ import { URL } from 'node:url';
 //   stack          errors, config, observability, clients
 //   gateway        errors, config, clients                                  the payment gateway port, its client, a fake
 //   setup          errors, config, db, contracts, relay, clients            what components need before they start
-//   public         errors, config, db, eventstore, commands, crud            the package's entry points (exports)
+//   consumer       errors, domain, contracts                                decoding for integrators (tributary/consumer)
+//   public         errors, config, db, contracts, eventstore, commands,      the package's entry points (exports)
+//                  crud, consumer
 //   cli, demo      any folder                                               they wire everything together
 //
 // A folder without a row may import any folder; give a new folder its row. Nothing under src/ but specs
@@ -92,7 +94,8 @@ const MAY_IMPORT = {
   gateway: ['errors', 'config', 'clients', 'util'],
   stack: ['errors', 'config', 'observability', 'clients', 'util'],
   setup: ['errors', 'config', 'db', 'contracts', 'relay', 'clients', 'util'],
-  public: ['errors', 'config', 'db', 'eventstore', 'commands', 'crud', 'util'],
+  consumer: ['errors', 'domain', 'contracts', 'util'],
+  public: ['errors', 'config', 'db', 'contracts', 'eventstore', 'commands', 'crud', 'consumer', 'util'],
 };
 /** Folders that hold pure code: no database, broker, search, HTTP, logging or metrics library. */
 const PURE = ['domain', 'contracts'];

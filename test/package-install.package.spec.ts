@@ -8,9 +8,9 @@ import { isolate } from './harness';
 
 /**
  * The package as an app receives it: `npm pack` (its prepack script cleans dist/ and builds; once for the
- * tier, in test/package-global-setup.ts) makes the tarball, which is installed into an empty app folder the way an app would, once with each TypeORM line of
- * the peer range, and used from there: `require('tributary')`, `require('tributary/typeorm')`, the
- * `tributary` bin on plain node, TypeORM's CLI running Tributary's migrations from the app's DataSource and
+ * tier, in test/package-global-setup.ts) makes the tarball, which is installed into an empty app folder the
+ * way an app would, once with each TypeORM line of the peer range, and used from there: `require('tributary')`,
+ * `require('tributary/typeorm')`, `require('tributary/consumer')`, the `tributary` bin on plain node, TypeORM's CLI running Tributary's migrations from the app's DataSource and
  * `appendWithin` in the app's transactions on PostgreSQL (a database of its own per app, test/harness.ts),
  * and the type declarations through TypeScript's node16 resolution, with the example shop's code that uses
  * the package (where docs/crud-adoption.md's snippets come from).
@@ -227,6 +227,26 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
     expect(loaded.subscriber).toBe('function');
   });
 
+  it('decodes and downcasts a record through ./consumer, loading no database, Kafka client or TypeORM', () => {
+    const out = node([
+      '-e',
+      `const { decodeCloudEvent, toVersion } = require('tributary/consumer');
+       const headers = { 'content-type': 'application/json', ce_id: 'e-1', ce_time: '2026-01-01T00:00:00.000Z',
+         ce_type: 'io.tributary.order.created.v2', ce_source: '/tributary/order', ce_specversion: '1.0',
+         ce_subject: 'o-1', ce_partitionkey: 'o-1', ce_sequence: '00000000000000000001' };
+       const value = Buffer.from(JSON.stringify({ change: { orderId: 'o-1', salesChannel: 'store' }, state: { id: 'o-1', salesChannel: 'store' } }));
+       const event = toVersion(decodeCloudEvent({ key: Buffer.from('o-1'), value, headers }), 1);
+       const loaded = Object.keys(require.cache).filter((file) =>
+         ['pg', 'kafkajs', 'typeorm'].some((name) => file.includes('/node_modules/' + name + '/')));
+       console.log(JSON.stringify({ type: event.type, data: event.data, loaded }));`,
+    ]);
+    expect(JSON.parse(out)).toEqual({
+      type: 'io.tributary.order.created.v1',
+      data: { change: { orderId: 'o-1' }, state: { id: 'o-1' } },
+      loaded: [],
+    });
+  });
+
   it('keeps everything else out of reach', () => {
     const out = node([
       '-e',
@@ -288,6 +308,36 @@ describe.each(['1.1.1', '0.3.31'])('the package installed in an app on TypeORM %
       await db.cleanup();
     }
   }, 60_000);
+
+  it('compiles the TypeScript consumer of docs/integrators.md against tributary/consumer and kafkajs', () => {
+    const page = readFileSync(join(root, 'docs', 'integrators.md'), 'utf8');
+    const snippets = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(snippets).toHaveLength(1);
+    expect(snippets[0]).toMatch(/from 'tributary\/consumer'/);
+    writeFileSync(join(app, 'integrator.ts'), snippets[0]!);
+    writeFileSync(
+      join(app, 'tsconfig.integrator.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'node16',
+          moduleResolution: 'node16',
+          noEmit: true,
+          skipLibCheck: true,
+          typeRoots: [join(root, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['integrator.ts'],
+      }),
+    );
+    const tsc = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(app, 'tsconfig.integrator.json')],
+      { cwd: app, encoding: 'utf8' },
+    );
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
 
   it("gives an app its types through the exports map, and compiles the example shop's Tributary code on this TypeORM", () => {
     // The files of examples/typeorm-shop that use the package (docs/crud-adoption.md's snippets are regions

@@ -67,8 +67,8 @@ describe('the tarball', () => {
     expect(missing).toEqual([]);
   });
 
-  it('exports the root and ./typeorm only (and the manifest)', () => {
-    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './package.json', './typeorm']);
+  it('exports the root, ./typeorm and ./consumer only (and the manifest)', () => {
+    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './consumer', './package.json', './typeorm']);
     expect(manifest.peerDependencies).toEqual({ typeorm: '^0.3 || ^1' });
   });
 });
