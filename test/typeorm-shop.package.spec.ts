@@ -166,14 +166,22 @@ afterAll(async () => {
 });
 
 describe('examples/typeorm-shop on the packed package', () => {
-  it("keeps the catalogue's pre-existing products without events: what a backfill starts from", async () => {
+  it("imports the catalogue's pre-existing products once with the backfill, and a second run none", async () => {
     const { rows } = await pool.query<{ products: number; events: number }>(
       `select (select count(*)::int from products) as products, (select count(*)::int from events) as events`,
     );
     expect(rows[0]).toEqual({ products: 1000, events: 0 });
-    // ── Backfill: `npx tributary crud backfill product` (docs/backfill.md) goes here once the command exists.
-    //    Run from this folder with `env`, it should append one ProductImported event per seeded product
-    //    (1,000), and a second run none.
+    expect(run('npx', ['tributary', 'crud', 'backfill', 'product'])).toMatch(
+      /backfill Product: done: 1,000 rows, 1,000 imported, 0 skipped/,
+    );
+    expect(run('npx', ['tributary', 'crud', 'backfill', 'product'])).toMatch(
+      /1,000 rows, 0 imported, 1,000 skipped/,
+    );
+    const imported = await pool.query<{ type: string; streams: number; events: number }>(
+      `select event_type as type, count(distinct stream_id)::int as streams, count(*)::int as events
+         from events group by event_type`,
+    );
+    expect(imported.rows).toEqual([{ type: 'ProductImported', streams: 1000, events: 1000 }]);
   });
 
   it(

@@ -22,6 +22,8 @@ export const productEvents: SubscribedEntity<Product> = {
         };
       case 'remove':
         return { type: 'ProductRemoved', schemaVersion: 1, data: { id: change.id, sku: change.columns.sku } };
+      case 'import': // `tributary crud backfill product`: a product that existed before the subscriber
+        return { type: 'ProductImported', schemaVersion: 1, data: change.columns };
       default:
         return null; // softRemove and recover: products have no soft delete
     }
