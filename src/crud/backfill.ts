@@ -127,7 +127,27 @@ export function metadataOf(dataSource: DataSource, target: SubscribedTarget<Obje
       `${metadata.name} (table ${metadata.tablePath}) has no primary key: the backfill pages and resumes by it`,
     );
   }
+  requireExactKey(metadata);
   return metadata;
+}
+
+const TIME_TYPES = /^(timestamp|timestamptz|time|timetz|datetime)\b/i;
+
+/**
+ * A primary key the checkpoint can hold exactly. A time column read into JavaScript loses its microseconds,
+ * so paging after it could read the same rows again and, with a whole chunk in one millisecond, never move on.
+ */
+export function requireExactKey(
+  metadata: Pick<EntityMetadata, 'name' | 'tablePath' | 'primaryColumns'>,
+): void {
+  const inexact = metadata.primaryColumns.find(
+    (column) => column.type === Date || (typeof column.type === 'string' && TIME_TYPES.test(column.type)),
+  );
+  if (inexact === undefined) return;
+  throw new TributaryError(
+    'input.invalid',
+    `${metadata.name} (table ${metadata.tablePath}) has the time column ${inexact.databaseName} in its primary key: the backfill pages by the key, and JavaScript dates drop microseconds; add a unique id column to page by, or import these rows with appendWithin`,
+  );
 }
 
 function matches(target: SubscribedTarget<ObjectLiteral>, metadata: EntityMetadata): boolean {
