@@ -10,6 +10,7 @@ import * as stack from '../stack';
 import { AUTH_USAGE, authCommand } from './auth';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
+import { SCHEMAS_USAGE, schemasCommand } from './schemas';
 import { verifyCommand } from './verify';
 import { configCommand } from './config-page';
 import { demoCommand } from './demo';
@@ -58,6 +59,7 @@ commands:
                                  compare Kafka and the read models with the event store; exit 5 when anything is off
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config [--write]               the configuration table (Markdown); --write updates docs/configuration.md
+${SCHEMAS_USAGE}
 ${AUTH_USAGE}
 
 services: postgres, kafka, elasticsearch`;
@@ -157,6 +159,8 @@ export async function main(argv: string[]): Promise<number> {
       return verifyCommand(loadConfig(), args, say);
     case 'auth':
       return authCommand(loadConfig(), args, say);
+    case 'schemas':
+      return schemasCommand(args, say);
     case undefined:
     case 'help':
     case '--help':
