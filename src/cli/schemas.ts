@@ -1,9 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Config } from '../config';
+import { DLQ_HEADERS } from '../projections/runtime';
 import {
+  asyncApiDocument,
   checkSchemas,
   createSchemaRegistry,
   EVENT_CONTRACTS,
+  ORDER_AGGREGATE_TYPE,
   schemaDocumentOf,
   schemaFile,
   schemaHash,
@@ -63,6 +67,35 @@ export function loadSchemaDocuments(dir: string = defaultSchemasDir()): Map<stri
 /** The compiled schemas of `dir`: what `serve` serves and the relay validates against. */
 export function loadSchemaRegistry(dir: string = defaultSchemasDir()): SchemaRegistry {
   return createSchemaRegistry(loadSchemaDocuments(dir));
+}
+
+/** The package's version (package.json beside schemas/). */
+function packageVersion(dir: string): string {
+  const path = join(dir, '..', 'package.json');
+  return existsSync(path) ? String((readJson(path) as { version?: unknown }).version ?? '0.0.0') : '0.0.0';
+}
+
+/**
+ * What the API serves of the contracts: the schemas of `dir`, and the AsyncAPI document of the deployment's
+ * topics as `config` names them (topic prefix, source, type prefix, dataschema base, content mode). Dead-letter
+ * topics: the order topic's, which the projectors write.
+ */
+export function contractsFor(
+  config: Config,
+  dir: string = defaultSchemasDir(),
+): { registry: SchemaRegistry; asyncapi: Record<string, unknown> } {
+  const registry = loadSchemaRegistry(dir);
+  const asyncapi = asyncApiDocument({
+    registry,
+    topicPrefix: config.topicPrefix,
+    source: config.cloudEventSource,
+    typePrefix: config.cloudEventTypePrefix,
+    dataschemaBase: config.cloudEventDataschemaBase || undefined,
+    mode: config.cloudEventMode,
+    deadLetters: { aggregateTypes: [ORDER_AGGREGATE_TYPE], headers: DLQ_HEADERS },
+    version: packageVersion(dir),
+  });
+  return { registry, asyncapi };
 }
 
 /** The lock file of `dir` (no file: nothing published yet). */

@@ -52,3 +52,4 @@ export {
 export { createSchemaRegistry, type SchemaRegistry, type ServedSchema } from './schemas-registry';
 export { checkSchemas, upcastPayload, type CheckInput, type SchemaLock } from './schemas-check';
 export { examplesOf } from './schemas-examples';
+export { asyncApiDocument, type AsyncApiOptions } from './schemas-asyncapi';
