@@ -19,9 +19,10 @@
  * Run: STACK_KAFKA_PLAINTEXT_PORT=9094 npm run stack:up, then
  *      STACK_KAFKA_PLAINTEXT_PORT=9094 npx tsx bench/relay.ts [--backlog=200000] [--latency-rate=5000]
  *        [--throughput-rate=15000] [--duration=20] [--events-per-tx=20] [--security=sasl_ssl,plaintext]
- *        [--validation-backlog=100000]
+ *        [--validation-backlog=100000] [--validation-rounds=2]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -33,7 +34,10 @@ import { isOrder } from '../src/domain/orders/state';
 import { toOrderView } from '../src/domain/orders/view';
 import { toOutboxEntry, withStateAfter } from '../src/outbox';
 import { loadConfig, type Config } from '../src/config';
-import { kafkaPublisher, toCloudEvent, toKafkaMessage } from '../src/relay';
+import { kafkaPublisher, toCloudEvent, toKafkaMessage, validatingEncoder } from '../src/relay';
+import { kafkaEncoder } from '../src/relay/cloudevent';
+import type { RelayEntry } from '../src/relay/transaction-buffer';
+import { loadSchemaRegistry } from '../src/cli/schemas';
 import { benchConfig, freshDatabase } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, table } from './lib/markdown';
@@ -54,6 +58,8 @@ const RELAY_STDOUT = process.env.BENCH_RELAY_STDOUT;
 const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const EVENTS_PER_TX = numberOption('events-per-tx', 'BENCH_EVENTS_PER_TX', 20);
 const VALIDATION_BACKLOG = numberOption('validation-backlog', 'BENCH_VALIDATION_BACKLOG', 100_000);
+/** Off/on drains alternate this many times (the machine's load drifts; alternating spreads it over both). */
+const VALIDATION_ROUNDS = numberOption('validation-rounds', 'BENCH_VALIDATION_ROUNDS', 2);
 /** Which passes to run, in this order (`--security=sasl_ssl,plaintext,sasl_ssl` alternates for noise). */
 const SECURITY = listOption('security', 'BENCH_SECURITY', ['sasl_ssl', 'plaintext'] as const, [
   'sasl_ssl',
@@ -420,7 +426,8 @@ async function writeOrderBacklog(pool: Pool, config: Config, events: number): Pr
 /** Drains a backlog of order events with validation off, then on: events/s and relay CPU per 10,000 events. */
 async function validationDrains(base: Config, security: Security): Promise<string[][]> {
   const rows: string[][] = [];
-  for (const validate of ['false', 'true']) {
+  const modes = Array.from({ length: VALIDATION_ROUNDS }, () => ['false', 'true']).flat();
+  for (const validate of modes) {
     const env = { ...securityEnv(base, security), RELAY_VALIDATE_SCHEMAS: validate };
     const config = loadConfig({ ...process.env, ...env, DATABASE_URL: base.databaseUrl });
     await dropBenchSlot(config);
@@ -457,9 +464,55 @@ async function validationDrains(base: Config, security: Security): Promise<strin
   return rows;
 }
 
+/**
+ * The validation's own cost, in this process: encoding order events' relay entries with and without
+ * validation (best of 5 runs of each), so the difference is not hidden by the machine's load on the drains.
+ */
+function validationMicro(): string {
+  const registry = loadSchemaRegistry();
+  const options = { source: '/tributary', typePrefix: 'io.tributary' };
+  const plain = kafkaEncoder(options);
+  const checked = validatingEncoder(kafkaEncoder(options), registry.validate);
+  const entries: RelayEntry[] = [];
+  for (let n = 0; entries.length < 10_000; n++) {
+    let state = orderDecider.initialState();
+    const orderId = `micro-${n}`;
+    for (const command of orderCommands(orderId, EVENTS_PER_TX)) {
+      for (const event of orderDecider.decide(command, state)) {
+        state = orderDecider.evolve(state, event);
+        const view = isOrder(state) ? toOrderView(state) : undefined;
+        entries.push({
+          id: randomUUID(),
+          aggregateType: 'order',
+          aggregateId: orderId,
+          streamVersion: entries.length + 1,
+          eventType: event.type,
+          schemaVersion: event.schemaVersion,
+          headers: { occurredAt: new Date().toISOString() },
+          payloadJson: JSON.stringify({ change: event.data, state: view }),
+        });
+      }
+    }
+  }
+  const best = (encode: (entry: RelayEntry) => unknown) => {
+    let fastest = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 5; run++) {
+      const started = process.hrtime.bigint();
+      for (const entry of entries) encode(entry);
+      fastest = Math.min(fastest, Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    return fastest;
+  };
+  const [without, withValidation] = [best(plain), best(checked)];
+  return `In-process, encoding 10,000 order events' records (best of 5): ${without.toFixed(0)} ms without validation, ${withValidation.toFixed(0)} ms with it: validation adds ${(withValidation - without).toFixed(0)} ms of CPU per 10,000 events (${(((withValidation - without) / 10_000) * 1000).toFixed(1)} µs per event).`;
+}
+
 function validationTable(security: Security, rows: string[][]): string[] {
   if (rows.length === 0) return [];
-  const [off, on] = rows.map((row) => Number(row[3]!.replace(/[^0-9]/g, '')));
+  const rate = (mode: string) =>
+    rows.filter((row) => row[0] === mode).map((row) => Number(row[3]!.replace(/[^0-9]/g, '')));
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const [off, on] = [mean(rate('off')), mean(rate('on'))];
   return [
     `### Validation before publishing (RELAY_VALIDATE_SCHEMAS), order events, ${security}`,
     '',
@@ -468,7 +521,9 @@ function validationTable(security: Security, rows: string[][]): string[] {
       rows,
     ),
     '',
-    `Drain rate with validation vs without, in this run: ${Math.round((on! / off!) * 100)}%.`,
+    `Mean drain rate with validation vs without, in this run: ${Math.round((on / off) * 100)}%.`,
+    '',
+    validationMicro(),
     '',
   ];
 }
