@@ -9,22 +9,35 @@
  *  3. Baseline in the same run: kafkajs alone publishing the same number of pre-encoded CloudEvents with the
  *     relay's producer settings, the ceiling any relay on this client can reach here.
  *
- *  4. Each of these per security mode (`--security`, default `sasl_ssl,plaintext`): the relay over SASL_SSL as
+ *  4. Validation before publishing (RELAY_VALIDATE_SCHEMAS, issue 21): a backlog of real order events (their
+ *     `{ change, state }` payloads, as the command handler writes them) drained with validation off and then
+ *     on, in the same run, over the first security mode; `--validation-backlog=0` skips it.
+ *  5. Each of 1–3 per security mode (`--security`, default `sasl_ssl,plaintext`): the relay over SASL_SSL as
  *     its own user with its ACLs (the stack's only client listener), and over a PLAINTEXT listener that the
  *     stack opens only with STACK_KAFKA_PLAINTEXT_PORT, for this comparison.
  *
  * Run: STACK_KAFKA_PLAINTEXT_PORT=9094 npm run stack:up, then
  *      STACK_KAFKA_PLAINTEXT_PORT=9094 npx tsx bench/relay.ts [--backlog=200000] [--latency-rate=5000]
  *        [--throughput-rate=15000] [--duration=20] [--events-per-tx=20] [--security=sasl_ssl,plaintext]
+ *        [--validation-backlog=100000] [--validation-rounds=2]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Client, Pool } from 'pg';
 import { createEventStoreFor } from '../src/commands';
+import type { OrderCommand } from '../src/domain/orders/commands';
+import { orderDecider } from '../src/domain/orders/decider';
+import { isOrder } from '../src/domain/orders/state';
+import { toOrderView } from '../src/domain/orders/view';
+import { toOutboxEntry, withStateAfter } from '../src/outbox';
 import { loadConfig, type Config } from '../src/config';
-import { kafkaPublisher, toCloudEvent, toKafkaMessage } from '../src/relay';
+import { kafkaPublisher, toCloudEvent, toKafkaMessage, validatingEncoder } from '../src/relay';
+import { kafkaEncoder } from '../src/relay/cloudevent';
+import type { RelayEntry } from '../src/relay/transaction-buffer';
+import { loadSchemaRegistry } from '../src/cli/schemas';
 import { benchConfig, freshDatabase } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, table } from './lib/markdown';
@@ -44,6 +57,9 @@ const RELAY_STDOUT = process.env.BENCH_RELAY_STDOUT;
 /** Extra node flags for the relay process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
 const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const EVENTS_PER_TX = numberOption('events-per-tx', 'BENCH_EVENTS_PER_TX', 20);
+const VALIDATION_BACKLOG = numberOption('validation-backlog', 'BENCH_VALIDATION_BACKLOG', 100_000);
+/** Off/on drains alternate this many times (the machine's load drifts; alternating spreads it over both). */
+const VALIDATION_ROUNDS = numberOption('validation-rounds', 'BENCH_VALIDATION_ROUNDS', 2);
 /** Which passes to run, in this order (`--security=sasl_ssl,plaintext,sasl_ssl` alternates for noise). */
 const SECURITY = listOption('security', 'BENCH_SECURITY', ['sasl_ssl', 'plaintext'] as const, [
   'sasl_ssl',
@@ -350,6 +366,168 @@ async function runPass(base: Config, security: Security): Promise<Pass> {
   return { security, drained, drainSeconds, drainCpu, drainRss, live, peakRss, baseline };
 }
 
+/** One order's commands: created with a line, then lines added and removed in turn (`count` events). */
+function orderCommands(orderId: string, count: number): OrderCommand[] {
+  const at = new Date().toISOString();
+  const customer = { id: `cust-${orderId.length}`, name: 'Bench Customer', email: 'bench@example.com' };
+  const line = (k: number) => ({
+    sku: `SKU-${k}`,
+    name: `Widget ${k}`,
+    quantity: 1 + (k % 3),
+    unitPrice: 1250,
+  });
+  const commands: OrderCommand[] = [
+    { type: 'CreateOrder', orderId, customer, lines: [line(0)], currency: 'EUR', at },
+  ];
+  for (let i = 1; i < count; i++) {
+    const k = Math.ceil(i / 2);
+    commands.push(
+      i % 2 === 1
+        ? { type: 'AddOrderLine', orderId, line: line(k), at }
+        : { type: 'RemoveOrderLine', orderId, sku: `SKU-${k}`, at },
+    );
+  }
+  return commands;
+}
+
+/** Writes `events` order events, `EVENTS_PER_TX` per order and transaction, with the payloads the API writes. */
+async function writeOrderBacklog(pool: Pool, config: Config, events: number): Promise<void> {
+  const store = createEventStoreFor(config, pool);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < events / EVENTS_PER_TX) {
+        const orderId = `bench-order-${next++}`;
+        let state = orderDecider.initialState();
+        const decided = orderCommands(orderId, EVENTS_PER_TX).flatMap((command) => {
+          const produced = orderDecider.decide(command, state);
+          return produced.map((event) => {
+            state = orderDecider.evolve(state, event);
+            return { event, view: isOrder(state) ? toOrderView(state) : undefined };
+          });
+        });
+        await store.append(
+          {
+            streamId: `order-${orderId}`,
+            streamType: 'order',
+            expected: 'any',
+            events: decided.map((d) => d.event),
+          },
+          {
+            outbox: (pending) =>
+              pending.map((p, i) => toOutboxEntry(p, orderId, withStateAfter(p, decided[i]!.view)!)),
+          },
+        );
+      }
+    }),
+  );
+}
+
+/** Drains a backlog of order events with validation off, then on: events/s and relay CPU per 10,000 events. */
+async function validationDrains(base: Config, security: Security): Promise<string[][]> {
+  const rows: string[][] = [];
+  const modes = Array.from({ length: VALIDATION_ROUNDS }, () => ['false', 'true']).flat();
+  for (const validate of modes) {
+    const env = { ...securityEnv(base, security), RELAY_VALIDATE_SCHEMAS: validate };
+    const config = loadConfig({ ...process.env, ...env, DATABASE_URL: base.databaseUrl });
+    await dropBenchSlot(config);
+    await freshDatabase(config);
+    const pool = new Pool({ connectionString: config.databaseUrl, max: 8 });
+    await pool.query(`select pg_create_logical_replication_slot($1, 'pgoutput')`, [SLOT]);
+    const topicPrefix = `bench-relay-validation-${Date.now()}.`;
+    await ensureTopics(benchKafka(base), [`${topicPrefix}order`], 6);
+    await ensureAcls(benchKafka(base), componentAcls(base, [`${topicPrefix}order`]));
+    log(`validation ${validate === 'true' ? 'on' : 'off'}: writing ${VALIDATION_BACKLOG} order events`);
+    await writeOrderBacklog(pool, config, VALIDATION_BACKLOG);
+    const { launcher, pid } = await launchRelay(config, topicPrefix, env);
+    const cpuStart = processCpuSeconds(pid) ?? 0;
+    await waitForPublished(1, 60_000);
+    const firstAt = Date.now();
+    const drained = await waitForPublished(VALIDATION_BACKLOG, 300_000);
+    const seconds = (Date.now() - firstAt) / 1000;
+    const cpu = (processCpuSeconds(pid) ?? 0) - cpuStart;
+    const deadLetters = counter(await scrape(), 'tributary_relay_dead_letters_total');
+    launcher.kill('SIGTERM');
+    await new Promise((resolve) => launcher.once('exit', resolve));
+    await pool.end();
+    await dropBenchSlot(config);
+    log(`validation ${validate}: drained ${drained} in ${seconds.toFixed(1)} s`);
+    rows.push([
+      validate === 'true' ? 'on' : 'off',
+      int(drained),
+      seconds.toFixed(1),
+      int(drained / seconds),
+      ((cpu / drained) * 10_000).toFixed(2),
+      int(deadLetters),
+    ]);
+  }
+  return rows;
+}
+
+/**
+ * The validation's own cost, in this process: encoding order events' relay entries with and without
+ * validation (best of 5 runs of each), so the difference is not hidden by the machine's load on the drains.
+ */
+function validationMicro(): string {
+  const registry = loadSchemaRegistry();
+  const options = { source: '/tributary', typePrefix: 'io.tributary' };
+  const plain = kafkaEncoder(options);
+  const checked = validatingEncoder(kafkaEncoder(options), registry.validate);
+  const entries: RelayEntry[] = [];
+  for (let n = 0; entries.length < 10_000; n++) {
+    let state = orderDecider.initialState();
+    const orderId = `micro-${n}`;
+    for (const command of orderCommands(orderId, EVENTS_PER_TX)) {
+      for (const event of orderDecider.decide(command, state)) {
+        state = orderDecider.evolve(state, event);
+        const view = isOrder(state) ? toOrderView(state) : undefined;
+        entries.push({
+          id: randomUUID(),
+          aggregateType: 'order',
+          aggregateId: orderId,
+          streamVersion: entries.length + 1,
+          eventType: event.type,
+          schemaVersion: event.schemaVersion,
+          headers: { occurredAt: new Date().toISOString() },
+          payloadJson: JSON.stringify({ change: event.data, state: view }),
+        });
+      }
+    }
+  }
+  const best = (encode: (entry: RelayEntry) => unknown) => {
+    let fastest = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 5; run++) {
+      const started = process.hrtime.bigint();
+      for (const entry of entries) encode(entry);
+      fastest = Math.min(fastest, Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    return fastest;
+  };
+  const [without, withValidation] = [best(plain), best(checked)];
+  return `In-process, encoding 10,000 order events' records (best of 5): ${without.toFixed(0)} ms without validation, ${withValidation.toFixed(0)} ms with it: validation adds ${(withValidation - without).toFixed(0)} ms of CPU per 10,000 events (${(((withValidation - without) / 10_000) * 1000).toFixed(1)} µs per event).`;
+}
+
+function validationTable(security: Security, rows: string[][]): string[] {
+  if (rows.length === 0) return [];
+  const rate = (mode: string) =>
+    rows.filter((row) => row[0] === mode).map((row) => Number(row[3]!.replace(/[^0-9]/g, '')));
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const [off, on] = [mean(rate('off')), mean(rate('on'))];
+  return [
+    `### Validation before publishing (RELAY_VALIDATE_SCHEMAS), order events, ${security}`,
+    '',
+    table(
+      ['validation', 'events', 'seconds', 'events/s', 'relay CPU s per 10,000 events', 'dead letters'],
+      rows,
+    ),
+    '',
+    `Mean drain rate with validation vs without, in this run: ${Math.round((on / off) * 100)}%.`,
+    '',
+    validationMicro(),
+    '',
+  ];
+}
+
 function passTables(pass: Pass): string[] {
   const drainRate = pass.drained / pass.drainSeconds;
   return [
@@ -405,6 +583,7 @@ async function main(): Promise<void> {
   ]);
   const passes: Pass[] = [];
   for (const security of SECURITY) passes.push(await runPass(config, security));
+  const validation = VALIDATION_BACKLOG > 0 ? await validationDrains(config, SECURITY[0]!) : [];
   const drain = (security: Security) =>
     passes.filter((p) => p.security === security).map((p) => p.drained / p.drainSeconds);
   const [sasl, plain] = [drain('sasl_ssl'), drain('plaintext')];
@@ -422,6 +601,7 @@ async function main(): Promise<void> {
       ...passes.flatMap(passTables),
       ratio,
       '',
+      ...validationTable(SECURITY[0]!, validation),
     ].join('\n'),
   );
 }

@@ -40,11 +40,15 @@ beforeAll(() => {
 }, PACK_MS);
 
 describe('the tarball', () => {
-  it('holds built JavaScript with its type declarations, the manifest and the documents, nothing else', () => {
+  it('holds built JavaScript with its type declarations, the event schemas, the manifest and the documents, nothing else', () => {
+    // schemas/: the JSON Schemas the API serves and the relay validates against (docs/event-contracts.md).
     const allowed =
-      /^(dist\/(src|migrations)\/.+\.(js|d\.ts)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
+      /^(dist\/(src|migrations)\/.+\.(js|d\.ts)|schemas\/.+\.json|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
     expect(paths.filter((path) => !allowed.test(path))).toEqual([]);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['schemas/order/OrderCreated/v1.json', 'schemas/published.lock.json']),
+    );
   });
 
   it('holds no tests, benches, stack data, TypeScript sources or source maps', () => {

@@ -15,6 +15,7 @@ import type { InventoryService } from '../commands/inventory-service';
 import { inventoryRoutes } from './routes/inventory';
 import { paymentRoutes } from './routes/payments';
 import { reportRoutes, type ReportRouteOptions } from './routes/reports';
+import { CONTRACT_PATHS, schemaRoutes, type SchemaRouteOptions } from './routes/schemas';
 import { searchRoutes, type SearchRouteOptions } from './routes/search';
 import { sharedSchemas } from './schemas';
 import { orderNotFound, type RouteOptions } from './reply';
@@ -49,6 +50,11 @@ export interface BuildAppOptions {
   inventory?: InventoryService;
   /** Serve the Swagger UI at /docs (default true); the OpenAPI document is at /docs/json either way. */
   swaggerUi?: boolean;
+  /**
+   * The event contracts (public): the JSON Schemas at /schemas/… and the AsyncAPI document at /asyncapi.json
+   * and /asyncapi.yaml; served only when given.
+   */
+  contracts?: SchemaRouteOptions;
   /** Requests per window per principal (`serve` passes RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_MS); none when absent. */
   rateLimit?: RateLimitOptions;
 }
@@ -107,7 +113,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   // Before any route (the docs' too), so each is checked against the policy table as it is registered.
   registerAuth(app, {
     authenticator: options.authenticator,
-    publicPrefixes: [DOCS_PATH],
+    publicPrefixes: [DOCS_PATH, ...CONTRACT_PATHS],
     customerOfOrder: async (orderId) => (await options.service.getOrder(orderId))?.customer.id,
     orderNotFound: (orderId) => orderNotFound(orderId),
   });
@@ -123,5 +129,6 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     void app.register(inventoryRoutes, { ...routeOptions, inventory: options.inventory });
   if (options.readModels?.search) void app.register(searchRoutes, options.readModels.search);
   if (options.readModels?.reports) void app.register(reportRoutes, options.readModels.reports);
+  if (options.contracts) void app.register(schemaRoutes, options.contracts);
   return app;
 }

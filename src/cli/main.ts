@@ -11,6 +11,7 @@ import * as stack from '../stack';
 import { AUTH_USAGE, authCommand } from './auth';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
+import { SCHEMAS_USAGE, schemasCommand } from './schemas';
 import { verifyCommand } from './verify';
 import { CRUD_USAGE, crudCommand } from './backfill';
 import { configCommand } from './config-page';
@@ -61,6 +62,7 @@ commands:
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config [--write]               the configuration table (Markdown); --write updates docs/configuration.md
 ${CRUD_USAGE}
+${SCHEMAS_USAGE}
 ${AUTH_USAGE}
 ${GATEWAY_USAGE}
 
@@ -165,6 +167,8 @@ export async function main(argv: string[]): Promise<number> {
       return gatewayCommand(loadConfig(), args, say);
     case 'crud':
       return crudCommand(args, say);
+    case 'schemas':
+      return schemasCommand(args, say);
     case undefined:
     case 'help':
     case '--help':

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { pgExecutor } from '../db/executor';
 import { createPool } from '../db/pool';
 import { TributaryError } from '../errors';
+import { loadSchemaRegistry } from './schemas';
 import { stopOnSignal } from './stop-signal';
 import { createLogger, type Logger } from '../observability';
 import { componentConfig } from './database';
@@ -91,6 +92,7 @@ async function run(config: Config, pool: Pool, logger: Logger): Promise<number> 
           clientId: `tributary-relay-${config.relaySlot}`,
           compression: config.kafkaCompression,
         }),
+        ...(config.relayValidateSchemas ? { validate: loadSchemaRegistry().validate } : {}),
       },
       stop.signal,
     );

@@ -17,6 +17,7 @@ import { createReportQueries } from '../projections/reporting';
 import { readFreshness } from '../projections/runtime';
 import { ensureOrdersIndex, searchOrders } from '../projections/search';
 import { databaseUrlFor } from './database';
+import { contractsFor } from './schemas';
 import { elasticsearchClient } from '../clients';
 
 /**
@@ -55,6 +56,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
     requestTimeoutMs: config.httpRequestTimeoutMs,
     readModels: readModelsFor(config, pool, es),
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
+    contracts: contractsFor(config),
   });
   const cleanup = startKeyCleanup(pgExecutor(pool), {
     ttlMs: config.idempotencyKeyTtlMs,

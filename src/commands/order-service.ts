@@ -9,6 +9,7 @@ import type { OrderEvent } from '../domain/orders/events';
 import { toOrderView, type OrderView } from '../domain/orders/view';
 import { isPayment, PaymentState } from '../domain/payments/state';
 import { paymentDecider } from '../domain/payments/decider';
+import { toPaymentView } from '../domain/payments/view';
 import type { PaymentCommand } from '../domain/payments/commands';
 import type { PaymentEvent } from '../domain/payments/events';
 import { createEventStore, EventStore, upcaster } from '../eventstore';
@@ -33,19 +34,7 @@ export const payments: AggregateKind<PaymentCommand, PaymentEvent, PaymentState,
   decider: paymentDecider,
   snapshotVersion: 1,
   occurredAt: (command) => command.at,
-  view: (state) =>
-    isPayment(state)
-      ? {
-          id: state.id,
-          orderId: state.orderId,
-          amount: state.amount,
-          refundedAmount: state.refundedAmount,
-          currency: state.currency,
-          method: state.method,
-          status: state.status,
-          version: state.version,
-        }
-      : undefined,
+  view: (state) => (isPayment(state) ? toPaymentView(state) : undefined),
 };
 
 /** The request a retry must repeat to count as the same: the command without its server-made time. */

@@ -2,6 +2,7 @@ import type { OrderView } from '../domain/orders/view';
 import type { EventMetadata } from '../eventstore/types';
 import type { OrderCommand } from '../domain/orders/commands';
 import type { PaymentCommand } from '../domain/payments/commands';
+import type { PaymentView } from '../domain/payments/view';
 
 /**
  * The command side as the HTTP API (and any other adapter) sees it: execute a command against one
@@ -44,16 +45,7 @@ export interface CommandResult<View> {
   replayed: boolean;
 }
 
-export interface PaymentView {
-  id: string;
-  orderId: string;
-  amount: number;
-  refundedAmount: number;
-  currency: string;
-  method: string;
-  status: string;
-  version: number;
-}
+export type { PaymentView };
 
 /** One stored event as the audit trail shows it (after upcasting). */
 export interface HistoryEntry {

@@ -330,9 +330,9 @@ export const settings = {
   ),
   cloudEventDataschemaBase: setting(
     'CLOUDEVENT_DATASCHEMA_BASE',
-    '',
-    p.text,
-    'Base URI of the JSON Schemas named in `dataschema` (empty = no dataschema attribute).',
+    'http://${HTTP_HOST}:${HTTP_PORT}/schemas',
+    p.optional(p.url('http', 'https')),
+    "Base URI of the JSON Schemas in each event's `dataschema` (`<base>/<aggregate>/<EventType>/v<N>.json`), which the API serves at /schemas. Set the API's public URL in a deployment. Empty = no dataschema.",
   ),
   cloudEventMode: setting(
     'CLOUDEVENT_MODE',
@@ -369,6 +369,12 @@ export const settings = {
     '20000',
     p.integer(1, 10_000_000),
     'Events decoded but not yet published above which the relay stops reading the WAL (backpressure).',
+  ),
+  relayValidateSchemas: setting(
+    'RELAY_VALIDATE_SCHEMAS',
+    'false',
+    p.boolean,
+    "Validate each event's data against its JSON Schema before publishing; one that does not match (or has no schema) becomes a relay dead letter with the reason (docs/event-contracts.md).",
   ),
   relayMaxMessageBytes: setting(
     'RELAY_MAX_MESSAGE_BYTES',

@@ -32,3 +32,24 @@ export {
   type PayloadUpcaster,
   type PayloadUpcasters,
 } from './order-topic';
+export {
+  canonicalJson,
+  EVENT_CONTRACTS,
+  JSON_SCHEMA_DIALECT,
+  PAYLOAD_UPCASTERS,
+  PAYMENT_AGGREGATE_TYPE,
+  parseSchemaFile,
+  SCHEMA_MEDIA_TYPE,
+  schemaDocumentOf,
+  schemaFile,
+  schemaHash,
+  schemaRefsOf,
+  schemaText,
+  type EventContract,
+  type SchemaDocument,
+  type SchemaRef,
+} from './schemas';
+export { createSchemaRegistry, type SchemaRegistry, type ServedSchema } from './schemas-registry';
+export { checkSchemas, upcastPayload, type CheckInput, type SchemaLock } from './schemas-check';
+export { examplesOf } from './schemas-examples';
+export { asyncApiDocument, type AsyncApiOptions } from './schemas-asyncapi';

@@ -14,3 +14,4 @@ export type { TopicRouter } from './routing';
 export { HEARTBEAT_PREFIX } from './transaction-buffer';
 export { listDeadLetters, resolveDeadLetter } from './dead-letters/resolve';
 export type { OpenDeadLetter } from './dead-letters/resolve';
+export { validatingEncoder, type PayloadValidator } from './validate';

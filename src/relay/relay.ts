@@ -8,6 +8,7 @@ import type { RelayMetrics } from './metrics';
 import type { Publisher } from './publisher';
 import { topicPerAggregateType } from '../contracts';
 import type { TopicRouter } from './routing';
+import type { PayloadValidator } from './validate';
 import { runSession } from './session';
 import { slotStatus, terminateStaleReader } from './slot';
 import { sleep } from '../util';
@@ -30,6 +31,8 @@ export interface RelayDeps {
   metrics: RelayMetrics;
   /** Topic routing (default: one topic per aggregate type under TOPIC_PREFIX). */
   router?: TopicRouter;
+  /** Validation of each event against its schema before publishing (RELAY_VALIDATE_SCHEMAS); none when absent. */
+  validate?: PayloadValidator;
 }
 
 const BACKOFF_START_MS = 250;
@@ -121,7 +124,7 @@ async function confirmedPosition(
 }
 
 /** What a session needs from the relay's configuration, starting at `startLsn`. */
-function sessionSettings({ config, router }: RelayDeps, startLsn: string) {
+function sessionSettings({ config, router, validate }: RelayDeps, startLsn: string) {
   return {
     connectionString: config.databaseUrl,
     slot: config.relaySlot,
@@ -138,6 +141,7 @@ function sessionSettings({ config, router }: RelayDeps, startLsn: string) {
     contentMode: config.cloudEventMode,
     router: router ?? topicPerAggregateType(config.topicPrefix),
     maxMessageBytesFallback: config.relayMaxMessageBytes,
+    ...(validate ? { validate } : {}),
   };
 }
 

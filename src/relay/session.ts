@@ -11,6 +11,7 @@ import type { Publisher } from './publisher';
 import type { TopicRouter } from './routing';
 import { TransactionBuffer, type CompletedTransaction, type RelayEntry } from './transaction-buffer';
 import { prepareBatch, publishBatch, takeBatch, type Prepared, type Queued } from './batch';
+import { validatingEncoder, type PayloadValidator } from './validate';
 import { receiveWatchdog } from './watchdog';
 import { topicLimits } from './dead-letters/limits';
 import type { ScreenContext } from './dead-letters/screen';
@@ -46,6 +47,8 @@ export interface SessionSettings {
   router: TopicRouter;
   /** A topic's max.message.bytes when the broker does not report it. */
   maxMessageBytesFallback: number;
+  /** Validates each event's data before it is encoded (RELAY_VALIDATE_SCHEMAS); none when absent. */
+  validate?: PayloadValidator;
 }
 
 export interface SessionDeps {
@@ -101,7 +104,8 @@ class ReplicationSession {
     this.deps = deps;
     this.tracker = new AckTracker({ confirmedLsn: parseLsn(settings.startLsn) });
     this.acknowledged = parseLsn(settings.startLsn);
-    this.encode = kafkaEncoder(settings.cloudEvents, settings.contentMode);
+    const encode = kafkaEncoder(settings.cloudEvents, settings.contentMode);
+    this.encode = settings.validate ? validatingEncoder(encode, settings.validate) : encode;
     this.screen = {
       store: deps.deadLetters,
       limits: topicLimits(deps.publisher, settings.maxMessageBytesFallback, deps.logger),

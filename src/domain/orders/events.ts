@@ -11,7 +11,15 @@ export type Customer = { readonly id: string; readonly name: string; readonly em
 export type OrderLine = {
   readonly sku: string;
   readonly name: string;
+  /**
+   * @asType integer
+   * @minimum 1
+   */
   readonly quantity: number;
+  /**
+   * @asType integer
+   * @minimum 0
+   */
   readonly unitPrice: number;
 };
 
@@ -22,26 +30,34 @@ export type OrderCreatedData = {
   readonly lines: readonly OrderLine[];
   readonly currency: string;
   readonly salesChannel: SalesChannel;
+  /** @format date-time */
   readonly createdAt: string;
 };
 
 export type OrderLineAddedData = {
   readonly orderId: string;
   readonly line: OrderLine;
+  /** @format date-time */
   readonly addedAt: string;
 };
 
 export type OrderLineRemovedData = {
   readonly orderId: string;
   readonly sku: string;
+  /** @format date-time */
   readonly removedAt: string;
 };
 
-export type OrderConfirmedData = { readonly orderId: string; readonly confirmedAt: string };
+export type OrderConfirmedData = {
+  readonly orderId: string;
+  /** @format date-time */
+  readonly confirmedAt: string;
+};
 
 export type OrderCancelledData = {
   readonly orderId: string;
   readonly reason: string;
+  /** @format date-time */
   readonly cancelledAt: string;
 };
 

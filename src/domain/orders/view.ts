@@ -5,8 +5,20 @@ import type { Order, OrderStatus } from './state';
 export type OrderLineView = {
   readonly sku: string;
   readonly name: string;
+  /**
+   * @asType integer
+   * @minimum 1
+   */
   readonly quantity: number;
+  /**
+   * @asType integer
+   * @minimum 0
+   */
   readonly unitPrice: number;
+  /**
+   * @asType integer
+   * @minimum 0
+   */
   readonly lineTotal: number;
 };
 
@@ -20,15 +32,27 @@ export type OrderView = {
   readonly status: OrderStatus;
   readonly customer: Customer;
   readonly lines: readonly OrderLineView[];
+  /**
+   * @asType integer
+   * @minimum 0
+   */
   readonly totalAmount: number;
   readonly currency: string;
   readonly salesChannel: SalesChannel;
+  /** @format date-time */
   readonly createdAt: string;
+  /** @format date-time */
   readonly updatedAt: string;
+  /** @format date-time */
   readonly confirmedAt: string | null;
+  /** @format date-time */
   readonly cancelledAt: string | null;
   readonly cancellationReason: string | null;
-  /** The stream version this view reflects; consumers use it to ignore stale copies. */
+  /**
+   * The stream version this view reflects; consumers use it to ignore stale copies.
+   * @asType integer
+   * @minimum 1
+   */
   readonly version: number;
 };
 

@@ -7,19 +7,29 @@ export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 export type PaymentRecordedData = {
   readonly paymentId: string;
   readonly orderId: string;
-  /** Captured amount in minor units of `currency`. */
+  /**
+   * Captured amount in minor units of `currency`.
+   * @asType integer
+   * @minimum 1
+   */
   readonly amount: number;
   readonly currency: string;
   readonly method: PaymentMethod;
+  /** @format date-time */
   readonly recordedAt: string;
 };
 
 export type PaymentRefundedData = {
   readonly paymentId: string;
-  /** Refunded amount in minor units of `currency` (always the payment's currency). */
+  /**
+   * Refunded amount in minor units of `currency` (always the payment's currency).
+   * @asType integer
+   * @minimum 1
+   */
   readonly amount: number;
   readonly currency: string;
   readonly reason: string;
+  /** @format date-time */
   readonly refundedAt: string;
 };
 

@@ -22,3 +22,4 @@ export {
   type PaymentState,
   type PaymentStatus,
 } from './state';
+export { toPaymentView, type PaymentView } from './view';
