@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { defaultSchemasDir, loadLock, loadSchemaDocuments, schemasCommand } from '../cli/schemas';
 import { orderCreatedV1ToV2 } from '../domain/orders/upcasters';
 import type { IntegrationPayload, PayloadUpcasters } from './order-topic';
-import { EVENT_CONTRACTS, PAYLOAD_UPCASTERS, type SchemaDocument } from './schemas';
+import { EVENT_CONTRACTS, PAYLOAD_UPCASTERS, schemaRefsOf, type SchemaDocument } from './schemas';
 import { checkSchemas } from './schemas-check';
 
 /**
@@ -57,7 +57,10 @@ function writeV3(edit: (change: Obj) => void): void {
 
 describe('tributary schemas check', () => {
   it('passes on the committed schemas', async () => {
-    expect(await cliCheck()).toEqual({ code: 0, lines: ['schemas check: 8 schemas compatible'] });
+    expect(await cliCheck()).toEqual({
+      code: 0,
+      lines: [`schemas check: ${schemaRefsOf().length} schemas compatible`],
+    });
   });
 
   it('fails when a published version changed at all, even only its description', async () => {
@@ -151,7 +154,7 @@ describe('tributary schemas check', () => {
     write(V2, { ...read(V2), description: 'reworded before the release' });
     expect(await cliCheck()).toMatchObject({ code: 0 });
     expect(await schemasCommand(['publish', '--dir', dir], () => undefined)).toBe(0);
-    expect(Object.keys(loadLock(dir).schemas)).toHaveLength(8);
+    expect(Object.keys(loadLock(dir).schemas)).toHaveLength(schemaRefsOf().length);
     write(V2, { ...read(V2), description: 'reworded after the release' });
     expect((await cliCheck()).code).toBe(4);
   });

@@ -8,6 +8,14 @@ import type {
 import type { OrderView } from '../domain/orders/view';
 import type { PaymentRecordedData, PaymentRefundedData } from '../domain/payments/events';
 import type { PaymentView } from '../domain/payments/view';
+import type {
+  ReservationCommittedData,
+  StockAdjustedData,
+  StockReceivedData,
+  StockReleasedData,
+  StockReservedData,
+} from '../domain/inventory/events';
+import type { StockView } from '../domain/inventory/view';
 
 /**
  * The CloudEvent `data` of each event type at its current schema version, as TypeScript types: the change
@@ -30,6 +38,12 @@ export interface PaymentEventPayload<Change> {
   state: PaymentView;
 }
 
+/** The data of every inventory event: what changed, and the SKU's stock after it. */
+export interface InventoryEventPayload<Change> {
+  change: Change;
+  state: StockView;
+}
+
 export type OrderCreatedPayload = OrderEventPayload<OrderCreatedData>;
 export type OrderLineAddedPayload = OrderEventPayload<OrderLineAddedData>;
 export type OrderLineRemovedPayload = OrderEventPayload<OrderLineRemovedData>;
@@ -37,3 +51,8 @@ export type OrderConfirmedPayload = OrderEventPayload<OrderConfirmedData>;
 export type OrderCancelledPayload = OrderEventPayload<OrderCancelledData>;
 export type PaymentRecordedPayload = PaymentEventPayload<PaymentRecordedData>;
 export type PaymentRefundedPayload = PaymentEventPayload<PaymentRefundedData>;
+export type StockReceivedPayload = InventoryEventPayload<StockReceivedData>;
+export type StockAdjustedPayload = InventoryEventPayload<StockAdjustedData>;
+export type StockReservedPayload = InventoryEventPayload<StockReservedData>;
+export type StockReleasedPayload = InventoryEventPayload<StockReleasedData>;
+export type ReservationCommittedPayload = InventoryEventPayload<ReservationCommittedData>;

@@ -3,6 +3,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { orderSchemaVersions } from '../domain/orders/events';
 import { paymentSchemaVersions } from '../domain/payments/events';
+import { inventorySchemaVersions } from '../domain/inventory/events';
 import { TributaryError } from '../errors';
 import { ORDER_AGGREGATE_TYPE, orderPayloadUpcasters, type PayloadUpcasters } from './order-topic';
 
@@ -22,6 +23,8 @@ export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema
 export const SCHEMA_MEDIA_TYPE = 'application/schema+json';
 /** The payment aggregate type: the `payment` of its topic and CloudEvent types. */
 export const PAYMENT_AGGREGATE_TYPE = 'payment';
+/** The inventory aggregate type: stock per SKU. */
+export const INVENTORY_AGGREGATE_TYPE = 'inventory';
 
 /** One published event type: its aggregate type, name, the version written today and its TS payload type. */
 export interface EventContract {
@@ -48,13 +51,11 @@ function contractsOf(aggregateType: string, versions: Record<string, number>): E
   }));
 }
 
-/**
- * Every event type the relay publishes from the domain (inventory events are not published: no command
- * handler appends them, so they have no topic and no schema yet).
- */
+/** Every event type the relay publishes from the domain. */
 export const EVENT_CONTRACTS: readonly EventContract[] = [
   ...contractsOf(ORDER_AGGREGATE_TYPE, orderSchemaVersions),
   ...contractsOf(PAYMENT_AGGREGATE_TYPE, paymentSchemaVersions),
+  ...contractsOf(INVENTORY_AGGREGATE_TYPE, inventorySchemaVersions),
 ];
 
 /** How a payload of each older version reaches the next, per event type (what consumers apply too). */

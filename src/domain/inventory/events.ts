@@ -2,14 +2,24 @@ import type { DomainEvent } from '../decider';
 
 export type StockReceivedData = {
   readonly sku: string;
+  /**
+   * @asType integer
+   * @minimum 1
+   */
   readonly quantity: number;
+  /** @format date-time */
   readonly receivedAt: string;
 };
 
 export type StockReservedData = {
   readonly sku: string;
   readonly orderId: string;
+  /**
+   * @asType integer
+   * @minimum 1
+   */
   readonly quantity: number;
+  /** @format date-time */
   readonly reservedAt: string;
 };
 
@@ -17,15 +27,25 @@ export type StockReservedData = {
 export type StockReleasedData = {
   readonly sku: string;
   readonly orderId: string;
+  /**
+   * @asType integer
+   * @minimum 1
+   */
   readonly quantity: number;
+  /** @format date-time */
   readonly releasedAt: string;
 };
 
 /** `delta` units more or fewer on hand than recorded, and why (a count, damage, loss). */
 export type StockAdjustedData = {
   readonly sku: string;
+  /**
+   * Units more (positive) or fewer (negative) on hand.
+   * @asType integer
+   */
   readonly delta: number;
   readonly reason: string;
+  /** @format date-time */
   readonly adjustedAt: string;
 };
 
@@ -33,7 +53,12 @@ export type StockAdjustedData = {
 export type ReservationCommittedData = {
   readonly sku: string;
   readonly orderId: string;
+  /**
+   * @asType integer
+   * @minimum 1
+   */
   readonly quantity: number;
+  /** @format date-time */
   readonly committedAt: string;
 };
 

@@ -6,11 +6,17 @@ import { availableQuantity, type InventoryState } from './state';
  */
 export type StockView = {
   readonly sku: string;
+  /** @asType integer */
   readonly onHand: number;
+  /** @asType integer */
   readonly reserved: number;
+  /** @asType integer */
   readonly available: number;
+  /** @asType integer */
   readonly openReservations: number;
+  /** @format date-time */
   readonly updatedAt: string | null;
+  /** @asType integer */
   readonly version: number;
 };
 
