@@ -109,11 +109,12 @@ it('a consumer that knows only OrderCreated v1 reads new v2 events downcast, and
   const { salesChannel, ...changeV1 } = (published.data as Payload).change;
   const { salesChannel: stateChannel, ...stateV1 } = (published.data as Payload).state;
   expect([salesChannel, stateChannel]).toEqual(['phone', 'phone']);
+  expect(published.dataschema).toMatch(/\/order\/OrderCreated\/v2\.json$/);
   expect(asV1).toEqual({
     ...published,
     type: 'io.tributary.order.created.v1',
     schemaVersion: 1,
-    dataschema: undefined,
+    dataschema: published.dataschema!.replace(/v2\.json$/, 'v1.json'),
     data: { change: changeV1, state: stateV1 },
   });
   expect(toVersion(historic, 1)).toBe(historic);

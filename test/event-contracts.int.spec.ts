@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { buildApp } from '../src/api';
-import { contractsFor, loadSchemaRegistry } from '../src/cli/schemas';
+import { loadSchemaRegistry } from '../src/cli/schemas';
 import { createEventStoreFor, createOrderService } from '../src/commands';
 import type { Config } from '../src/config';
-import { newValidator } from '../src/contracts/schemas';
 import { pgExecutor } from '../src/db/executor';
 import { listDeadLetters } from '../src/relay/dead-letters/resolve';
-import { FakeOrderService } from './api/fake-order-service';
-import { TestIssuer } from './fixtures/auth';
+import { expectServedAndValid } from './fixtures/contracts';
 import { line } from './fixtures/orders';
 import { seededRandom } from './fixtures/random';
 import {
@@ -84,32 +81,8 @@ it('every record after an order workload has a dataschema the API serves, and it
   );
   expect(new Set(records.map((record) => record.id))).toEqual(new Set(rows.map((row) => row.id)));
 
-  const api = buildApp({
-    service: new FakeOrderService(),
-    authenticator: new TestIssuer().authenticator(),
-    contracts: contractsFor(config),
-  });
-  const ajv = newValidator();
-  const served = new Map<string, (data: unknown) => boolean>();
-  try {
-    for (const record of records) {
-      const uri = record.headers.ce_dataschema!;
-      expect(uri).toMatch(
-        new RegExp(`^${config.cloudEventDataschemaBase}/(order|payment)/[A-Za-z]+/v[0-9]+\\.json$`),
-      );
-      if (!served.has(uri)) {
-        const response = await api.inject({ url: new URL(uri).pathname });
-        expect(response.statusCode).toBe(200);
-        served.set(uri, ajv.compile(response.json()));
-      }
-      const validate = served.get(uri)!;
-      const valid = validate(JSON.parse(record.value.toString('utf8')));
-      expect({ uri, valid, errors: ajv.errorsText(ajv.errors) }).toMatchObject({ uri, valid: true });
-    }
-  } finally {
-    await api.close();
-  }
-  expect([...served.keys()].some((uri) => uri.endsWith('/payment/PaymentRefunded/v1.json'))).toBe(true);
+  const served = await expectServedAndValid(records, config);
+  expect(served.some((uri) => uri.endsWith('/payment/PaymentRefunded/v1.json'))).toBe(true);
 }, 180_000);
 
 it('an event that does not match its schema becomes a relay dead letter with the reason; other orders keep flowing', async () => {

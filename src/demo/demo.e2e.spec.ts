@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { isolate, type Isolated } from '../../test/harness';
-import { dropSlotWhenInactive, relaySlotName } from '../../test/fixtures/relay';
+import { expectServedAndValid } from '../../test/fixtures/contracts';
+import { dropSlotWhenInactive, readUntilAll, relaySlotName } from '../../test/fixtures/relay';
 import { elasticsearchClient } from '../clients';
 import { loadConfig } from '../config';
 import { roleNames } from '../db/roles';
@@ -23,6 +24,7 @@ const FIVE_MINUTES_MS = 5 * 60_000;
 let env: Isolated;
 let slot: string;
 let logDir: string;
+let httpPort: number;
 let run: { code: number | null; stdout: string; stderr: string; durationMs: number };
 
 async function freePorts(count: number): Promise<number[]> {
@@ -43,6 +45,7 @@ beforeAll(async () => {
   slot = relaySlotName(env.name, 'demo');
   logDir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
   const [http, relayMetrics, searchMetrics, reportingMetrics] = await freePorts(4);
+  httpPort = http!;
   const started = Date.now();
   const child = spawn(
     process.execPath,
@@ -186,6 +189,29 @@ it('runs with authentication on: the workload is a service with an API key, the 
     await pool.end();
   }
 });
+
+it('publishes every event with a dataschema the API serves, its data matching that schema', async () => {
+  const pool = new Pool({ connectionString: env.config.databaseUrl, max: 1 });
+  const { rows } = await pool
+    .query<{ id: string }>('select event_id::text as id from events')
+    .finally(() => pool.end());
+  expect(rows.length).toBeGreaterThan(100);
+  const topics = ['order', 'payment', 'inventory'].map((type) => `${env.config.topicPrefix}${type}`);
+  const records = await readUntilAll(
+    env.kafka(),
+    topics,
+    rows.map((row) => row.id),
+  );
+  expect(records.map((record) => record.id).sort()).toEqual(rows.map((row) => row.id).sort());
+  // The demo's settings: its API's URL is the base of every dataschema.
+  const config = loadConfig({
+    ...process.env,
+    HTTP_PORT: String(httpPort),
+    TOPIC_PREFIX: env.config.topicPrefix,
+  });
+  const served = await expectServedAndValid(records, config);
+  expect(served.some((uri) => uri.endsWith('/order/OrderConfirmed/v1.json'))).toBe(true);
+}, 120_000);
 
 it('leaves no process it started running', () => {
   const pids = [...run.stdout.matchAll(/^ {3}(?:api|relay|search|reporting) +.*\(pid (\d+), /gm)].map((m) =>
