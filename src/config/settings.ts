@@ -437,6 +437,37 @@ export const settings = {
     p.integer(65_536, 100 * 1024 * 1024),
     'Largest fetch per partition, which bounds a batch (and the memory it takes).',
   ),
+  // The order-fulfilment saga (src/saga): a consumer of the order topic and its workers.
+  sagaPaymentTimeoutMs: setting(
+    'SAGA_PAYMENT_TIMEOUT_MS',
+    '900000',
+    p.integer(100, 7 * 24 * 3_600_000),
+    'A confirmed order whose payment is not captured within this time is compensated: its stock released, a capture found late refunded, the order cancelled.',
+  ),
+  sagaPollMs: setting(
+    'SAGA_POLL_MS',
+    '250',
+    p.integer(10, 60_000),
+    'How often the saga looks for captures to try and timers due when the last look found none.',
+  ),
+  sagaCaptureConcurrency: setting(
+    'SAGA_CAPTURE_CONCURRENCY',
+    '8',
+    p.integer(1, 256),
+    'Captures the saga process has in flight at once (each holds a PostgreSQL connection meanwhile).',
+  ),
+  sagaRetryMaxMs: setting(
+    'SAGA_RETRY_MAX_MS',
+    '30000',
+    p.integer(100, 3_600_000),
+    'Cap of the exponential backoff between capture attempts while the gateway is unavailable.',
+  ),
+  sagaMetricsPort: setting(
+    'SAGA_METRICS_PORT',
+    '9467',
+    p.integer(0, 65535),
+    'Port of the saga Prometheus metrics endpoint /metrics (0 = off).',
+  ),
   searchRefreshIntervalMs: setting(
     'SEARCH_REFRESH_INTERVAL_MS',
     '500',

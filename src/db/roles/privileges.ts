@@ -66,6 +66,12 @@ export const TABLE_GRANTS: Readonly<Record<string, TableGrants>> = {
   report_customers: READ_MODEL,
   report_skus: READ_MODEL,
   relay_dead_letters: { relay: ['select', 'insert', 'update'], readonly: ['select'] },
+  // The fulfilment saga (src/saga) runs under the command side's role: it appends order, inventory and
+  // payment events, which only that role may; the API reads a saga's steps for GET /orders/:id/fulfilment.
+  sagas: { api: ['select', 'insert', 'update'], readonly: ['select'] },
+  saga_steps: { api: ['select', 'insert'], readonly: ['select'] },
+  saga_timers: { api: ['select', 'insert', 'update', 'delete'], readonly: ['select'] },
+  saga_applied_events: { api: ['select', 'insert'], readonly: ['select'] },
   // TypeORM's record of the migrations that ran.
   migrations: {},
 };
