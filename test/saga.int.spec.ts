@@ -4,7 +4,9 @@ import { evolveInventory, initialInventoryState, type InventoryEvent } from '../
 import { pgExecutor } from '../src/db/executor';
 import { DECLINE_REASON } from '../src/gateway';
 import { captureKeyOf, readFulfilment, startSaga, type Fulfilment } from '../src/saga';
+import { expectProblem } from './api/client';
 import { eventually } from './fixtures/relay';
+import { startSecuredApi, type SecuredApi } from './security/api';
 import { startSagaHarness, type SagaHarness } from './fixtures/saga';
 import { openStoreFixture, type StoreFixture } from './fixtures/store';
 
@@ -17,13 +19,16 @@ import { openStoreFixture, type StoreFixture } from './fixtures/store';
 let fx: StoreFixture;
 const db = () => pgExecutor(fx.pool);
 let saga: SagaHarness;
+let api: SecuredApi;
 
 beforeAll(async () => {
   fx = await openStoreFixture(__filename, { poolSize: 20 });
   saga = await startSagaHarness(fx, 'saga');
+  api = await startSecuredApi(fx);
 }, 60_000);
 
 afterAll(async () => {
+  await api?.close();
   await saga?.stop();
   await fx?.close();
 }, 60_000);
@@ -247,6 +252,38 @@ describe('the fulfilment saga', () => {
     expect(await stockOf(tea)).toMatchObject({ onHand: 3, reserved: 0 });
     const events = await fx.pool.query(`select 1 from events where stream_id = $1`, [`inventory-${tea}`]);
     expect(events.rowCount).toBe(3); // received, reserved, committed
+  });
+});
+
+describe('GET /orders/:id/fulfilment', () => {
+  it("shows the customer their own order's steps with times; others and unknown orders get 404", async () => {
+    const tea = sku('TEA');
+    await restock(tea, 2);
+    const orderId = await confirmedOrder([line(tea, 1)]);
+    await ended(orderId);
+    const own = await api.asRole('customer', 'c-1').get(`/orders/${orderId}/fulfilment`);
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({
+      orderId,
+      state: 'completed',
+      amount: 500,
+      currency: 'EUR',
+      reason: null,
+      compensations: [],
+    });
+    const steps = own.json<Fulfilment>().steps;
+    expect(steps.map((s) => s.step)).toEqual([
+      'started',
+      'reserve',
+      'capture',
+      'record-payment',
+      'commit-reservations',
+      'ready-to-ship',
+    ]);
+    expect(steps.every((s) => !Number.isNaN(Date.parse(s.at)))).toBe(true);
+    expectProblem(await api.asRole('customer', 'c-2').get(`/orders/${orderId}/fulfilment`), 404);
+    expect((await api.asRole('support').get(`/orders/${orderId}/fulfilment`)).statusCode).toBe(200);
+    expectProblem(await api.asRole('support').get('/orders/no-such-order/fulfilment'), 404);
   });
 });
 

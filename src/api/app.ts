@@ -13,6 +13,7 @@ import { orderCommandRoutes } from './routes/order-commands';
 import { orderQueryRoutes } from './routes/order-queries';
 import type { InventoryService } from '../commands/inventory-service';
 import { inventoryRoutes } from './routes/inventory';
+import { fulfilmentRoutes, type FulfilmentRouteOptions } from './routes/fulfilment';
 import { paymentRoutes } from './routes/payments';
 import { reportRoutes, type ReportRouteOptions } from './routes/reports';
 import { searchRoutes, type SearchRouteOptions } from './routes/search';
@@ -47,6 +48,8 @@ export interface BuildAppOptions {
   readModels?: { search?: SearchRouteOptions; reports?: ReportRouteOptions };
   /** Stock per SKU (/inventory routes), served only when given. */
   inventory?: InventoryService;
+  /** An order's fulfilment saga (GET /orders/:id/fulfilment), served only when given. */
+  fulfilment?: FulfilmentRouteOptions['fulfilment'];
   /** Serve the Swagger UI at /docs (default true); the OpenAPI document is at /docs/json either way. */
   swaggerUi?: boolean;
   /** Requests per window per principal (`serve` passes RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_MS); none when absent. */
@@ -121,6 +124,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(paymentRoutes, routeOptions);
   if (options.inventory)
     void app.register(inventoryRoutes, { ...routeOptions, inventory: options.inventory });
+  if (options.fulfilment) void app.register(fulfilmentRoutes, { fulfilment: options.fulfilment });
   if (options.readModels?.search) void app.register(searchRoutes, options.readModels.search);
   if (options.readModels?.reports) void app.register(reportRoutes, options.readModels.reports);
   return app;

@@ -11,6 +11,7 @@ import * as stack from '../stack';
 import { AUTH_USAGE, authCommand } from './auth';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
+import { SAGA_USAGE, sagaCommand } from './saga';
 import { verifyCommand } from './verify';
 import { configCommand } from './config-page';
 import { demoCommand } from './demo';
@@ -61,6 +62,7 @@ commands:
   config [--write]               the configuration table (Markdown); --write updates docs/configuration.md
 ${AUTH_USAGE}
 ${GATEWAY_USAGE}
+${SAGA_USAGE}
 
 services: postgres, kafka, elasticsearch`;
 
@@ -161,6 +163,8 @@ export async function main(argv: string[]): Promise<number> {
       return authCommand(loadConfig(), args, say);
     case 'gateway':
       return gatewayCommand(loadConfig(), args, say);
+    case 'saga':
+      return sagaCommand(loadConfig(), args, say);
     case undefined:
     case 'help':
     case '--help':
