@@ -136,7 +136,7 @@ export const settings = {
     'KAFKA_USER_PREFIX',
     'tributary-',
     p.prefix,
-    "Prefix of the Kafka users of the components: <prefix>admin (the local stack's super user, what `setup` connects as), relay, search, reporting, verify. `setup` gives the component users their ACLs.",
+    "Prefix of the Kafka users of the components: <prefix>admin (the local stack's super user, what `setup` connects as), relay, search, reporting, verify, saga. `setup` gives the component users their ACLs.",
   ),
   kafkaUsername: setting(
     'KAFKA_USERNAME',

@@ -98,7 +98,7 @@ describe('setup, and components that create nothing', () => {
       `replication slot ${config.relaySlot}: exists`,
       'topics: all exist',
       // Creating ACLs that exist changes nothing; setup asks for all of them every time.
-      `kafka acls: ${second.acls} for ${config.kafkaUserPrefix}relay, search, reporting, verify`,
+      `kafka acls: ${second.acls} for ${config.kafkaUserPrefix}relay, search, reporting, verify, saga`,
     ]);
     expect(second.acls).toBe(first.acls);
     expect(first.acls).toBeGreaterThan(0);
