@@ -85,6 +85,7 @@ describe('setup, and components that create nothing', () => {
     expect(first.slotCreated).toBe(true);
     expect(first.topicsCreated).toEqual(
       [
+        `${env.config.topicPrefix}inventory`,
         `${env.config.topicPrefix}order`,
         `${env.config.topicPrefix}order.dlq`,
         `${env.config.topicPrefix}payment`,
