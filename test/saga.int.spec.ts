@@ -190,6 +190,30 @@ describe('the fulfilment saga', () => {
     expect(timers.rowCount).toBe(0);
   });
 
+  it('a payment timer fires after the saga process restarted, though it came due while nothing ran', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 1);
+    const orderId = `o-${randomUUID()}`;
+    saga.fake.faults.byOrder[orderId] = 'timeout';
+    saga.ctx.paymentTimeoutMs = 1_000;
+    try {
+      await confirmedOrder([line(tea, 1)], orderId);
+      await eventually('the saga to start', () => readFulfilment(db(), orderId));
+    } finally {
+      saga.ctx.paymentTimeoutMs = 60_000;
+    }
+    await saga.stopSaga();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await readFulfilment(db(), orderId))?.state).toBe('capturing'); // due, and nobody to fire it
+    } finally {
+      saga.startSaga();
+    }
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('timed_out');
+    expect(await stockOf(tea)).toMatchObject({ available: 1, reserved: 0 });
+  });
+
   it('a customer cancelling while the capture is on its way: the capture refunded, the stock released', async () => {
     const tea = sku('TEA');
     await restock(tea, 6);
