@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { kafkaClient, type KafkaSettings } from '../clients';
 import type { ConsumerContracts } from '../contracts';
 import { isRetriable, toTributaryError } from '../errors';
@@ -71,26 +71,43 @@ async function consumeBatch(
   { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
   stop: AbortSignal,
 ): Promise<void> {
-  for (const message of batch.messages) {
-    if (stop.aborted || !isRunning() || isStale()) return; // the rest is redelivered
-    const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-    const decoded = decodeMessage(message, position, options.contracts);
-    if (!decoded.ok) {
-      ctx.logger.error(
-        { offset: message.offset, reason: decoded.reason },
-        'saga: not an order event; skipped',
-      );
-    } else if (HANDLERS[decoded.event.type]) {
-      const handled = await handlePatiently(ctx, decoded.event, stop);
-      if (handled === undefined) return; // stopping: not committed, redelivered
-      if (handled === 'duplicate') ctx.metrics.duplicates.inc();
+  let done: string | undefined; // the last offset handled (its effect committed in PostgreSQL)
+  try {
+    for (const message of batch.messages) {
+      if (stop.aborted || !isRunning() || isStale()) return; // the rest is redelivered
+      if (!(await consumeMessage(ctx, options, batch, message, stop))) return;
+      resolveOffset(message.offset);
+      done = message.offset;
+      await heartbeat();
     }
-    resolveOffset(message.offset);
-    await consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },
-    ]);
-    await heartbeat();
+  } finally {
+    // One offset commit per batch, after the transactions of what it covers committed.
+    if (done !== undefined) {
+      const offset = (BigInt(done) + 1n).toString();
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+    }
   }
+}
+
+/** Handles one message; false when stopping before its effect committed. */
+async function consumeMessage(
+  ctx: SagaContext,
+  options: SagaConsumerOptions,
+  batch: EachBatchPayload['batch'],
+  message: KafkaMessage,
+  stop: AbortSignal,
+): Promise<boolean> {
+  const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+  const decoded = decodeMessage(message, position, options.contracts);
+  if (!decoded.ok) {
+    ctx.logger.error({ offset: message.offset, reason: decoded.reason }, 'saga: not an order event; skipped');
+    return true;
+  }
+  if (!HANDLERS[decoded.event.type]) return true;
+  const handled = await handlePatiently(ctx, decoded.event, stop);
+  if (handled === undefined) return false;
+  if (handled === 'duplicate') ctx.metrics.duplicates.inc();
+  return true;
 }
 
 /**
