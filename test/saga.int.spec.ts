@@ -279,6 +279,41 @@ describe('the fulfilment saga', () => {
   });
 });
 
+describe('redelivery through Kafka', () => {
+  it('the whole order topic consumed again from its start changes no saga, no stock and no charge', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 5);
+    const orderId = await confirmedOrder([line(tea, 2)]);
+    await ended(orderId);
+    const sagas = async () =>
+      (
+        await fx.pool.query(
+          `select order_id, state, data, (select count(*) from saga_steps s where s.order_id = g.order_id) as steps from sagas g order by order_id`,
+        )
+      ).rows;
+    const before = { sagas: await sagas(), stock: await stockOf(tea), stats: { ...saga.fake.stats } };
+    const duplicates = async () => (await saga.ctx.metrics.duplicates.get()).values[0]?.value ?? 0;
+    const seen = await duplicates();
+    const applied = Number((await fx.pool.query(`select count(*) as n from saga_applied_events`)).rows[0].n);
+
+    await saga.stopSaga();
+    try {
+      await saga.rewind();
+    } finally {
+      saga.startSaga();
+    }
+    await eventually(
+      'every applied event to be consumed again',
+      async () => (await duplicates()) - seen >= applied,
+      60_000,
+    );
+    expect(await sagas()).toEqual(before.sagas);
+    expect(await stockOf(tea)).toEqual(before.stock);
+    expect(saga.fake.stats.captures).toBe(before.stats.captures);
+    expect(saga.fake.stats.refunds).toBe(before.stats.refunds);
+  }, 90_000);
+});
+
 describe('GET /orders/:id/fulfilment', () => {
   it("shows the customer their own order's steps with times; others and unknown orders get 404", async () => {
     const tea = sku('TEA');
