@@ -214,6 +214,26 @@ describe('the fulfilment saga', () => {
     expect(await stockOf(tea)).toMatchObject({ available: 1, reserved: 0 });
   });
 
+  it('an order cancelled before the saga saw its confirmation: nothing reserved, nothing charged', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 2);
+    const before = { ...saga.fake.stats };
+    await saga.stopSaga();
+    let orderId: string;
+    try {
+      orderId = await confirmedOrder([line(tea, 1)]);
+      await saga.orders.executeOrder({ type: 'CancelOrder', orderId, reason: 'too slow', at: now() });
+    } finally {
+      saga.startSaga();
+    }
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('compensated');
+    expect(stepsOf(fulfilment)).toEqual(['started:done', 'customer-cancelled:failed']);
+    expect(saga.fake.stats.captures).toBe(before.captures);
+    const events = await fx.store.readStream(`inventory-${tea}`);
+    expect(events.map((e) => e.type)).toEqual(['StockReceived']);
+  });
+
   it('a customer cancelling while the capture is on its way: the capture refunded, the stock released', async () => {
     const tea = sku('TEA');
     await restock(tea, 6);

@@ -1,5 +1,5 @@
 import type { OrderView } from '../domain/orders/view';
-import { reserve } from './actions';
+import { orderStatusOf, reserve } from './actions';
 import { compensate } from './compensate';
 import type { SagaContext, SagaTx } from './context';
 import { reasons } from './rules';
@@ -42,7 +42,17 @@ export async function startSaga(ctx: SagaContext, event: ConsumedEvent): Promise
     ctx.metrics.started.inc();
     const tx: SagaTx = { ctx, executor, orderId, causationId: event.id };
     await addStep(executor, orderId, 'started', 'done', { amount: data.amount, currency: data.currency });
-    await reserveLines(tx, saga);
+    if ((await orderStatusOf(tx)) === 'cancelled') {
+      // Cancelled before the saga saw its confirmation: nothing to reserve, nothing to charge.
+      await addStep(executor, orderId, 'customer-cancelled', 'failed');
+      await compensate(tx, saga, {
+        state: 'compensated',
+        reason: 'cancelled by the customer',
+        cancel: false,
+      });
+    } else {
+      await reserveLines(tx, saga);
+    }
     return 'handled';
   });
 }
