@@ -18,8 +18,8 @@ import { stopOnSignal } from './stop-signal';
 /**
  * `saga` runs the order-fulfilment saga (its consumer of the order topic, capture workers and timer worker)
  * until SIGINT/SIGTERM, which let the work in flight finish; `saga show ORDER_ID` prints an order's saga.
- * The saga runs with the command side's database role (API_DATABASE_URL): it appends order, inventory and
- * payment events, which only that role may.
+ * The saga runs with its own database role (SAGA_DATABASE_URL): it appends events as the API does and
+ * writes its own tables.
  */
 
 export const SAGA_USAGE = `  saga                           run the order-fulfilment saga (consumer group <prefix>saga) until SIGINT/SIGTERM
@@ -29,7 +29,7 @@ export const SAGA_USAGE = `  saga                           run the order-fulfil
 const now = () => new Date().toISOString();
 
 function openPool(config: Config, logger: Logger) {
-  const url = databaseUrlFor(config, 'api', logger);
+  const url = databaseUrlFor(config, 'saga', logger);
   return createPool(url, config.sagaCaptureConcurrency + 6, (error) =>
     logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
   );

@@ -64,6 +64,12 @@ export const settings = {
     p.optional(p.url('postgres', 'postgresql')),
     'Connection of the reporting projector role (`project reporting`, `dead-letters replay reporting`). Empty = DATABASE_URL.',
   ),
+  sagaDatabaseUrl: setting(
+    'SAGA_DATABASE_URL',
+    '',
+    p.optional(p.url('postgres', 'postgresql')),
+    'Connection of the fulfilment saga role (`saga`). Empty = DATABASE_URL.',
+  ),
   readonlyDatabaseUrl: setting(
     'READONLY_DATABASE_URL',
     '',
@@ -74,7 +80,7 @@ export const settings = {
     'DB_ROLE_PREFIX',
     'tributary_',
     p.identifier,
-    'Prefix of the role names `db roles` creates and `setup` grants to: <prefix>owner, api, relay, search, reporting, readonly.',
+    'Prefix of the role names `db roles` creates and `setup` grants to: <prefix>owner, api, relay, search, reporting, readonly, saga.',
   ),
   dbRolePasswordOwner: setting(
     'DB_ROLE_PASSWORD_OWNER',
@@ -105,6 +111,12 @@ export const settings = {
     '',
     p.secret,
     'Password `db roles` gives the reporting projector role (empty: the one in REPORTING_DATABASE_URL, if it names the role).',
+  ),
+  dbRolePasswordSaga: setting(
+    'DB_ROLE_PASSWORD_SAGA',
+    '',
+    p.secret,
+    'Password `db roles` gives the fulfilment saga role (empty: the one in SAGA_DATABASE_URL, if it names the role).',
   ),
   dbRolePasswordReadonly: setting(
     'DB_ROLE_PASSWORD_READONLY',
