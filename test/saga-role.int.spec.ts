@@ -12,12 +12,15 @@ import {
   captureNext,
   fireNextTimer,
   readFulfilment,
+  runSaga,
   sagaMetrics,
   startSaga,
   type ConsumedEvent,
   type SagaContext,
 } from '../src/saga';
-import { memoryLogger } from './fixtures/relay';
+import { loadConfig } from '../src/config';
+import { orderContracts, orderTopic } from '../src/contracts';
+import { eventually, memoryLogger, startRelay } from './fixtures/relay';
 import { openRolesFixture, type RolesFixture } from './fixtures/roles';
 
 /**
@@ -118,3 +121,36 @@ it('the saga role may not read idempotency keys nor touch the read models', asyn
   await expect(sagaPool.query('select * from idempotency_keys')).rejects.toMatchObject({ code: '42501' });
   await expect(sagaPool.query('delete from report_daily')).rejects.toMatchObject({ code: '42501' });
 });
+
+it('runs as a process under its own Kafka user, with only the ACLs setup gave it', async () => {
+  const relay = startRelay(fx.config); // the publisher's side is not the saga's: as the fixture's super user
+  const stop = new AbortController();
+  const sagaKafka = loadConfig({
+    ...process.env,
+    DATABASE_URL: fx.url('saga'),
+    TOPIC_PREFIX: fx.config.topicPrefix,
+    KAFKA_USERNAME: `${fx.config.kafkaUserPrefix}saga`,
+  });
+  const running = runSaga(
+    ctx,
+    {
+      connection: sagaKafka,
+      groupId: `${fx.config.projectorGroupPrefix}saga`,
+      topic: orderTopic(fx.config),
+      contracts: orderContracts(fx.config.cloudEventTypePrefix),
+      partitionsConsumedConcurrently: 1,
+      captureConcurrency: 1,
+      pollMs: 50,
+    },
+    stop.signal,
+  );
+  try {
+    await relay.started();
+    await confirmed('o-kafka');
+    await eventually('the saga to complete', async () => (await stateOf('o-kafka')) === 'completed', 60_000);
+  } finally {
+    stop.abort();
+    await running;
+    await relay.stop();
+  }
+}, 90_000);
