@@ -7,7 +7,7 @@ import { LeastPrivilege1763900000020 } from './1763900000020-LeastPrivilege';
 import { IdempotencyScope1763900000030 } from './1763900000030-IdempotencyScope';
 import { PaymentsByOrder1763900000031 } from './1763900000031-PaymentsByOrder';
 import { RelayParking1763900000032 } from './1763900000032-RelayParking';
-import { Sagas1763900000040 } from './1763900000040-Sagas';
+import { Sagas1763900000050 } from './1763900000050-Sagas';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
 export const MIGRATIONS = [
@@ -20,5 +20,5 @@ export const MIGRATIONS = [
   IdempotencyScope1763900000030,
   PaymentsByOrder1763900000031,
   RelayParking1763900000032,
-  Sagas1763900000040,
+  Sagas1763900000050,
 ];

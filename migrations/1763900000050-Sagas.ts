@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * process restarted) and the ids of the order events it consumed (`saga_applied_events`, written in the same
  * transaction as their effect: a redelivered event changes nothing).
  */
-export class Sagas1763900000040 implements MigrationInterface {
-  name = 'Sagas1763900000040';
+export class Sagas1763900000050 implements MigrationInterface {
+  name = 'Sagas1763900000050';
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`
