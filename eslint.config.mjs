@@ -27,12 +27,16 @@ import { URL } from 'node:url';
 //     rebuild/       … and eventstore (its public index)                    a rebuild reads the source of truth
 //   commands       errors, config, db, domain, observability, eventstore, outbox
 //   crud           errors, config, db, domain, eventstore, outbox
-//   api            errors, config, domain, observability, contracts, commands, projections, auth
-//                                    (never the relay, nor the event store but through commands; auth is to come)
+//   api            errors, config, domain, observability, contracts, commands, projections, auth, saga
+//                                    (never the relay, nor the event store but through commands; auth is to come;
+//                                    saga: reads a saga's steps for GET /orders/:id/fulfilment)
 //   verify         errors, config, db, domain, observability, contracts, eventstore, projections, clients
 //   stack          errors, config, observability, clients
 //   gateway        errors, config, clients                                  the payment gateway port, its client, a fake
 //   setup          errors, config, db, contracts, relay, clients            what components need before they start
+//   saga           errors, config, db, domain, observability, contracts,    a process manager: consumes the order
+//                  clients, eventstore, commands, gateway, projections      topic (the projectors' decoder), issues
+//                                                                           commands, calls the payment gateway
 //   consumer       errors, domain, contracts                                decoding for integrators (tributary/consumer)
 //   public         errors, config, db, contracts, eventstore, commands,      the package's entry points (exports)
 //                  crud, consumer
@@ -76,6 +80,7 @@ const MAY_IMPORT = {
     'commands',
     'projections',
     'auth',
+    'saga',
     'util',
   ],
   verify: [
@@ -96,6 +101,20 @@ const MAY_IMPORT = {
   setup: ['errors', 'config', 'db', 'contracts', 'relay', 'clients', 'util'],
   consumer: ['errors', 'domain', 'contracts', 'util'],
   public: ['errors', 'config', 'db', 'contracts', 'eventstore', 'commands', 'crud', 'consumer', 'util'],
+  saga: [
+    'errors',
+    'config',
+    'db',
+    'domain',
+    'observability',
+    'contracts',
+    'clients',
+    'eventstore',
+    'commands',
+    'gateway',
+    'projections',
+    'util',
+  ],
 };
 /** Folders that hold pure code: no database, broker, search, HTTP, logging or metrics library. */
 const PURE = ['domain', 'contracts'];

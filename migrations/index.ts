@@ -8,6 +8,7 @@ import { IdempotencyScope1763900000030 } from './1763900000030-IdempotencyScope'
 import { PaymentsByOrder1763900000031 } from './1763900000031-PaymentsByOrder';
 import { RelayParking1763900000032 } from './1763900000032-RelayParking';
 import { BackfillCheckpoints1763900000040 } from './1763900000040-BackfillCheckpoints';
+import { Sagas1763900000050 } from './1763900000050-Sagas';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   PaymentsByOrder1763900000031,
   RelayParking1763900000032,
   BackfillCheckpoints1763900000040,
+  Sagas1763900000050,
 ];

@@ -38,6 +38,7 @@ const KAFKA_USER: Record<RoleComponent, string> = {
   search: 'search',
   reporting: 'reporting',
   readonly: 'verify',
+  saga: 'saga',
 };
 
 describe('the pipeline under a role per component', () => {

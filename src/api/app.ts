@@ -13,6 +13,7 @@ import { orderCommandRoutes } from './routes/order-commands';
 import { orderQueryRoutes } from './routes/order-queries';
 import type { InventoryService } from '../commands/inventory-service';
 import { inventoryRoutes } from './routes/inventory';
+import { fulfilmentRoutes, type FulfilmentRouteOptions } from './routes/fulfilment';
 import { paymentRoutes } from './routes/payments';
 import { reportRoutes, type ReportRouteOptions } from './routes/reports';
 import { CONTRACT_PATHS, schemaRoutes, type SchemaRouteOptions } from './routes/schemas';
@@ -48,6 +49,8 @@ export interface BuildAppOptions {
   readModels?: { search?: SearchRouteOptions; reports?: ReportRouteOptions };
   /** Stock per SKU (/inventory routes), served only when given. */
   inventory?: InventoryService;
+  /** An order's fulfilment saga (GET /orders/:id/fulfilment), served only when given. */
+  fulfilment?: FulfilmentRouteOptions['fulfilment'];
   /** Serve the Swagger UI at /docs (default true); the OpenAPI document is at /docs/json either way. */
   swaggerUi?: boolean;
   /**
@@ -127,6 +130,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(paymentRoutes, routeOptions);
   if (options.inventory)
     void app.register(inventoryRoutes, { ...routeOptions, inventory: options.inventory });
+  if (options.fulfilment) void app.register(fulfilmentRoutes, { fulfilment: options.fulfilment });
   if (options.readModels?.search) void app.register(searchRoutes, options.readModels.search);
   if (options.readModels?.reports) void app.register(reportRoutes, options.readModels.reports);
   if (options.contracts) void app.register(schemaRoutes, options.contracts);

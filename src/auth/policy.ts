@@ -42,6 +42,7 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'POST /payments/:id/refunds': { roles: ['finance', 'admin'] },
   'GET /orders/:id': { roles: anyone, customer: 'order' },
   'GET /orders/:id/history': { roles: anyone, customer: 'order' },
+  'GET /orders/:id/fulfilment': { roles: anyone, customer: 'order' },
   'GET /search/orders': { roles: anyone, customer: 'search' },
   'GET /reports/daily': { roles: ['finance', 'admin'] },
   'GET /reports/customers/:id': { roles: ['finance', 'admin'] },

@@ -49,6 +49,7 @@ describe('the policy table', () => {
     ['POST /payments/:id/refunds', false, false, true, true],
     ['GET /orders/:id', true, true, true, true],
     ['GET /orders/:id/history', true, true, true, true],
+    ['GET /orders/:id/fulfilment', true, true, true, true],
     ['GET /search/orders', true, true, true, true],
     ['GET /reports/daily', false, false, true, true],
     ['GET /reports/customers/:id', false, false, true, true],
@@ -61,7 +62,7 @@ describe('the policy table', () => {
   });
 
   it('lists exactly the routes above', () => {
-    expect(Object.keys(ROUTE_POLICIES)).toHaveLength(16);
+    expect(Object.keys(ROUTE_POLICIES)).toHaveLength(17);
   });
 
   it('HEAD follows GET, the docs are public, and an undeclared route has no policy', () => {

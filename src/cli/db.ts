@@ -45,6 +45,7 @@ const PASSWORD_SETTING = {
   search: 'dbRolePasswordSearch',
   reporting: 'dbRolePasswordReporting',
   readonly: 'dbRolePasswordReadonly',
+  saga: 'dbRolePasswordSaga',
 } as const satisfies Record<RoleComponent, keyof Config>;
 
 const CONNECTION_OF: Record<RoleComponent, DatabaseComponent> = {
@@ -54,6 +55,7 @@ const CONNECTION_OF: Record<RoleComponent, DatabaseComponent> = {
   search: 'search',
   reporting: 'reporting',
   readonly: 'readonly',
+  saga: 'saga',
 };
 
 /**

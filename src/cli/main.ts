@@ -12,6 +12,7 @@ import { AUTH_USAGE, authCommand } from './auth';
 import { deadLettersCommand, projectCommand, rebuildCommand } from './project';
 import { relayCommand } from './relay';
 import { SCHEMAS_USAGE, schemasCommand } from './schemas';
+import { SAGA_USAGE, sagaCommand } from './saga';
 import { verifyCommand } from './verify';
 import { CRUD_USAGE, crudCommand } from './backfill';
 import { configCommand } from './config-page';
@@ -65,6 +66,7 @@ ${CRUD_USAGE}
 ${SCHEMAS_USAGE}
 ${AUTH_USAGE}
 ${GATEWAY_USAGE}
+${SAGA_USAGE}
 
 services: postgres, kafka, elasticsearch`;
 
@@ -169,6 +171,8 @@ export async function main(argv: string[]): Promise<number> {
       return crudCommand(args, say);
     case 'schemas':
       return schemasCommand(args, say);
+    case 'saga':
+      return sagaCommand(loadConfig(), args, say);
     case undefined:
     case 'help':
     case '--help':

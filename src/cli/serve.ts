@@ -1,6 +1,7 @@
 import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Pool } from 'pg';
 import { buildApp, startServer, type BuildAppOptions } from '../api';
+import { readFulfilment } from '../saga';
 import { authenticatorFor, ensureLocalIssuerFor } from '../auth';
 import {
   createEventStoreFor,
@@ -50,6 +51,7 @@ export async function serve(config: Config, say: (line: string) => void): Promis
   const app = buildApp({
     service,
     inventory: createInventoryService(handlerSettingsOf(config, store)),
+    fulfilment: (orderId) => readFulfilment(pgExecutor(pool), orderId),
     authenticator: authenticatorFor(config, pgExecutor(pool), (message) => logger.warn(message)),
     logger,
     bodyLimitBytes: config.httpBodyLimitBytes,

@@ -115,6 +115,7 @@ class CommandHandling<Command, Event extends DomainEvent, State, View> {
 
   /** Tries on the guessed state first (with a cache), then on the stream as loaded; lost races again. */
   async handle(): Promise<CommandResult<View>> {
+    if (this.options.executor) return this.attemptWithin(this.options.executor);
     let guessed = this.initialGuess();
     for (let tries = 1; ; tries++) {
       try {
@@ -184,6 +185,22 @@ class CommandHandling<Command, Event extends DomainEvent, State, View> {
     });
     if (after) this.settings.cache?.set(this.streamId, this.kind.snapshotVersion, after);
     return result;
+  }
+
+  /**
+   * In the caller's transaction: one try on the stream as loaded (a failed statement ends the transaction, so
+   * retrying is the caller's). The cache forgets the stream: whether this commits is not known here.
+   */
+  private async attemptWithin(executor: Executor): Promise<CommandResult<View>> {
+    this.settings.cache?.forget(this.streamId);
+    const key = this.options.idempotencyKey;
+    const request = key === undefined ? undefined : this.idempotentRequest(key);
+    const earlier = request && (await lockAndReplay<View>(executor, request));
+    if (earlier) return earlier;
+    await this.precondition?.(executor);
+    const decided = await this.decideAndAppend(executor, undefined);
+    if (request) await saveResult(executor, request, this.streamId, decided.result);
+    return decided.result;
   }
 
   private idempotentRequest(key: string): IdempotentRequest {

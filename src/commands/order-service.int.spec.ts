@@ -182,12 +182,13 @@ describe('the order service', () => {
       });
     }
     const streamId = orders.streamId(id);
-    // An old reducer's snapshots (snapshot_version 0) and a future one's (2), at, after and beyond the end.
+    // An old reducer's snapshots (snapshot_version 0) and a future one's, at, after and beyond the end.
+    const future = orders.snapshotVersion + 1;
     for (const [version, snapshotVersion, state] of [
       [4, 0, { garbage: true }],
       [5, 0, 'nonsense'],
       [5_000, 0, { status: 'cancelled', version: 5_000 }],
-      [2, 2, { status: 'confirmed', id, version: 2 }],
+      [2, future, { status: 'confirmed', id, version: 2 }],
     ] as const) {
       await fx.pool.query(
         `insert into snapshots (stream_id, stream_version, snapshot_version, state, max_occurred_at)

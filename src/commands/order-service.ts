@@ -23,7 +23,7 @@ export const orders: AggregateKind<OrderCommand, OrderEvent, OrderState, OrderVi
   streamType: 'order',
   streamId: (id) => `order-${id}`,
   decider: orderDecider,
-  snapshotVersion: 1,
+  snapshotVersion: 2, // 2: the state gained readyToShipAt
   occurredAt: (command) => command.at,
   view: (state) => (isOrder(state) ? toOrderView(state) : undefined),
 };

@@ -1,3 +1,4 @@
+import type { Executor } from '../db/executor';
 import type { OrderView } from '../domain/orders/view';
 import type { EventMetadata } from '../eventstore/types';
 import type { OrderCommand } from '../domain/orders/commands';
@@ -32,6 +33,12 @@ export interface CommandOptions {
   /** Whose key it is and where it was sent: keys of other principals or routes are other keys. */
   idempotencyScope?: IdempotencyScope;
   metadata?: CommandMetadata;
+  /**
+   * Join this transaction instead of opening one (a process manager issuing several commands at once): the
+   * command's reads, checks and append all run on it, and nothing commits until its owner commits. A lost
+   * race then fails the whole transaction (TributaryError 'store.conflict'): the owner retries it.
+   */
+  executor?: Executor;
 }
 
 export interface CommandResult<View> {

@@ -6,7 +6,15 @@ import { settings } from './settings';
  * its own role (docs/security.md); one left empty falls back to DATABASE_URL, the single-role setup.
  */
 
-export const DATABASE_COMPONENTS = ['migrate', 'api', 'relay', 'search', 'reporting', 'readonly'] as const;
+export const DATABASE_COMPONENTS = [
+  'migrate',
+  'api',
+  'relay',
+  'search',
+  'reporting',
+  'readonly',
+  'saga',
+] as const;
 export type DatabaseComponent = (typeof DATABASE_COMPONENTS)[number];
 
 const SETTING = {
@@ -16,6 +24,7 @@ const SETTING = {
   search: 'searchDatabaseUrl',
   reporting: 'reportingDatabaseUrl',
   readonly: 'readonlyDatabaseUrl',
+  saga: 'sagaDatabaseUrl',
 } as const satisfies Record<DatabaseComponent, keyof Config>;
 
 export interface ComponentDatabase {

@@ -15,7 +15,7 @@ describe('a connection setting per component', () => {
 
   it('falls back to DATABASE_URL when the setting is empty, and says so', () => {
     const config = loadConfig(base);
-    for (const component of ['migrate', 'relay', 'search', 'reporting', 'readonly'] as const) {
+    for (const component of ['migrate', 'relay', 'search', 'reporting', 'readonly', 'saga'] as const) {
       expect(databaseOf(config, component)).toEqual({ url: base.DATABASE_URL, ownSetting: false });
     }
     expect(databaseSettingName('migrate')).toBe('MIGRATE_DATABASE_URL');

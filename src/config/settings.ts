@@ -64,6 +64,12 @@ export const settings = {
     p.optional(p.url('postgres', 'postgresql')),
     'Connection of the reporting projector role (`project reporting`, `dead-letters replay reporting`). Empty = DATABASE_URL.',
   ),
+  sagaDatabaseUrl: setting(
+    'SAGA_DATABASE_URL',
+    '',
+    p.optional(p.url('postgres', 'postgresql')),
+    'Connection of the fulfilment saga role (`saga`). Empty = DATABASE_URL.',
+  ),
   readonlyDatabaseUrl: setting(
     'READONLY_DATABASE_URL',
     '',
@@ -74,7 +80,7 @@ export const settings = {
     'DB_ROLE_PREFIX',
     'tributary_',
     p.identifier,
-    'Prefix of the role names `db roles` creates and `setup` grants to: <prefix>owner, api, relay, search, reporting, readonly.',
+    'Prefix of the role names `db roles` creates and `setup` grants to: <prefix>owner, api, relay, search, reporting, readonly, saga.',
   ),
   dbRolePasswordOwner: setting(
     'DB_ROLE_PASSWORD_OWNER',
@@ -106,6 +112,12 @@ export const settings = {
     p.secret,
     'Password `db roles` gives the reporting projector role (empty: the one in REPORTING_DATABASE_URL, if it names the role).',
   ),
+  dbRolePasswordSaga: setting(
+    'DB_ROLE_PASSWORD_SAGA',
+    '',
+    p.secret,
+    'Password `db roles` gives the fulfilment saga role (empty: the one in SAGA_DATABASE_URL, if it names the role).',
+  ),
   dbRolePasswordReadonly: setting(
     'DB_ROLE_PASSWORD_READONLY',
     '',
@@ -136,7 +148,7 @@ export const settings = {
     'KAFKA_USER_PREFIX',
     'tributary-',
     p.prefix,
-    "Prefix of the Kafka users of the components: <prefix>admin (the local stack's super user, what `setup` connects as), relay, search, reporting, verify. `setup` gives the component users their ACLs.",
+    "Prefix of the Kafka users of the components: <prefix>admin (the local stack's super user, what `setup` connects as), relay, search, reporting, verify, saga. `setup` gives the component users their ACLs.",
   ),
   kafkaUsername: setting(
     'KAFKA_USERNAME',
@@ -442,6 +454,37 @@ export const settings = {
     '2097152',
     p.integer(65_536, 100 * 1024 * 1024),
     'Largest fetch per partition, which bounds a batch (and the memory it takes).',
+  ),
+  // The order-fulfilment saga (src/saga): a consumer of the order topic and its workers.
+  sagaPaymentTimeoutMs: setting(
+    'SAGA_PAYMENT_TIMEOUT_MS',
+    '900000',
+    p.integer(100, 7 * 24 * 3_600_000),
+    'A confirmed order whose payment is not captured within this time is compensated: its stock released, a capture found late refunded, the order cancelled.',
+  ),
+  sagaPollMs: setting(
+    'SAGA_POLL_MS',
+    '250',
+    p.integer(10, 60_000),
+    'How often the saga looks for captures to try and timers due when the last look found none.',
+  ),
+  sagaCaptureConcurrency: setting(
+    'SAGA_CAPTURE_CONCURRENCY',
+    '8',
+    p.integer(1, 256),
+    'Captures the saga process has in flight at once (each holds a PostgreSQL connection meanwhile).',
+  ),
+  sagaRetryMaxMs: setting(
+    'SAGA_RETRY_MAX_MS',
+    '30000',
+    p.integer(100, 3_600_000),
+    'Cap of the exponential backoff between capture attempts while the gateway is unavailable.',
+  ),
+  sagaMetricsPort: setting(
+    'SAGA_METRICS_PORT',
+    '9467',
+    p.integer(0, 65535),
+    'Port of the saga Prometheus metrics endpoint /metrics (0 = off).',
   ),
   searchRefreshIntervalMs: setting(
     'SEARCH_REFRESH_INTERVAL_MS',

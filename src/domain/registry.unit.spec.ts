@@ -7,6 +7,7 @@ describe('domain registries', () => {
       OrderCreated: 2,
       OrderLineAdded: 1,
       OrderLineRemoved: 1,
+      OrderReadyToShip: 1,
       OrderConfirmed: 1,
       OrderCancelled: 1,
       PaymentRecorded: 1,

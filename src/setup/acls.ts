@@ -13,11 +13,12 @@ import { TributaryError } from '../errors';
 import { sleep } from '../util';
 
 /**
- * The Kafka ACLs of the component users (`<KAFKA_USER_PREFIX>relay`, `search`, `reporting`, `verify`), created
+ * The Kafka ACLs of the component users (`<KAFKA_USER_PREFIX>relay`, `search`, `reporting`, `verify`, `saga`), created
  * by `tributary setup` next to the topics they cover, so each component can do only its own work:
  *  - the relay writes every topic of the deployment (and reads their configuration: max.message.bytes);
  *  - each projector reads the order topic, writes its `.dlq`, and uses its own consumer group only;
- *  - verify reads every topic through its own `tributary-verify-*` groups.
+ *  - verify reads every topic through its own `tributary-verify-*` groups;
+ *  - the fulfilment saga reads the order topic through its own group (it writes through the event store).
  * Nobody but the super user may create, delete or reconfigure topics, or alter ACLs. An idempotent producer
  * needs no cluster right: Kafka lets a principal that may write a topic initialize a producer id.
  */
@@ -60,6 +61,8 @@ export function componentAcls(config: AclPlanConfig, topics: string[]): AclEntry
     ...projector('reporting'),
     ...topics.flatMap((topic) => allow(user('verify'), TOPIC, topic, [READ, DESCRIBE])),
     ...allow(user('verify'), GROUP, VERIFY_GROUP_PREFIX, [READ], ResourcePatternTypes.PREFIXED),
+    ...allow(user('saga'), TOPIC, order, [READ, DESCRIBE]),
+    ...allow(user('saga'), GROUP, `${config.projectorGroupPrefix}saga`, [READ]),
   ];
 }
 

@@ -58,6 +58,12 @@ describe('the component users’ Kafka ACLs', () => {
     );
   });
 
+  it('the saga reads the order topic through its own group and writes nothing', () => {
+    expect(grantsOf('saga')).toEqual(
+      ['DESCRIBE TOPIC shop.order', 'READ TOPIC shop.order', 'READ GROUP shop.tributary-saga'].sort(),
+    );
+  });
+
   it('grants only ALLOW, on any host, and nobody a cluster right', () => {
     expect(new Set(acls.map((acl) => acl.permissionType))).toEqual(new Set([3]));
     expect(new Set(acls.map((acl) => acl.host))).toEqual(new Set(['*']));

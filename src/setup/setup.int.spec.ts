@@ -85,6 +85,7 @@ describe('setup, and components that create nothing', () => {
     expect(first.slotCreated).toBe(true);
     expect(first.topicsCreated).toEqual(
       [
+        `${env.config.topicPrefix}inventory`,
         `${env.config.topicPrefix}order`,
         `${env.config.topicPrefix}order.dlq`,
         `${env.config.topicPrefix}payment`,
@@ -98,7 +99,7 @@ describe('setup, and components that create nothing', () => {
       `replication slot ${config.relaySlot}: exists`,
       'topics: all exist',
       // Creating ACLs that exist changes nothing; setup asks for all of them every time.
-      `kafka acls: ${second.acls} for ${config.kafkaUserPrefix}relay, search, reporting, verify`,
+      `kafka acls: ${second.acls} for ${config.kafkaUserPrefix}relay, search, reporting, verify, saga`,
     ]);
     expect(second.acls).toBe(first.acls);
     expect(first.acls).toBeGreaterThan(0);

@@ -85,6 +85,6 @@ export function describeSetup(report: SetupReport, config: Config): string[] {
       : `topics: created ${report.topicsCreated.join(', ')}`,
     report.acls === 'no-authorizer'
       ? 'kafka acls: none (the cluster runs without an authorizer)'
-      : `kafka acls: ${report.acls} for ${config.kafkaUserPrefix}relay, search, reporting, verify`,
+      : `kafka acls: ${report.acls} for ${config.kafkaUserPrefix}relay, search, reporting, verify, saga`,
   ];
 }

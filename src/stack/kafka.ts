@@ -15,7 +15,7 @@ import type { Service, StackContext } from './service';
  * Maven Central as `kafka_2.13` plus its runtime closure, and started as `kafka.Kafka`. Secured the way a
  * production cluster is: the only client listener is SASL_SSL (SCRAM-SHA-512, a certificate of the stack's
  * own CA), the StandardAuthorizer denies what no ACL allows, and each component has its own user
- * (`<KAFKA_USER_PREFIX>relay`, `search`, `reporting`, `verify`; passwords in `secrets/kafka-<user>.password`)
+ * (`<KAFKA_USER_PREFIX>relay`, `search`, `reporting`, `verify`, `saga`; passwords in `secrets/kafka-<user>.password`)
  * whose ACLs `tributary setup` creates. `<prefix>admin` is the super user (setup, the stack, tests). The
  * controller listener stays PLAINTEXT on the loopback; its principal (ANONYMOUS) has to be a super user.
  */
@@ -46,7 +46,7 @@ function adminSettings(context: StackContext): KafkaSettings {
 
 /** The stack's Kafka users: the super user first, then one per component. */
 export function stackKafkaUsers(config: { kafkaUserPrefix: string }): string[] {
-  return ['admin', 'relay', 'search', 'reporting', 'verify'].map(
+  return ['admin', 'relay', 'search', 'reporting', 'verify', 'saga'].map(
     (name) => `${config.kafkaUserPrefix}${name}`,
   );
 }

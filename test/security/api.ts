@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions } from '../../src/api/app';
+import { readFulfilment } from '../../src/saga';
 import { startServer } from '../../src/api/server';
 import { ApiClient, expectProblem, type ApiResponse } from '../api/client';
 import type { Problem } from '../../src/api/problem';
@@ -66,6 +67,7 @@ export async function startSecuredApi(
   const app = buildApp({
     service: createOrderService({ ...fx.config, ...config }, fx.store),
     inventory: createInventoryService(handlerSettingsOf({ ...fx.config, ...config }, fx.store)),
+    fulfilment: (orderId) => readFulfilment(executor, orderId),
     authenticator: createAuthenticator({ mode: 'both', jwt: issuer.verifier(), apiKeys }),
     swaggerUi: false,
     ...(readModels === undefined ? {} : { readModels }),

@@ -169,7 +169,7 @@ async function adoptObjects(
 }
 
 /**
- * Only the API writes outbox entries as logical messages (OUTBOX_MODE=message): PUBLIC may execute
+ * Only the API and the saga write outbox entries as logical messages (OUTBOX_MODE=message): PUBLIC may execute
  * `pg_logical_emit_message` by default, so any role could inject an entry the relay would publish. The owner
  * keeps EXECUTE for `relay_heartbeat()`, which runs with its rights. A REVOKE without the right to revoke
  * only warns, so the result is read back from the catalog.
@@ -184,7 +184,7 @@ async function restrictLogicalMessages(
   roles: RoleNames,
   report: RolesReport,
 ): Promise<void> {
-  const grantees = [roles.api, roles.owner].map(escapeIdentifier).join(', ');
+  const grantees = [roles.api, roles.saga, roles.owner].map(escapeIdentifier).join(', ');
   for (const { fn } of await executor.query<{ fn: string }>(EMIT_MESSAGE_FUNCTIONS_SQL)) {
     try {
       await executor.query(`revoke execute on function ${fn} from public`);

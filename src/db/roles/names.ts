@@ -6,9 +6,10 @@ import { TributaryError } from '../../errors';
  *  - api: the command and query side;
  *  - relay: REPLICATION; reads the outbox through its slot, writes only its dead letters;
  *  - search, reporting: each projector, its own read model and its own rows of the projector tables;
- *  - readonly: `verify` and listings.
+ *  - readonly: `verify` and listings;
+ *  - saga: the order-fulfilment saga, appends events (as the API does) and writes its own tables.
  */
-export const ROLE_COMPONENTS = ['owner', 'api', 'relay', 'search', 'reporting', 'readonly'] as const;
+export const ROLE_COMPONENTS = ['owner', 'api', 'relay', 'search', 'reporting', 'readonly', 'saga'] as const;
 export type RoleComponent = (typeof ROLE_COMPONENTS)[number];
 export type RoleNames = Readonly<Record<RoleComponent, string>>;
 

@@ -15,12 +15,14 @@ import type { RoleComponent, RoleNames } from './names';
  *  - search, reporting: each its own rows of the projector tables (row-level security, below) and, for
  *    reporting, its report tables (upserts and deletes of running sums); the search read model lives in
  *    Elasticsearch;
- *  - readonly: reads what `verify` and the listings compare — never idempotency keys (stored responses).
+ *  - readonly: reads what `verify` and the listings compare — never idempotency keys (stored responses);
+ *  - saga: appends events as the API does (events, streams, snapshots, outbox; no idempotency keys, its
+ *    commands carry none) and writes its own tables; the API reads a saga's steps.
  * Retention (`outbox prune`) and rebuilds run as the owner.
  */
 export type Privilege = 'select' | 'insert' | 'update' | 'delete';
 export type Grantee = Exclude<RoleComponent, 'owner'>;
-export const GRANTEES: readonly Grantee[] = ['api', 'relay', 'search', 'reporting', 'readonly'];
+export const GRANTEES: readonly Grantee[] = ['api', 'relay', 'search', 'reporting', 'readonly', 'saga'];
 
 type TableGrants = Readonly<Partial<Record<Grantee, readonly Privilege[]>>>;
 
@@ -31,10 +33,23 @@ const READ_MODEL: TableGrants = {
 };
 
 export const TABLE_GRANTS: Readonly<Record<string, TableGrants>> = {
-  events: { api: ['select', 'insert'], readonly: ['select'] },
-  streams: { api: ['select', 'insert', 'update'], readonly: ['select'] },
-  snapshots: { api: ['select', 'insert', 'update'], readonly: ['select'] },
-  outbox: { api: ['select', 'insert', 'delete'], relay: ['select'], readonly: ['select'] },
+  events: { api: ['select', 'insert'], saga: ['select', 'insert'], readonly: ['select'] },
+  streams: {
+    api: ['select', 'insert', 'update'],
+    saga: ['select', 'insert', 'update'],
+    readonly: ['select'],
+  },
+  snapshots: {
+    api: ['select', 'insert', 'update'],
+    saga: ['select', 'insert', 'update'],
+    readonly: ['select'],
+  },
+  outbox: {
+    api: ['select', 'insert', 'delete'],
+    saga: ['select', 'insert', 'delete'],
+    relay: ['select'],
+    readonly: ['select'],
+  },
   outbox_retention_marks: {},
   // DELETE: an expired key is removed before its reuse, and by the API's cleanup job.
   idempotency_keys: { api: ['select', 'insert', 'delete'] },
@@ -69,6 +84,11 @@ export const TABLE_GRANTS: Readonly<Record<string, TableGrants>> = {
   report_customers: READ_MODEL,
   report_skus: READ_MODEL,
   relay_dead_letters: { relay: ['select', 'insert', 'update'], readonly: ['select'] },
+  // The fulfilment saga's own tables (src/saga); the API reads a saga and its steps (GET /orders/:id/fulfilment).
+  sagas: { saga: ['select', 'insert', 'update'], api: ['select'], readonly: ['select'] },
+  saga_steps: { saga: ['select', 'insert'], api: ['select'], readonly: ['select'] },
+  saga_timers: { saga: ['select', 'insert', 'update', 'delete'], readonly: ['select'] },
+  saga_applied_events: { saga: ['select', 'insert'], readonly: ['select'] },
   // TypeORM's record of the migrations that ran.
   migrations: {},
 };

@@ -4,12 +4,12 @@ import { GRANTEES, grantStatements, PROJECTOR_TABLES, TABLE_GRANTS } from './pri
 describe('the grants table', () => {
   const roles = roleNames('tributary_');
 
-  it('gives no role but the owner UPDATE or DELETE on events, and only the API INSERT', () => {
+  it('gives no role but the owner UPDATE or DELETE on events, and only the API and the saga INSERT', () => {
     for (const grantee of GRANTEES) {
       const rights = TABLE_GRANTS.events?.[grantee] ?? [];
       expect(rights).not.toContain('update');
       expect(rights).not.toContain('delete');
-      if (grantee !== 'api') expect(rights).not.toContain('insert');
+      if (grantee !== 'api' && grantee !== 'saga') expect(rights).not.toContain('insert');
     }
   });
 
@@ -23,7 +23,7 @@ describe('the grants table', () => {
   it('revokes every table from every role before granting, so a right removed here leaves the database too', () => {
     const statements = grantStatements(roles);
     const revoke = statements.indexOf(
-      'revoke all on table events from public, "tributary_api", "tributary_relay", "tributary_search", "tributary_reporting", "tributary_readonly"',
+      'revoke all on table events from public, "tributary_api", "tributary_relay", "tributary_search", "tributary_reporting", "tributary_readonly", "tributary_saga"',
     );
     const grant = statements.indexOf('grant select, insert on table events to "tributary_api"');
     expect(revoke).toBeGreaterThanOrEqual(0);

@@ -235,6 +235,19 @@ describe('a PostgreSQL role per component', () => {
       expect(await outcome(api, `delete from report_daily`)).toBe(PERMISSION_DENIED);
     });
 
+    it('the saga role appends events and writes its own tables, nothing else', async () => {
+      expect(await writable(fx.roles.saga)).toEqual([
+        'events',
+        'outbox',
+        'saga_applied_events',
+        'saga_steps',
+        'saga_timers',
+        'sagas',
+        'snapshots',
+        'streams',
+      ]);
+    });
+
     it('every table of the schema is in the grants table, so a new one gets its rights by decision', async () => {
       const { rows } = await owner.query<{ table: string }>(
         `select tablename as table from pg_tables where schemaname = 'public' order by 1`,
@@ -244,7 +257,7 @@ describe('a PostgreSQL role per component', () => {
   });
 
   describe('logical messages and backends', () => {
-    it('only the API may emit a logical message (an outbox entry in message mode); the relay only its heartbeat', async () => {
+    it('only the API (and the saga: test/saga-role.int.spec.ts) may emit a logical message (an outbox entry in message mode); the relay only its heartbeat', async () => {
       const emit = `select pg_logical_emit_message(true, 'tributary.outbox', '{}')`;
       expect(await outcome(api, emit)).toBe('ok');
       for (const client of [relay, search, reporting, readonly])
@@ -294,7 +307,7 @@ describe('a PostgreSQL role per component', () => {
         publication: fx.config.relayPublication,
       });
       expect(report).toEqual({ created: [], notes: [] });
-      expect(fx.setup.grantedTo).toHaveLength(5);
+      expect(fx.setup.grantedTo).toHaveLength(6);
     });
 
     it('store SCRAM verifiers, computed as PostgreSQL computes them', async () => {

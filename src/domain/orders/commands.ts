@@ -43,5 +43,13 @@ export type CancelOrder = {
   readonly at: string;
 };
 
+/** A confirmed order is paid and its stock committed: it may leave the warehouse (the fulfilment saga's step). */
+export type MarkReadyToShip = {
+  readonly type: 'MarkReadyToShip';
+  readonly orderId: string;
+  readonly at: string;
+};
+
 /** Every command the Order aggregate decides on. */
-export type OrderCommand = CreateOrder | AddOrderLine | RemoveOrderLine | ConfirmOrder | CancelOrder;
+export type OrderCommand =
+  CreateOrder | AddOrderLine | RemoveOrderLine | ConfirmOrder | CancelOrder | MarkReadyToShip;

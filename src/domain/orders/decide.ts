@@ -12,6 +12,7 @@ import type {
   CancelOrder,
   ConfirmOrder,
   CreateOrder,
+  MarkReadyToShip,
   OrderCommand,
   RemoveOrderLine,
 } from './commands';
@@ -24,6 +25,7 @@ import {
   type OrderEvent,
   type OrderLineAdded,
   type OrderLineRemoved,
+  type OrderReadyToShip,
 } from './events';
 import { isOrder, totalAmountOf, type Order, type OrderState } from './state';
 import { MAX_ORDER_LINES, validCustomer, validLine, validNewLines } from './validate';
@@ -126,10 +128,31 @@ function cancel(command: CancelOrder, state: OrderState): OrderCancelled {
   const cancelledAt = requireTimestamp(command.at, 'at');
   const order = existing(state, orderId);
   if (order.status === 'cancelled') forbidden(`order ${orderId} is already cancelled`, { orderId });
+  if (order.readyToShipAt !== null) {
+    forbidden(`order ${orderId} is ready to ship and can no longer be cancelled`, { orderId });
+  }
   return {
     type: 'OrderCancelled',
     schemaVersion: orderSchemaVersions.OrderCancelled,
     data: { orderId, reason, cancelledAt },
+  };
+}
+
+function markReadyToShip(command: MarkReadyToShip, state: OrderState): OrderReadyToShip {
+  const orderId = requireText(command.orderId, 'orderId');
+  const readyAt = requireTimestamp(command.at, 'at');
+  const order = existing(state, orderId);
+  if (order.status !== 'confirmed') {
+    forbidden(`cannot mark order ${orderId} ready to ship: it is ${order.status}`, {
+      orderId,
+      status: order.status,
+    });
+  }
+  if (order.readyToShipAt !== null) forbidden(`order ${orderId} is already ready to ship`, { orderId });
+  return {
+    type: 'OrderReadyToShip',
+    schemaVersion: orderSchemaVersions.OrderReadyToShip,
+    data: { orderId, readyAt },
   };
 }
 
@@ -146,6 +169,8 @@ export function decideOrder(command: OrderCommand, state: OrderState): OrderEven
       return [confirm(command, state)];
     case 'CancelOrder':
       return [cancel(command, state)];
+    case 'MarkReadyToShip':
+      return [markReadyToShip(command, state)];
     default:
       return invalid('unknown order command', { type: (command as { type?: unknown }).type });
   }

@@ -2,7 +2,14 @@ import { spec } from '../specification';
 import type { CreateOrder } from './commands';
 import { orderDecider } from './decider';
 import { MAX_ORDER_LINES } from './validate';
-import type { OrderCancelled, OrderConfirmed, OrderCreated, OrderLine, OrderLineAdded } from './events';
+import type {
+  OrderCancelled,
+  OrderConfirmed,
+  OrderCreated,
+  OrderLine,
+  OrderLineAdded,
+  OrderReadyToShip,
+} from './events';
 
 const at = '2024-05-01T10:00:00.000Z';
 const later = '2024-05-01T11:00:00.000Z';
@@ -296,6 +303,36 @@ describe('CancelOrder', () => {
 
   it('an order that does not exist cannot be cancelled', () => {
     order.given([]).when(cancel).thenThrows('domain.rule', 'does not exist');
+  });
+});
+
+describe('MarkReadyToShip', () => {
+  const mark = { type: 'MarkReadyToShip', orderId, at: later } as const;
+  const ready: OrderReadyToShip = {
+    type: 'OrderReadyToShip',
+    schemaVersion: 1,
+    data: { orderId, readyAt: later },
+  };
+
+  it('marks a confirmed order ready to ship; its status stays confirmed', () => {
+    const { state } = order.given([created, confirmed]).when(mark).then([ready]);
+    expect(state).toMatchObject({ status: 'confirmed', readyToShipAt: later, version: 3 });
+  });
+
+  it('only a confirmed order can be ready to ship', () => {
+    order.given([created]).when(mark).thenThrows('domain.rule', 'pending');
+    order.given([created, confirmed, cancelled]).when(mark).thenThrows('domain.rule', 'cancelled');
+  });
+
+  it('an order is marked ready to ship once', () => {
+    order.given([created, confirmed, ready]).when(mark).thenThrows('domain.rule', 'already ready');
+  });
+
+  it('an order ready to ship can no longer be cancelled', () => {
+    order
+      .given([created, confirmed, ready])
+      .when({ type: 'CancelOrder', orderId, reason: 'changed mind', at: later })
+      .thenThrows('domain.rule', 'ready to ship');
   });
 });
 

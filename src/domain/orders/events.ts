@@ -61,6 +61,8 @@ export type OrderCancelledData = {
   readonly cancelledAt: string;
 };
 
+export type OrderReadyToShipData = { readonly orderId: string; readonly readyAt: string };
+
 /** An order was placed with its first lines. */
 export type OrderCreated = DomainEvent<'OrderCreated', OrderCreatedData>;
 /** A line for a SKU not yet on the order was added. */
@@ -72,8 +74,12 @@ export type OrderConfirmed = DomainEvent<'OrderConfirmed', OrderConfirmedData>;
 /** The order was cancelled; nothing can change it afterwards. */
 export type OrderCancelled = DomainEvent<'OrderCancelled', OrderCancelledData>;
 
+/** A confirmed order was paid and its stock committed: it may be shipped; it can no longer be cancelled. */
+export type OrderReadyToShip = DomainEvent<'OrderReadyToShip', OrderReadyToShipData>;
+
 /** Every fact the Order aggregate records. */
-export type OrderEvent = OrderCreated | OrderLineAdded | OrderLineRemoved | OrderConfirmed | OrderCancelled;
+export type OrderEvent =
+  OrderCreated | OrderLineAdded | OrderLineRemoved | OrderConfirmed | OrderCancelled | OrderReadyToShip;
 
 /** The schema version `decide` writes for each order event type. */
 export const orderSchemaVersions = {
@@ -82,4 +88,5 @@ export const orderSchemaVersions = {
   OrderLineRemoved: 1,
   OrderConfirmed: 1,
   OrderCancelled: 1,
+  OrderReadyToShip: 1,
 } as const satisfies Record<OrderEvent['type'], number>;

@@ -3,6 +3,7 @@ export type {
   CancelOrder,
   ConfirmOrder,
   CreateOrder,
+  MarkReadyToShip,
   OrderCommand,
   RemoveOrderLine,
 } from './commands';
@@ -24,6 +25,8 @@ export {
   type OrderLineAddedData,
   type OrderLineRemoved,
   type OrderLineRemovedData,
+  type OrderReadyToShip,
+  type OrderReadyToShipData,
   type SalesChannel,
 } from './events';
 export {

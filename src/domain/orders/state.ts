@@ -24,6 +24,11 @@ export type Order = {
   readonly confirmedAt: string | null;
   readonly cancelledAt: string | null;
   readonly cancellationReason: string | null;
+  /**
+   * When the order became ready to ship (paid, stock committed); null before. Kept in the state, not in the
+   * public view: the status stays `confirmed`, so the search mapping and the reports are unchanged.
+   */
+  readonly readyToShipAt: string | null;
   /** Number of events applied: the stream version this state corresponds to. */
   readonly version: number;
 };
@@ -82,6 +87,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
       confirmedAt: null,
       cancelledAt: null,
       cancellationReason: null,
+      readyToShipAt: null,
       version: state.version + 1,
     };
   }
@@ -110,6 +116,13 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         cancelledAt: event.data.cancelledAt,
         cancellationReason: event.data.reason,
         updatedAt: event.data.cancelledAt,
+        version: state.version + 1,
+      };
+    case 'OrderReadyToShip':
+      return {
+        ...state,
+        readyToShipAt: event.data.readyAt,
+        updatedAt: event.data.readyAt,
         version: state.version + 1,
       };
   }

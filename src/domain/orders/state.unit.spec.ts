@@ -78,6 +78,7 @@ describe('order state', () => {
       confirmedAt: '2024-05-01T10:08:00Z',
       cancelledAt: null,
       cancellationReason: null,
+      readyToShipAt: null,
       version: 5,
     });
   });

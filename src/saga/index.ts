@@ -1,0 +1,12 @@
+export { captureNext } from './capture';
+export { onOrderCancelled } from './cancelled';
+export { runSagaConsumer, type SagaConsumerOptions } from './consumer';
+export type { SagaContext } from './context';
+export { readFulfilment, type Fulfilment } from './fulfilment';
+export { sagaMetrics, type SagaMetrics } from './metrics';
+export { captureKeyOf, paymentIdOf, reasons, refundKeyOf } from './rules';
+export { runSaga, workLoop, type SagaRunOptions } from './run';
+export { startSaga, type ConsumedEvent } from './start';
+export { fireNextTimer } from './timers';
+export { readSaga } from './sql/sagas';
+export type { Saga, SagaData, SagaState, SagaStep } from './types';

@@ -1,0 +1,394 @@
+import { randomUUID } from 'node:crypto';
+import type { OrderLine } from '../src/domain/orders/events';
+import { evolveInventory, initialInventoryState, type InventoryEvent } from '../src/domain/inventory';
+import { pgExecutor } from '../src/db/executor';
+import { DECLINE_REASON } from '../src/gateway';
+import { captureKeyOf, readFulfilment, startSaga, type Fulfilment } from '../src/saga';
+import { expectProblem } from './api/client';
+import { eventually } from './fixtures/relay';
+import { startSecuredApi, type SecuredApi } from './security/api';
+import { startSagaHarness, type SagaHarness } from './fixtures/saga';
+import { openStoreFixture, type StoreFixture } from './fixtures/store';
+
+/**
+ * The order-fulfilment saga on PostgreSQL and Kafka, with the fake gateway on a loopback port: every path ends
+ * in the state it must (completed, compensated, timed out), the stock and the charges add up, and a
+ * redelivered event changes nothing.
+ */
+
+let fx: StoreFixture;
+const db = () => pgExecutor(fx.pool);
+let saga: SagaHarness;
+let api: SecuredApi;
+
+beforeAll(async () => {
+  fx = await openStoreFixture(__filename, { poolSize: 20 });
+  saga = await startSagaHarness(fx, 'saga');
+  api = await startSecuredApi(fx);
+}, 60_000);
+
+afterAll(async () => {
+  await api?.close();
+  await saga?.stop();
+  await fx?.close();
+}, 60_000);
+
+const now = () => new Date().toISOString();
+const line = (sku: string, quantity: number, unitPrice = 500): OrderLine => ({
+  sku,
+  name: `item ${sku}`,
+  quantity,
+  unitPrice,
+});
+
+/** A fresh SKU name per test, so tests share no stock. */
+const sku = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
+
+async function restock(name: string, quantity: number): Promise<void> {
+  await saga.inventory.executeInventory({ type: 'RestockInventory', sku: name, quantity, at: now() });
+}
+
+/** Places and confirms an order; returns its id. */
+async function confirmedOrder(lines: OrderLine[], orderId = `o-${randomUUID()}`): Promise<string> {
+  const customer = { id: 'c-1', name: 'Ada Lovelace', email: 'ada@example.com' };
+  await saga.orders.executeOrder({
+    type: 'CreateOrder',
+    orderId,
+    customer,
+    lines,
+    currency: 'EUR',
+    at: now(),
+  });
+  await saga.orders.executeOrder({ type: 'ConfirmOrder', orderId, at: now() });
+  return orderId;
+}
+
+async function ended(orderId: string, timeoutMs = 30_000): Promise<Fulfilment> {
+  return eventually(
+    `the saga of ${orderId} to end`,
+    async () => {
+      const fulfilment = await readFulfilment(db(), orderId);
+      return fulfilment && ['completed', 'compensated', 'timed_out'].includes(fulfilment.state) && fulfilment;
+    },
+    timeoutMs,
+  );
+}
+
+async function stockOf(name: string) {
+  return (await saga.inventory.getStock(name))!;
+}
+
+const stepsOf = (fulfilment: Fulfilment) => fulfilment.steps.map((s) => `${s.step}:${s.outcome}`);
+
+describe('the fulfilment saga', () => {
+  it('success: stock reserved then committed, paid once, the order ready to ship by the saga', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 10);
+    const orderId = await confirmedOrder([line(tea, 2)]);
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('completed');
+    expect(stepsOf(fulfilment)).toEqual([
+      'started:done',
+      'reserve:done',
+      'capture:done',
+      'record-payment:done',
+      'commit-reservations:done',
+      'ready-to-ship:done',
+    ]);
+    expect(fulfilment.compensations).toEqual([]);
+    expect(await stockOf(tea)).toMatchObject({ onHand: 8, reserved: 0, available: 8 });
+    const capture = await saga.ctx.gateway.findCapture(captureKeyOf(orderId));
+    expect(capture).toMatchObject({ status: 'captured', amount: 1000, refundedAmount: 0 });
+
+    const history = await saga.orders.history(orderId);
+    const confirmed = history.find((e) => e.type === 'OrderConfirmed')!;
+    const ready = history.find((e) => e.type === 'OrderReadyToShip')!;
+    expect(ready.metadata).toMatchObject({ actor: 'saga', causationId: confirmed.eventId });
+    expect(await saga.orders.getOrder(orderId)).toMatchObject({ status: 'confirmed' });
+  });
+
+  it('decline: the stock released and the order cancelled with the reason', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 5);
+    const orderId = `o-${randomUUID()}`;
+    saga.fake.faults.byOrder[orderId] = 'decline';
+    await confirmedOrder([line(tea, 3)], orderId);
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('compensated');
+    expect(fulfilment.reason).toBe(`payment declined: ${DECLINE_REASON}`);
+    expect(fulfilment.compensations.map((s) => s.step)).toEqual(['release', 'cancel-order']);
+    expect(await stockOf(tea)).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
+    const order = await saga.orders.getOrder(orderId);
+    expect(order).toMatchObject({ status: 'cancelled', cancellationReason: fulfilment.reason });
+    const cancelled = (await saga.orders.history(orderId)).find((e) => e.type === 'OrderCancelled')!;
+    expect(cancelled.metadata).toMatchObject({ actor: 'saga' });
+  });
+
+  it('out of stock on one line: nothing captured, every reservation released, the order cancelled', async () => {
+    const tea = sku('TEA');
+    const cup = sku('CUP');
+    await restock(tea, 4);
+    await restock(cup, 1);
+    const orderId = await confirmedOrder([line(tea, 2), line(cup, 2)]);
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('compensated');
+    expect(fulfilment.reason).toBe(`out of stock: ${cup}`);
+    expect(stepsOf(fulfilment)).toEqual([
+      'started:done',
+      'reserve:done',
+      'reserve:failed',
+      'release:compensation',
+      'cancel-order:compensation',
+    ]);
+    expect(await saga.ctx.gateway.findCapture(captureKeyOf(orderId))).toBeUndefined();
+    expect(await stockOf(tea)).toMatchObject({ onHand: 4, available: 4, reserved: 0 });
+    expect(await stockOf(cup)).toMatchObject({ onHand: 1, available: 1, reserved: 0 });
+    expect(await saga.orders.getOrder(orderId)).toMatchObject({ cancellationReason: `out of stock: ${cup}` });
+  });
+
+  it('a lost capture answer: reconciled by its key, charged once, completed', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 3);
+    const orderId = `o-${randomUUID()}`;
+    saga.fake.faults.byOrder[orderId] = 'lost-answer';
+    const before = { ...saga.fake.stats };
+    await confirmedOrder([line(tea, 1)], orderId);
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('completed');
+    expect(saga.fake.stats.captured - before.captured).toBe(1);
+    expect(saga.fake.stats.capturedAmount - before.capturedAmount).toBe(500);
+    expect(await stockOf(tea)).toMatchObject({ onHand: 2, reserved: 0 });
+  });
+
+  it('a payment never captured: the timer fires, the stock is released and the order cancelled', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 3);
+    const orderId = `o-${randomUUID()}`;
+    saga.fake.faults.byOrder[orderId] = 'timeout';
+    saga.ctx.paymentTimeoutMs = 1_500;
+    try {
+      await confirmedOrder([line(tea, 2)], orderId);
+      await eventually('the saga to start', () => readFulfilment(db(), orderId));
+    } finally {
+      saga.ctx.paymentTimeoutMs = 60_000;
+    }
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('timed_out');
+    expect(fulfilment.reason).toBe('payment not captured in time');
+    expect(stepsOf(fulfilment)).toContain('capture:retrying');
+    expect(stepsOf(fulfilment).slice(-3)).toEqual([
+      'timer-fired:failed',
+      'release:compensation',
+      'cancel-order:compensation',
+    ]);
+    expect(await stockOf(tea)).toMatchObject({ onHand: 3, available: 3, reserved: 0 });
+    expect(await saga.orders.getOrder(orderId)).toMatchObject({
+      status: 'cancelled',
+      cancellationReason: 'payment not captured in time',
+    });
+    const timers = await fx.pool.query('select 1 from saga_timers where order_id = $1', [orderId]);
+    expect(timers.rowCount).toBe(0);
+  });
+
+  it('a payment timer fires after the saga process restarted, though it came due while nothing ran', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 1);
+    const orderId = `o-${randomUUID()}`;
+    saga.fake.faults.byOrder[orderId] = 'timeout';
+    saga.ctx.paymentTimeoutMs = 1_000;
+    try {
+      await confirmedOrder([line(tea, 1)], orderId);
+      await eventually('the saga to start', () => readFulfilment(db(), orderId));
+    } finally {
+      saga.ctx.paymentTimeoutMs = 60_000;
+    }
+    await saga.stopSaga();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await readFulfilment(db(), orderId))?.state).toBe('capturing'); // due, and nobody to fire it
+    } finally {
+      saga.startSaga();
+    }
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('timed_out');
+    expect(await stockOf(tea)).toMatchObject({ available: 1, reserved: 0 });
+  });
+
+  it('an order cancelled before the saga saw its confirmation: nothing reserved, nothing charged', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 2);
+    const before = { ...saga.fake.stats };
+    await saga.stopSaga();
+    let orderId: string;
+    try {
+      orderId = await confirmedOrder([line(tea, 1)]);
+      await saga.orders.executeOrder({ type: 'CancelOrder', orderId, reason: 'too slow', at: now() });
+    } finally {
+      saga.startSaga();
+    }
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('compensated');
+    expect(stepsOf(fulfilment)).toEqual(['started:done', 'customer-cancelled:failed']);
+    expect(saga.fake.stats.captures).toBe(before.captures);
+    const events = await fx.store.readStream(`inventory-${tea}`);
+    expect(events.map((e) => e.type)).toEqual(['StockReceived']);
+  });
+
+  it('a customer cancelling while the capture is on its way: the capture refunded, the stock released', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 6);
+    const orderId = `o-${randomUUID()}`;
+    const release = saga.hold(orderId);
+    const before = { ...saga.fake.stats };
+    try {
+      await confirmedOrder([line(tea, 2)], orderId);
+      await eventually(
+        'the saga to capture',
+        async () => (await readFulfilment(db(), orderId))?.state === 'capturing',
+      );
+      await saga.orders.executeOrder({ type: 'CancelOrder', orderId, reason: 'changed my mind', at: now() });
+    } finally {
+      release();
+    }
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('compensated');
+    expect(fulfilment.reason).toBe('cancelled by the customer');
+    expect(fulfilment.compensations.map((s) => s.step)).toEqual(['refund', 'release']);
+    expect(saga.fake.stats.refundedAmount - before.refundedAmount).toBe(1000);
+    expect(await saga.ctx.gateway.findCapture(captureKeyOf(orderId))).toMatchObject({ refundedAmount: 1000 });
+    expect(await stockOf(tea)).toMatchObject({ onHand: 6, available: 6, reserved: 0 });
+    expect(await saga.orders.getOrder(orderId)).toMatchObject({ cancellationReason: 'changed my mind' });
+  });
+
+  it('a customer cancelling while the capture is retried: nothing captured, the stock released', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 2);
+    const orderId = `o-${randomUUID()}`;
+    saga.fake.faults.byOrder[orderId] = 'fail';
+    await confirmedOrder([line(tea, 2)], orderId);
+    await eventually('a failed capture attempt', async () =>
+      (await readFulfilment(db(), orderId))?.steps.some((s) => s.outcome === 'retrying'),
+    );
+    await saga.orders.executeOrder({ type: 'CancelOrder', orderId, reason: 'found it cheaper', at: now() });
+    const fulfilment = await ended(orderId);
+    expect(fulfilment.state).toBe('compensated');
+    expect(fulfilment.compensations.map((s) => s.step)).toEqual(['release']);
+    expect(await saga.ctx.gateway.findCapture(captureKeyOf(orderId))).toBeUndefined();
+    expect(await stockOf(tea)).toMatchObject({ available: 2, reserved: 0 });
+  });
+
+  it('a redelivered OrderConfirmed changes nothing', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 4);
+    const orderId = await confirmedOrder([line(tea, 1)]);
+    const first = await ended(orderId);
+    const confirmed = (await saga.orders.history(orderId)).find((e) => e.type === 'OrderConfirmed')!;
+    const state = (await saga.orders.getOrder(orderId, { version: confirmed.version }))!;
+    const again = {
+      id: confirmed.eventId,
+      type: 'OrderConfirmed',
+      aggregateId: orderId,
+      change: confirmed.data,
+      state,
+    };
+    expect(await startSaga(saga.ctx, again)).toBe('duplicate');
+    expect(await readFulfilment(db(), orderId)).toEqual(first);
+    expect(await stockOf(tea)).toMatchObject({ onHand: 3, reserved: 0 });
+    const events = await fx.pool.query(`select 1 from events where stream_id = $1`, [`inventory-${tea}`]);
+    expect(events.rowCount).toBe(3); // received, reserved, committed
+  });
+});
+
+describe('redelivery through Kafka', () => {
+  it('the whole order topic consumed again from its start changes no saga, no stock and no charge', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 5);
+    const orderId = await confirmedOrder([line(tea, 2)]);
+    await ended(orderId);
+    const sagas = async () =>
+      (
+        await fx.pool.query(
+          `select order_id, state, data, (select count(*) from saga_steps s where s.order_id = g.order_id) as steps from sagas g order by order_id`,
+        )
+      ).rows;
+    const before = { sagas: await sagas(), stock: await stockOf(tea), stats: { ...saga.fake.stats } };
+    const duplicates = async () => (await saga.ctx.metrics.duplicates.get()).values[0]?.value ?? 0;
+    const seen = await duplicates();
+    const applied = Number((await fx.pool.query(`select count(*) as n from saga_applied_events`)).rows[0].n);
+
+    await saga.stopSaga();
+    try {
+      await saga.rewind();
+    } finally {
+      saga.startSaga();
+    }
+    await eventually(
+      'every applied event to be consumed again',
+      async () => (await duplicates()) - seen >= applied,
+      60_000,
+    );
+    expect(await sagas()).toEqual(before.sagas);
+    expect(await stockOf(tea)).toEqual(before.stock);
+    expect(saga.fake.stats.captures).toBe(before.stats.captures);
+    expect(saga.fake.stats.refunds).toBe(before.stats.refunds);
+  }, 90_000);
+});
+
+describe('GET /orders/:id/fulfilment', () => {
+  it("shows the customer their own order's steps with times; others and unknown orders get 404", async () => {
+    const tea = sku('TEA');
+    await restock(tea, 2);
+    const orderId = await confirmedOrder([line(tea, 1)]);
+    await ended(orderId);
+    const own = await api.asRole('customer', 'c-1').get(`/orders/${orderId}/fulfilment`);
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({
+      orderId,
+      state: 'completed',
+      amount: 500,
+      currency: 'EUR',
+      reason: null,
+      compensations: [],
+    });
+    const steps = own.json<Fulfilment>().steps;
+    expect(steps.map((s) => s.step)).toEqual([
+      'started',
+      'reserve',
+      'capture',
+      'record-payment',
+      'commit-reservations',
+      'ready-to-ship',
+    ]);
+    expect(steps.every((s) => !Number.isNaN(Date.parse(s.at)))).toBe(true);
+    expectProblem(await api.asRole('customer', 'c-2').get(`/orders/${orderId}/fulfilment`), 404);
+    expect((await api.asRole('support').get(`/orders/${orderId}/fulfilment`)).statusCode).toBe(200);
+    expectProblem(await api.asRole('support').get('/orders/no-such-order/fulfilment'), 404);
+  });
+});
+
+describe('competing sagas', () => {
+  it('200 orders for 50 units of one SKU: exactly 50 committed, the rest compensated, stock never below 0', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 50);
+    const ids = Array.from({ length: 200 }, () => `o-${randomUUID()}`);
+    for (let i = 0; i < ids.length; i += 20) {
+      await Promise.all(ids.slice(i, i + 20).map((id) => confirmedOrder([line(tea, 1)], id)));
+    }
+    const ends = await Promise.all(ids.map((id) => ended(id, 120_000)));
+    const completed = ends.filter((f) => f.state === 'completed').length;
+    expect(completed).toBe(50);
+    expect(ends.filter((f) => f.state === 'compensated').length).toBe(150);
+    expect(await stockOf(tea)).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
+
+    const stored = await fx.store.readStream(`inventory-${tea}`);
+    let state = initialInventoryState();
+    let committed = 0;
+    for (const { type, schemaVersion, data } of stored) {
+      const event = { type, schemaVersion, data } as InventoryEvent;
+      state = evolveInventory(state, event);
+      if (event.type === 'ReservationCommitted') committed++;
+      expect(state.onHand - state.reserved).toBeGreaterThanOrEqual(0);
+    }
+    expect(committed).toBe(50);
+  }, 180_000);
+});
