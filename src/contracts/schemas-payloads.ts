@@ -4,6 +4,7 @@ import type {
   OrderCreatedData,
   OrderLineAddedData,
   OrderLineRemovedData,
+  OrderReadyToShipData,
 } from '../domain/orders/events';
 import type { OrderView } from '../domain/orders/view';
 import type { PaymentRecordedData, PaymentRefundedData } from '../domain/payments/events';
@@ -49,6 +50,7 @@ export type OrderLineAddedPayload = OrderEventPayload<OrderLineAddedData>;
 export type OrderLineRemovedPayload = OrderEventPayload<OrderLineRemovedData>;
 export type OrderConfirmedPayload = OrderEventPayload<OrderConfirmedData>;
 export type OrderCancelledPayload = OrderEventPayload<OrderCancelledData>;
+export type OrderReadyToShipPayload = OrderEventPayload<OrderReadyToShipData>;
 export type PaymentRecordedPayload = PaymentEventPayload<PaymentRecordedData>;
 export type PaymentRefundedPayload = PaymentEventPayload<PaymentRefundedData>;
 export type StockReceivedPayload = InventoryEventPayload<StockReceivedData>;

@@ -127,6 +127,7 @@ const orderCommand: fc.Arbitrary<OrderCommand> = fc.oneof(
   fc.record({ type: fc.constant('RemoveOrderLine' as const), orderId: fc.constant('o-1'), sku, at }),
   fc.record({ type: fc.constant('ConfirmOrder' as const), orderId: fc.constant('o-1'), at }),
   fc.record({ type: fc.constant('CancelOrder' as const), orderId: fc.constant('o-1'), reason: text, at }),
+  fc.record({ type: fc.constant('MarkReadyToShip' as const), orderId: fc.constant('o-1'), at }),
 );
 
 const paymentCommand: fc.Arbitrary<PaymentCommand> = fc.oneof(

@@ -61,7 +61,11 @@ export type OrderCancelledData = {
   readonly cancelledAt: string;
 };
 
-export type OrderReadyToShipData = { readonly orderId: string; readonly readyAt: string };
+export type OrderReadyToShipData = {
+  readonly orderId: string;
+  /** @format date-time */
+  readonly readyAt: string;
+};
 
 /** An order was placed with its first lines. */
 export type OrderCreated = DomainEvent<'OrderCreated', OrderCreatedData>;
