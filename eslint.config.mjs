@@ -199,6 +199,12 @@ export default tseslint.config(
   },
   { files: ['jest.config.js'], languageOptions: { globals: { module: 'writable' } } },
   {
+    // An example app's CommonJS config module for the tributary command (e.g. `crud backfill`).
+    files: ['examples/*/*.config.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The configuration module is the one place that reads the environment; the stack manager passes an
     // environment to the processes it starts; tests and benches set up their own; an example app is an app.
     files: [
