@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Pool, type Client } from 'pg';
-import { DataSource } from 'typeorm';
+import type { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 import { seedCustomers } from '../../test/fixtures/backfill';
-import { isolate, Isolated } from '../../test/harness';
-import { createEventStoreFor } from '../commands';
-import { createDataSource, migrate } from '../db/data-source';
-import { withSessionOptions } from '../db/pool';
 import type { EventStore } from '../eventstore';
 import { backfill } from './backfill';
+import { CUSTOMER_EVENTS, openSubscriberFixture, type SubscriberFixture } from '../../test/fixtures/crud';
 import { Customer } from './example/customer.entity';
-import { outboxSubscriberClass, type SubscribedEntity } from './subscriber';
 
 /**
  * The backfill while the app keeps writing through the subscriber: writers update, remove and insert rows
@@ -21,32 +17,18 @@ import { outboxSubscriberClass, type SubscribedEntity } from './subscriber';
 
 const SEEDED = 5_000;
 const WRITERS = 4;
-const mapping: SubscribedEntity<Customer> = { target: Customer, aggregateType: 'customer' };
-let env: Isolated;
-let pool: Pool;
+const mapping = CUSTOMER_EVENTS;
+let fx: SubscriberFixture;
 let dataSource: DataSource;
 let store: EventStore;
 let db: Client;
 
 beforeAll(async () => {
-  env = await isolate(__filename);
-  await migrate(env.config, [Customer]);
-  pool = new Pool({ connectionString: withSessionOptions(env.config.databaseUrl), max: 4 });
-  store = createEventStoreFor({ ...env.config, outboxMode: 'table' }, pool);
-  dataSource = new DataSource({
-    ...createDataSource(env.config, [Customer]).options,
-    subscribers: [outboxSubscriberClass({ store, entities: [mapping] })],
-    extra: { max: WRITERS + 2 },
-  });
-  await dataSource.initialize();
-  db = await env.pg();
+  fx = await openSubscriberFixture(__filename, { connections: WRITERS + 2 });
+  ({ store, dataSource, db } = fx);
 });
 
-afterAll(async () => {
-  await dataSource?.destroy();
-  await pool?.end();
-  await env?.cleanup();
-});
+afterAll(() => fx?.close());
 
 /** One writer: changes its own rows at random (update 80%, remove 10%, insert 10%) until `stop()` says so. */
 async function writer(ids: string[], inserted: Set<string>, stop: () => boolean): Promise<number> {

@@ -1,13 +1,12 @@
 import { Pool, type Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { isolate, Isolated } from '../../test/harness';
+import type { DataSource } from 'typeorm';
+import type { Isolated } from '../../test/harness';
 import { createEventStoreFor } from '../commands';
-import { createDataSource, migrate } from '../db/data-source';
-import { withSessionOptions } from '../db/pool';
 import type { EventStore } from '../eventstore';
 import { backfill, type BackfillProgress } from './backfill';
+import { CUSTOMER_EVENTS, openSubscriberFixture, type SubscriberFixture } from '../../test/fixtures/crud';
 import { Customer } from './example/customer.entity';
-import { outboxSubscriberClass, type SubscribedEntity } from './subscriber';
+import type { SubscribedEntity } from './subscriber';
 
 /**
  * The backfill on the real PostgreSQL: one CustomerImported event per existing row, chunked by primary key,
@@ -16,32 +15,21 @@ import { outboxSubscriberClass, type SubscribedEntity } from './subscriber';
  * backfill-kill.int.spec.ts.
  */
 
+const mapping = CUSTOMER_EVENTS;
+let fx: SubscriberFixture;
 let env: Isolated;
 let pool: Pool;
 let dataSource: DataSource;
 let store: EventStore;
 let db: Client;
-const mapping: SubscribedEntity<Customer> = { target: Customer, aggregateType: 'customer' };
 
 // A database per test: the events table is append-only (no TRUNCATE), and each test counts all of it.
 beforeEach(async () => {
-  env = await isolate(__filename);
-  await migrate(env.config, [Customer]);
-  pool = new Pool({ connectionString: withSessionOptions(env.config.databaseUrl), max: 4 });
-  store = createEventStoreFor({ ...env.config, outboxMode: 'table' }, pool);
-  dataSource = new DataSource({
-    ...createDataSource(env.config, [Customer]).options,
-    subscribers: [outboxSubscriberClass({ store, entities: [mapping] })],
-  });
-  await dataSource.initialize();
-  db = await env.pg();
+  fx = await openSubscriberFixture(__filename);
+  ({ env, pool, store, dataSource, db } = fx);
 });
 
-afterEach(async () => {
-  await dataSource?.destroy();
-  await pool?.end();
-  await env?.cleanup();
-});
+afterEach(() => fx?.close());
 
 /** Rows written before the app adopted Tributary: raw SQL, no subscriber, no stream. */
 async function seed(rows: number): Promise<void> {

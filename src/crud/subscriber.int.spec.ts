@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Pool, type Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { isolate, Isolated } from '../../test/harness';
-import { createEventStoreFor } from '../commands';
-import { createDataSource, migrate } from '../db/data-source';
-import { withSessionOptions } from '../db/pool';
-import type { EventStore } from '../eventstore';
+import type { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { openSubscriberFixture, type SubscriberFixture } from '../../test/fixtures/crud';
 import { Customer } from './example/customer.entity';
-import { outboxSubscriberClass } from './subscriber';
 
 /**
  * The entity subscriber on the real PostgreSQL: each `save`/`remove` of a subscribed entity writes exactly one
@@ -15,35 +10,16 @@ import { outboxSubscriberClass } from './subscriber';
  * `update`/`delete` write no event (the limitation docs/crud-adoption.md states).
  */
 
-let env: Isolated;
-let pool: Pool;
+let fx: SubscriberFixture;
 let dataSource: DataSource;
-let store: EventStore;
 let db: Client;
 
 beforeAll(async () => {
-  env = await isolate(__filename);
-  await migrate(env.config, [Customer]);
-  pool = new Pool({ connectionString: withSessionOptions(env.config.databaseUrl), max: 4 });
-  store = createEventStoreFor({ ...env.config, outboxMode: 'table' }, pool);
-  // Registered as an app would: a subscriber class in the DataSource options.
-  const subscriber = outboxSubscriberClass({
-    store,
-    entities: [{ target: Customer, aggregateType: 'customer' }],
-  });
-  dataSource = new DataSource({
-    ...createDataSource(env.config, [Customer]).options,
-    subscribers: [subscriber],
-  });
-  await dataSource.initialize();
-  db = await env.pg();
+  fx = await openSubscriberFixture(__filename);
+  ({ dataSource, db } = fx);
 });
 
-afterAll(async () => {
-  await dataSource?.destroy();
-  await pool?.end();
-  await env?.cleanup();
-});
+afterAll(() => fx?.close());
 
 const newCustomer = () =>
   Object.assign(new Customer(), {
