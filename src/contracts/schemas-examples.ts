@@ -1,3 +1,4 @@
+import { seededRandom } from '../util';
 import { TributaryError } from '../errors';
 
 /**
@@ -31,21 +32,9 @@ const KNOWN = new Set([
   'examples',
 ]);
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same examples. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` examples of `schema`, generated from `seed`. */
 export function examplesOf(schema: Schema, count: number, seed = 1): unknown[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, () => example(schema, next, '#'));
 }
 

@@ -1,1 +1,2 @@
 export { sleep } from './sleep';
+export { seededRandom } from './random';
