@@ -9,6 +9,7 @@ import { PaymentsByOrder1763900000031 } from './1763900000031-PaymentsByOrder';
 import { RelayParking1763900000032 } from './1763900000032-RelayParking';
 import { BackfillCheckpoints1763900000040 } from './1763900000040-BackfillCheckpoints';
 import { Sagas1763900000050 } from './1763900000050-Sagas';
+import { SagaAppliedRetention1763900000055 } from './1763900000055-SagaAppliedRetention';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx, jest and compiled code. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   RelayParking1763900000032,
   BackfillCheckpoints1763900000040,
   Sagas1763900000050,
+  SagaAppliedRetention1763900000055,
 ];

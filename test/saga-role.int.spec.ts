@@ -55,6 +55,8 @@ beforeAll(async () => {
     metrics: sagaMetrics(),
     now,
     paymentTimeoutMs: 60_000,
+    reservationTimeoutMs: 120_000,
+    appliedRetentionMs: 7 * 24 * 3_600_000,
     retryBaseMs: 50,
     retryMaxMs: 200,
   };

@@ -3,9 +3,12 @@ import type { OrderLine } from '../src/domain/orders/events';
 import { evolveInventory, initialInventoryState, type InventoryEvent } from '../src/domain/inventory';
 import { pgExecutor } from '../src/db/executor';
 import { DECLINE_REASON } from '../src/gateway';
-import { captureKeyOf, readFulfilment, startSaga, type Fulfilment } from '../src/saga';
+import { kafkaClient } from '../src/clients';
+import { dlqTopic, orderTopic } from '../src/contracts';
+import { DLQ_HEADERS } from '../src/projections/runtime';
+import { captureKeyOf, pruneApplied, readFulfilment, reasons, startSaga, type Fulfilment } from '../src/saga';
 import { expectProblem } from './api/client';
-import { eventually } from './fixtures/relay';
+import { eventually, TopicReader } from './fixtures/relay';
 import { startSecuredApi, type SecuredApi } from './security/api';
 import { startSagaHarness, type SagaHarness } from './fixtures/saga';
 import { openStoreFixture, type StoreFixture } from './fixtures/store';
@@ -292,10 +295,89 @@ describe('the fulfilment saga', () => {
       state,
     };
     expect(await startSaga(saga.ctx, again)).toBe('duplicate');
+    // Its applied id pruned (SAGA_APPLIED_RETENTION_MS): the saga row still stops a second start.
+    await fx.pool.query(`delete from saga_applied_events where event_id = $1`, [confirmed.eventId]);
+    expect(await startSaga(saga.ctx, again)).toBe('ignored');
     expect(await readFulfilment(db(), orderId)).toEqual(first);
     expect(await stockOf(tea)).toMatchObject({ onHand: 3, reserved: 0 });
     const events = await fx.pool.query(`select 1 from events where stream_id = $1`, [`inventory-${tea}`]);
     expect(events.rowCount).toBe(3); // received, reserved, committed
+  });
+
+  it('stock held too long: the reservation timer fires first, the stock is released and the order cancelled', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 2);
+    const orderId = `o-${randomUUID()}`;
+    saga.fake.faults.byOrder[orderId] = 'timeout';
+    saga.ctx.reservationTimeoutMs = 1_000;
+    try {
+      await confirmedOrder([line(tea, 2)], orderId);
+      await eventually('the saga to start', () => readFulfilment(db(), orderId));
+    } finally {
+      saga.ctx.reservationTimeoutMs = 120_000;
+    }
+    const fulfilment = await ended(orderId);
+    expect(fulfilment).toMatchObject({ state: 'timed_out', reason: reasons.heldTooLong });
+    expect(stepsOf(fulfilment).slice(-3)).toEqual([
+      'timer-fired:failed',
+      'release:compensation',
+      'cancel-order:compensation',
+    ]);
+    expect(fulfilment.steps.at(-3)?.detail).toMatchObject({ kind: 'reservation' });
+    expect(await stockOf(tea)).toMatchObject({ onHand: 2, available: 2, reserved: 0 });
+    expect(await saga.orders.getOrder(orderId)).toMatchObject({
+      status: 'cancelled',
+      cancellationReason: reasons.heldTooLong,
+    });
+  });
+
+  it('the ids of events applied longer ago than the retention are pruned, the recent ones kept', async () => {
+    const [old, recent] = [`old-${randomUUID()}`, `recent-${randomUUID()}`];
+    await fx.pool.query(
+      `insert into saga_applied_events (event_id, applied_at) values ($1, now() - interval '8 days'), ($2, now())`,
+      [old, recent],
+    );
+    expect(await pruneApplied(db(), 7 * 24 * 3_600_000)).toBeGreaterThanOrEqual(1);
+    const { rows } = await fx.pool.query<{ event_id: string }>(
+      `select event_id from saga_applied_events where event_id = any($1)`,
+      [[old, recent]],
+    );
+    expect(rows.map((row) => row.event_id)).toEqual([recent]);
+    await fx.pool.query(`delete from saga_applied_events where event_id = $1`, [recent]); // no event of Kafka's
+  });
+});
+
+describe('dead letters', () => {
+  it('a message that is no order event goes to the dead-letter topic with the reason; the saga goes on', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 1);
+    const orderId = `o-${randomUUID()}`;
+    const kafka = kafkaClient(saga.config, { clientId: 'test-poison' });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      // Keyed like the order, so it sits on the order's partition ahead of its events.
+      await producer.send({
+        topic: orderTopic(saga.config),
+        messages: [{ key: orderId, value: 'not a cloud event', headers: { note: 'poison' } }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    await confirmedOrder([line(tea, 1)], orderId);
+    expect((await ended(orderId)).state).toBe('completed');
+    const reader = await TopicReader.open(kafka, [dlqTopic(orderTopic(saga.config))]);
+    try {
+      const found = await reader.waitFor((all) => all.some((r) => r.key === orderId));
+      expect(found).toBe(true);
+      const letter = reader.received.find((r) => r.key === orderId)!;
+      expect(letter.value.toString()).toBe('not a cloud event');
+      expect(letter.headers).toMatchObject({ note: 'poison', [DLQ_HEADERS.projector]: 'saga' });
+      expect(letter.headers[DLQ_HEADERS.reason]).toMatch(/^not an order event: /);
+    } finally {
+      await reader.close();
+    }
+    expect(await saga.ctx.metrics.deadLetters.get()).toMatchObject({ values: [{ value: 1 }] });
   });
 });
 

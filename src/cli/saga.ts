@@ -64,6 +64,8 @@ export async function sagaCommand(
     metrics,
     now,
     paymentTimeoutMs: config.sagaPaymentTimeoutMs,
+    reservationTimeoutMs: config.sagaReservationTimeoutMs,
+    appliedRetentionMs: config.sagaAppliedRetentionMs,
     retryBaseMs: 200,
     retryMaxMs: config.sagaRetryMaxMs,
   };

@@ -462,6 +462,18 @@ export const settings = {
     p.integer(100, 7 * 24 * 3_600_000),
     'A confirmed order whose payment is not captured within this time is compensated: its stock released, a capture found late refunded, the order cancelled.',
   ),
+  sagaReservationTimeoutMs: setting(
+    'SAGA_RESERVATION_TIMEOUT_MS',
+    '3600000',
+    p.integer(100, 30 * 24 * 3_600_000),
+    'Stock reserved for an order is held at most this long: then the saga is compensated like a payment timeout (stock released, a capture found late refunded, the order cancelled).',
+  ),
+  sagaAppliedRetentionMs: setting(
+    'SAGA_APPLIED_RETENTION_MS',
+    '604800000',
+    p.integer(60_000, 365 * 24 * 3_600_000),
+    'Ids of consumed order events the saga keeps to recognise a redelivery; older ones are deleted by the saga process (a saga row also stops a redelivered confirmation from starting it twice).',
+  ),
   sagaPollMs: setting(
     'SAGA_POLL_MS',
     '250',

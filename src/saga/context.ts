@@ -16,6 +16,9 @@ export interface SagaContext {
   /** The business time of the saga's commands. */
   now(): string;
   paymentTimeoutMs: number;
+  reservationTimeoutMs: number;
+  /** How long the ids of consumed events are kept (see pruneApplied). */
+  appliedRetentionMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
 }

@@ -9,4 +9,5 @@ export { runSaga, workLoop, type SagaRunOptions } from './run';
 export { startSaga, type ConsumedEvent } from './start';
 export { fireNextTimer } from './timers';
 export { readSaga } from './sql/sagas';
+export { pruneApplied } from './sql/applied';
 export type { Saga, SagaData, SagaState, SagaStep } from './types';

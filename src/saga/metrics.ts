@@ -16,6 +16,10 @@ export function sagaMetrics() {
     ),
     timedOut: ended('timed_out', 'Sagas whose payment was not captured in time'),
     duplicates: ended('duplicates', 'Events consumed again and ignored (already applied)'),
+    deadLetters: ended(
+      'dead_letters',
+      'Messages sent to the dead-letter topic: not an order event, or a step that failed for a reason no retry cures',
+    ),
     failures: new Counter({
       name: 'tributary_saga_failures_total',
       help: 'Failed attempts at a step, by step and error code (the step is tried again)',

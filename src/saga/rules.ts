@@ -20,6 +20,7 @@ export const reasons = {
   outOfStock: (sku: string) => `out of stock: ${sku}`,
   declined: (why: string | undefined) => `payment declined: ${why ?? 'the payment was declined'}`,
   notCapturedInTime: 'payment not captured in time',
+  heldTooLong: 'stock held too long waiting for the payment',
 } as const;
 
 /**

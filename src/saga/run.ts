@@ -3,11 +3,12 @@ import { sleep } from '../util';
 import { captureNext } from './capture';
 import type { SagaContext } from './context';
 import { runSagaConsumer, type SagaConsumerOptions } from './consumer';
+import { PRUNE_BATCH, pruneApplied } from './sql/applied';
 import { fireNextTimer } from './timers';
 
 /**
- * The saga process: the consumer of the order topic, `captureConcurrency` capture workers and a timer
- * worker. All of it runs until `stop` aborts, then finishes the work in flight (a transaction is never cut
+ * The saga process: the consumer of the order topic, `captureConcurrency` capture workers, a timer worker,
+ * and a prune of old applied ids once a minute. All of it runs until `stop` aborts, then finishes the work in flight (a transaction is never cut
  * short by a stop: it commits or rolls back on its own) and resolves.
  */
 export interface SagaRunOptions extends SagaConsumerOptions {
@@ -21,12 +22,22 @@ export async function runSaga(ctx: SagaContext, options: SagaRunOptions, stop: A
       workLoop(ctx, 'capture', () => captureNext(ctx), options.pollMs, stop),
     ),
     workLoop(ctx, 'timer', () => fireNextTimer(ctx), options.pollMs, stop),
+    workLoop(ctx, 'prune', () => pruneStep(ctx), PRUNE_EVERY_MS, stop),
   ];
   try {
     await runSagaConsumer(ctx, options, stop);
   } finally {
     await Promise.all(workers);
   }
+}
+
+/** How often the saga deletes the ids of events consumed longer ago than SAGA_APPLIED_RETENTION_MS. */
+const PRUNE_EVERY_MS = 60_000;
+
+/** One prune statement; true while there may be more to delete at once. */
+async function pruneStep(ctx: SagaContext): Promise<boolean> {
+  const deleted = await ctx.store.transaction((executor) => pruneApplied(executor, ctx.appliedRetentionMs));
+  return deleted === PRUNE_BATCH;
 }
 
 /** Runs `step` while it finds work, polls when it found none, backs off when it failed. */

@@ -23,7 +23,8 @@ export type Handled = 'duplicate' | 'ignored' | 'handled';
 
 /**
  * OrderConfirmed, in one transaction: the event marked applied, the saga created, every line's stock reserved
- * (inventory appends on the same transaction), then either `capturing` with its payment timer, or — a line
+ * (inventory appends on the same transaction), then either `capturing` with its payment and reservation
+ * timers, or — a line
  * out of stock — what was reserved released, the order cancelled, `compensated`.
  */
 export async function startSaga(ctx: SagaContext, event: ConsumedEvent): Promise<Handled> {
@@ -75,4 +76,5 @@ async function reserveLines(tx: SagaTx, saga: Saga): Promise<void> {
   const data = { ...saga.data, reserved };
   await updateSaga(tx.executor, { orderId: saga.orderId, state: 'capturing', data, attempts: 0 });
   await setTimer(tx.executor, saga.orderId, 'payment', tx.ctx.paymentTimeoutMs);
+  await setTimer(tx.executor, saga.orderId, 'reservation', tx.ctx.reservationTimeoutMs);
 }

@@ -8,7 +8,7 @@ import { isTerminal } from './types';
 
 /**
  * The timer worker's step: one timer due now, claimed with its saga's row (FOR UPDATE SKIP LOCKED). The
- * payment timer first asks the gateway whether the capture happened after all (a lost answer): a capture
+ * payment or reservation timer (whichever fires first) first asks the gateway whether the capture happened after all (a lost answer): a capture
  * found is refunded; then the stock is released and the order cancelled, `timed_out`. While the gateway
  * cannot answer, the transaction rolls back and the timer stays due: it fires at the next try.
  * Returns false when no timer was due.
@@ -30,7 +30,7 @@ export async function fireNextTimer(ctx: SagaContext): Promise<boolean> {
     });
     await compensate(tx, saga, {
       state: 'timed_out',
-      reason: reasons.notCapturedInTime,
+      reason: due.kind === 'payment' ? reasons.notCapturedInTime : reasons.heldTooLong,
       cancel: true,
       capture,
     });

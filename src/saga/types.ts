@@ -70,8 +70,12 @@ export interface SagaStep {
   readonly detail: Record<string, unknown> | null;
 }
 
-/** Timers a saga sets; each fires once, by time, whatever process is running then. */
-export type TimerKind = 'payment';
+/**
+ * Timers a saga sets; each fires once, by time, whatever process is running then. `payment`: the capture
+ * did not succeed in time. `reservation`: the stock was held too long (a cap on holding stock, whatever the
+ * payment timeout; the first to fire ends the saga).
+ */
+export type TimerKind = 'payment' | 'reservation';
 
 /** True once nothing more happens to the saga. */
 export function isTerminal(state: SagaState): boolean {

@@ -18,7 +18,8 @@ import { sleep } from '../util';
  *  - the relay writes every topic of the deployment (and reads their configuration: max.message.bytes);
  *  - each projector reads the order topic, writes its `.dlq`, and uses its own consumer group only;
  *  - verify reads every topic through its own `tributary-verify-*` groups;
- *  - the fulfilment saga reads the order topic through its own group (it writes through the event store).
+ *  - the fulfilment saga reads the order topic through its own group (it writes through the event store), and
+ *    writes what it cannot handle to the order topic's `.dlq`.
  * Nobody but the super user may create, delete or reconfigure topics, or alter ACLs. An idempotent producer
  * needs no cluster right: Kafka lets a principal that may write a topic initialize a producer id.
  */
@@ -62,6 +63,7 @@ export function componentAcls(config: AclPlanConfig, topics: string[]): AclEntry
     ...topics.flatMap((topic) => allow(user('verify'), TOPIC, topic, [READ, DESCRIBE])),
     ...allow(user('verify'), GROUP, VERIFY_GROUP_PREFIX, [READ], ResourcePatternTypes.PREFIXED),
     ...allow(user('saga'), TOPIC, order, [READ, DESCRIBE]),
+    ...allow(user('saga'), TOPIC, dlqTopic(order), [WRITE, DESCRIBE]),
     ...allow(user('saga'), GROUP, `${config.projectorGroupPrefix}saga`, [READ]),
   ];
 }

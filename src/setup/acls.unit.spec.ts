@@ -58,9 +58,15 @@ describe('the component users’ Kafka ACLs', () => {
     );
   });
 
-  it('the saga reads the order topic through its own group and writes nothing', () => {
+  it('the saga reads the order topic through its own group and writes only its dead letters', () => {
     expect(grantsOf('saga')).toEqual(
-      ['DESCRIBE TOPIC shop.order', 'READ TOPIC shop.order', 'READ GROUP shop.tributary-saga'].sort(),
+      [
+        'DESCRIBE TOPIC shop.order',
+        'READ TOPIC shop.order',
+        'READ GROUP shop.tributary-saga',
+        'DESCRIBE TOPIC shop.order.dlq',
+        'WRITE TOPIC shop.order.dlq',
+      ].sort(),
     );
   });
 

@@ -88,7 +88,7 @@ export const TABLE_GRANTS: Readonly<Record<string, TableGrants>> = {
   sagas: { saga: ['select', 'insert', 'update'], api: ['select'], readonly: ['select'] },
   saga_steps: { saga: ['select', 'insert'], api: ['select'], readonly: ['select'] },
   saga_timers: { saga: ['select', 'insert', 'update', 'delete'], readonly: ['select'] },
-  saga_applied_events: { saga: ['select', 'insert'], readonly: ['select'] },
+  saga_applied_events: { saga: ['select', 'insert', 'delete'], readonly: ['select'] },
   // TypeORM's record of the migrations that ran.
   migrations: {},
 };

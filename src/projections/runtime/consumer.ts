@@ -5,7 +5,7 @@ import type { Logger } from '../../observability';
 import { describeKafkaSecurityFailure, kafkaClient, type KafkaSettings } from '../../clients';
 import { dlqTopic, type ConsumerContracts } from '../../contracts';
 import type { Projection } from '../types';
-import { toDlqMessage, type DeadLetter } from './dead-letter';
+import { publishDeadLetters } from './dead-letter';
 import type { ProjectorMetrics } from './metrics';
 import { pgBatchSessions } from './pg-session';
 import { processBatch, type BatchDeps, type BatchResult } from './process-batch';
@@ -239,29 +239,6 @@ function recordBatchMetrics(
     metrics.lagSeconds.set(Math.max(0, (Date.now() - Date.parse(result.lastEventAt)) / 1000));
   }
   metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-}
-
-/** Publishes dead letters to `<topic>.dlq`, acknowledged by every in-sync replica. */
-async function publishDeadLetters(producer: Producer, letters: readonly DeadLetter[]): Promise<void> {
-  const byTopic = new Map<string, ReturnType<typeof toDlqMessage>[]>();
-  const now = new Date();
-  for (const letter of letters) {
-    const topic = dlqTopic(letter.position.topic);
-    const messages = byTopic.get(topic) ?? [];
-    messages.push(toDlqMessage(letter, now));
-    byTopic.set(topic, messages);
-  }
-  try {
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
-  } catch (error) {
-    throw new TributaryError('infra.unavailable', `dead-letter topic: ${(error as Error).message}`, {
-      cause: error,
-      retriable: true,
-    });
-  }
 }
 
 /** Fails, naming them, when some of `topics` do not exist. */

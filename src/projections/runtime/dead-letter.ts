@@ -1,3 +1,6 @@
+import type { Producer } from 'kafkajs';
+import { dlqTopic } from '../../contracts';
+import { TributaryError } from '../../errors';
 import type { KafkaPosition } from '../types';
 
 /** One message a projector could not apply, with why; what goes to `<topic>.dlq` and the dead-letter table. */
@@ -41,4 +44,27 @@ export function toDlqMessage(letter: DeadLetter, failedAt: Date) {
   };
   if (letter.parkedBehind !== null) headers[DLQ_HEADERS.parkedBehind] = letter.parkedBehind;
   return { key: letter.key, value: letter.value, headers };
+}
+
+/** Publishes dead letters to `<topic>.dlq`, acknowledged by every in-sync replica. */
+export async function publishDeadLetters(producer: Producer, letters: readonly DeadLetter[]): Promise<void> {
+  const byTopic = new Map<string, ReturnType<typeof toDlqMessage>[]>();
+  const now = new Date();
+  for (const letter of letters) {
+    const topic = dlqTopic(letter.position.topic);
+    const messages = byTopic.get(topic) ?? [];
+    messages.push(toDlqMessage(letter, now));
+    byTopic.set(topic, messages);
+  }
+  try {
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  } catch (error) {
+    throw new TributaryError('infra.unavailable', `dead-letter topic: ${(error as Error).message}`, {
+      cause: error,
+      retriable: true,
+    });
+  }
 }
