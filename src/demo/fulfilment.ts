@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { Executor } from '../db/executor';
+import type { OrderView } from '../domain/orders/view';
+import type { StockView } from '../domain/inventory/view';
+import { PRODUCTS, type DemoCustomer } from './catalog';
+import { forceOutcomes, type DemoGateway } from './gateway';
+import { unexpected, type DemoApi } from './http';
+import { waitUntil } from './wait';
+
+/**
+ * What the demo does for the order-fulfilment saga, through the API as its support/admin credential: it
+ * receives stock of every SKU before the workload (so confirmed orders can be reserved), places the tour's
+ * two orders (one whose capture the gateway is told to decline), and waits until every saga has ended.
+ */
+
+/** The tour's own orders: one the saga completes, one whose payment the gateway declines. */
+export interface TourOrders {
+  completed: string;
+  declined: string;
+}
+
+/** Units of each SKU received before the workload: about seven times what its confirmations reserve. */
+export const stockPerSku = (commands: number): number => Math.max(100, Math.ceil(commands / 300) * 100);
+
+/** Receives `quantity` units of every SKU; returns each SKU's units on hand right after its receipt. */
+export async function receiveStock(api: DemoApi, quantity: number): Promise<Map<string, number>> {
+  const onHand = new Map<string, number>();
+  for (const { sku } of PRODUCTS) {
+    const path = `/inventory/${encodeURIComponent(sku)}/receipts`;
+    const answer = await api.request<StockView>('POST', path, { quantity });
+    if (answer.status !== 200) throw unexpected('POST', path, answer);
+    onHand.set(sku, answer.body.onHand);
+  }
+  return onHand;
+}
+
+async function post<T>(api: DemoApi, path: string, body?: unknown): Promise<T> {
+  const headers = { 'idempotency-key': randomUUID() };
+  const answer = await api.request<T>('POST', path, body, headers);
+  if (answer.status < 200 || answer.status >= 300) throw unexpected('POST', path, answer);
+  return answer.body;
+}
+
+async function placeOrder(api: DemoApi, customer: DemoCustomer, skus: string[]): Promise<string> {
+  const lines = skus.map((sku, i) => {
+    const { name, unitPrice } = PRODUCTS.find((p) => p.sku === sku)!;
+    return { sku, name, unitPrice, quantity: i + 1 };
+  });
+  const body = {
+    customer: { id: customer.id, name: customer.name, email: customer.email },
+    lines,
+    currency: customer.currency,
+    salesChannel: 'web',
+  };
+  return (await post<OrderView>(api, '/orders', body)).id;
+}
+
+/**
+ * Places the tour's two orders and confirms them, the gateway first told to decline the second one's
+ * capture, so the tour always has one order completed and one compensated.
+ */
+export async function placeTourOrders(
+  api: DemoApi,
+  gateway: DemoGateway,
+  customer: DemoCustomer,
+): Promise<TourOrders> {
+  const completed = await placeOrder(api, customer, ['TEA-EARL-GREY', 'MUG-STONE']);
+  const declined = await placeOrder(api, customer, ['COF-ETHIOPIA', 'GRN-HAND']);
+  await forceOutcomes(gateway, { [declined]: 'decline' });
+  for (const id of [completed, declined]) await post(api, `/orders/${id}/confirm`);
+  return { completed, declined };
+}
+
+/** Sagas not ended yet (reserving or capturing). */
+export async function runningSagas(executor: Executor): Promise<number> {
+  const [row] = await executor.query<{ running: number }>(
+    `select count(*)::int as running from sagas where state in ('reserving', 'capturing')`,
+  );
+  return row?.running ?? 0;
+}
+
+/** Waits until no saga is reserving or capturing (call it once the saga consumed every confirmation). */
+export async function waitUntilSagasEnded(
+  executor: Executor,
+  signal: AbortSignal,
+  timeoutMs = 120_000,
+): Promise<void> {
+  await waitUntil('every saga to end', async () => (await runningSagas(executor)) === 0, {
+    signal,
+    timeoutMs,
+    everyMs: 100,
+  });
+}
+
+/** How many sagas ended in each state. */
+export async function sagaStates(executor: Executor): Promise<Record<string, number>> {
+  const rows = await executor.query<{ state: string; sagas: number }>(
+    `select state, count(*)::int as sagas from sagas group by state order by state`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.state, row.sagas]));
+}
