@@ -48,7 +48,11 @@ async function call(gateway: DemoGateway, method: 'GET' | 'PUT', path: string, b
   });
 }
 
-/** Ready when it answers its stats to the demo's key. */
+/**
+ * Ready when it says it listens and answers its stats to the demo's key. It is not asked before it says so:
+ * a connection to a port nobody listens on can take that very port as its own (its ephemeral source port),
+ * and the gateway could then not listen.
+ */
 export async function waitForGateway(
   gateway: DemoGateway,
   component: Component,
@@ -56,7 +60,9 @@ export async function waitForGateway(
 ): Promise<void> {
   await waitUntil(
     `the payment gateway to answer at ${gateway.url} (${component.logFile})`,
-    async () => (await call(gateway, 'GET', '/stats').catch(() => undefined))?.status === 200,
+    async () =>
+      component.loggedStartingWith('fake payment gateway on ') !== undefined &&
+      (await call(gateway, 'GET', '/stats').catch(() => undefined))?.status === 200,
     { signal, timeoutMs: 120_000, everyMs: 200 },
   );
 }

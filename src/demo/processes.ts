@@ -77,6 +77,11 @@ export class Component {
     return this.records.find((record) => record.msg === msg);
   }
 
+  /** The first log record whose message starts with `prefix`, if any yet. */
+  loggedStartingWith(prefix: string): LogRecord | undefined {
+    return this.records.find((record) => record.msg.startsWith(prefix));
+  }
+
   /** Why it ended, in one line: its exit and its last error output. */
   describeExit(): string {
     const how = this.exit?.signal
