@@ -10,6 +10,7 @@ import * as stack from '../stack';
 import { demoCredential } from './credentials';
 import { demoCustomers } from './catalog';
 import {
+  databaseNow,
   placeTourOrders,
   receiveStock,
   sagaStates,
@@ -95,7 +96,7 @@ export async function runDemo(
     const running = await startDemo(config, environment, options, held, interruption.signal, out);
     const fulfilment = await prepareFulfilment(running, options, out);
     const workload = await driveWorkload(running, options, held, out);
-    await waitForSagas(running, workload, out);
+    await waitForSagas(running, workload, fulfilment.sagasSince, out);
     const caughtUpMs = await waitForReadModels(running, workload, out);
     const tour = runTour({
       config,
@@ -209,7 +210,8 @@ async function prepareFulfilment(
   running: Running,
   options: DemoOptions,
   out: DemoOutput,
-): Promise<{ tourOrders: TourOrders; received: number; afterReceipt: Map<string, number> }> {
+): Promise<FulfilmentStart> {
+  const sagasSince = await databaseNow(running.target.executor);
   const received = stockPerSku(options.commands);
   const afterReceipt = await abortable(receiveStock(running.api, received), running.signal);
   out.line(
@@ -221,16 +223,29 @@ async function prepareFulfilment(
   out.line(
     `   the tour's orders: ${tourOrders.completed} to complete, ${tourOrders.declined} whose capture the gateway declines`,
   );
-  return { tourOrders, received, afterReceipt };
+  return { sagasSince, tourOrders, received, afterReceipt };
 }
 
-/** Waits until the saga consumed every confirmation and every saga ended; says how they ended. */
-async function waitForSagas(running: Running, workload: Workload, out: DemoOutput): Promise<void> {
+/** What the tour needs of the fulfilment set up before the workload; sagas of this run start after `sagasSince`. */
+interface FulfilmentStart {
+  sagasSince: string;
+  tourOrders: TourOrders;
+  received: number;
+  afterReceipt: Map<string, number>;
+}
+
+/** Waits until the saga consumed every confirmation and each saga of this run ended; says how they ended. */
+async function waitForSagas(
+  running: Running,
+  workload: Workload,
+  since: string,
+  out: DemoOutput,
+): Promise<void> {
   const { target, sagaGroupId, signal } = running;
   await waitUntilCaughtUp({ ...target, groupIds: [sagaGroupId] }, signal);
-  await waitUntilSagasEnded(target.executor, signal);
+  await waitUntilSagasEnded(target.executor, since, signal);
   const endedMs = Date.now() - workload.stats.lastAnswerAt;
-  const states = Object.entries(await sagaStates(target.executor))
+  const states = Object.entries(await sagaStates(target.executor, since))
     .map(([state, count]) => `${count} ${state}`)
     .join(', ');
   out.line(`   every saga ended ${(endedMs / 1000).toFixed(1)} s after the last answer: ${states}`);

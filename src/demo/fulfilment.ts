@@ -71,31 +71,45 @@ export async function placeTourOrders(
   return { completed, declined };
 }
 
-/** Sagas not ended yet (reserving or capturing). */
-export async function runningSagas(executor: Executor): Promise<number> {
+/** The database's clock now: sagas this run starts begin after it. */
+export async function databaseNow(executor: Executor): Promise<string> {
+  const [row] = await executor.query<{ now: string }>(`select now()::text as now`);
+  return row!.now;
+}
+
+/** Sagas started since `since` and not ended yet (reserving or capturing). */
+export async function runningSagas(executor: Executor, since: string): Promise<number> {
   const [row] = await executor.query<{ running: number }>(
-    `select count(*)::int as running from sagas where state in ('reserving', 'capturing')`,
+    `select count(*)::int as running from sagas
+      where state in ('reserving', 'capturing') and started_at >= $1::timestamptz`,
+    [since],
   );
   return row?.running ?? 0;
 }
 
-/** Waits until no saga is reserving or capturing (call it once the saga consumed every confirmation). */
+/**
+ * Waits until no saga started since `since` is reserving or capturing (call it once the saga consumed every
+ * confirmation).
+ */
 export async function waitUntilSagasEnded(
   executor: Executor,
+  since: string,
   signal: AbortSignal,
   timeoutMs = 120_000,
 ): Promise<void> {
-  await waitUntil('every saga to end', async () => (await runningSagas(executor)) === 0, {
+  await waitUntil('every saga to end', async () => (await runningSagas(executor, since)) === 0, {
     signal,
     timeoutMs,
     everyMs: 100,
   });
 }
 
-/** How many sagas ended in each state. */
-export async function sagaStates(executor: Executor): Promise<Record<string, number>> {
+/** How many sagas started since `since` ended in each state. */
+export async function sagaStates(executor: Executor, since: string): Promise<Record<string, number>> {
   const rows = await executor.query<{ state: string; sagas: number }>(
-    `select state, count(*)::int as sagas from sagas group by state order by state`,
+    `select state, count(*)::int as sagas from sagas where started_at >= $1::timestamptz
+      group by state order by state`,
+    [since],
   );
   return Object.fromEntries(rows.map((row) => [row.state, row.sagas]));
 }

@@ -128,7 +128,7 @@ export async function startPipeline(
   const baseUrl = `http://${config.httpHost}:${config.httpPort}`;
   const ready = (component: Component, what: string) =>
     say(`   ${component.name.padEnd(10)} ${what} (pid ${component.pid}, ${secondsSince(since)})`);
-  const fulfilment = startFulfilment(config, { ...deps, env: quiet, ready });
+  const fulfilment = await startFulfilment(config, { ...deps, env: quiet, ready });
   await Promise.all([
     waitForApi(baseUrl, api, signal).then(() => ready(api, `listening at ${baseUrl}`)),
     waitForRelay(relay, signal).then((state) =>
@@ -150,14 +150,35 @@ export async function startPipeline(
 }
 
 /**
+ * Where the saga's consumer group starts when it has never run: at the end of the order topic, so orders
+ * confirmed before the saga existed (by an earlier demo, which paid them by hand) get no saga. Returns how
+ * many order events it skips that way (0 when the group already has offsets, or the topic is empty).
+ */
+export async function startSagaGroupAtEnd(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  if (committed?.partitions.some((p) => Number(p.offset) >= 0)) return 0;
+  const ends = await admin.fetchTopicOffsets(topic);
+  const skipped = ends.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  if (skipped > 0) await admin.resetOffsets({ groupId, topic, earliest: false });
+  return skipped;
+}
+
+/**
  * The fake payment gateway and the saga (its own database role, SAGA_DATABASE_URL, and Kafka user).
  * `ready` settles once the gateway answers and the saga's consumer group has its partitions.
  */
-function startFulfilment(
+async function startFulfilment(
   config: Config,
   deps: StartDeps & { env: Environment; ready: (component: Component, what: string) => void },
-): { groupId: string; ready: Promise<void> } {
-  const { components, admin, gateway, signal, env, ready } = deps;
+): Promise<{ groupId: string; ready: Promise<void> }> {
+  const { components, admin, gateway, signal, env, ready, say } = deps;
+  const groupId = `${config.projectorGroupPrefix}saga`;
+  const skipped = await startSagaGroupAtEnd(admin, groupId, orderTopic(config));
+  if (skipped > 0) {
+    say(
+      `   saga       first run on this stack: starts after the ${skipped} order events already on ${orderTopic(config)}`,
+    );
+  }
   const shared = { ...env, ...gatewayEnv(gateway) };
   const fake = components.start({ name: 'gateway', args: gatewayArgs(), env: shared });
   const saga = components.start({
@@ -165,7 +186,6 @@ function startFulfilment(
     args: ['saga'],
     env: { ...shared, ...kafkaUserEnv(config, 'saga') },
   });
-  const groupId = `${config.projectorGroupPrefix}saga`;
   const declines = `${Math.round(DEMO_DECLINE_RATE * 100)} % of captures declined`;
   return {
     groupId,
