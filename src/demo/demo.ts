@@ -18,7 +18,7 @@ import {
   waitUntilSagasEnded,
   type TourOrders,
 } from './fulfilment';
-import { demoGateway, gatewayStats, type DemoGateway } from './gateway';
+import { DEMO_DECLINE_RATE, demoGateway, gatewayStats, type DemoGateway } from './gateway';
 import { describeElasticsearchUsers, elasticsearchUserEnv, settingsLine } from './elasticsearch-users';
 import { DemoApi } from './http';
 import { pipelineLag, waitUntilCaughtUp, type CatchUpTarget } from './pipeline';
@@ -218,11 +218,13 @@ async function prepareFulfilment(
     `\nStock: received ${received} units of each of the ${afterReceipt.size} SKUs (POST /inventory/:sku/receipts)`,
   );
   const [customer] = demoCustomers(1);
-  const placing = placeTourOrders(running.api, running.gateway, customer!);
+  const placing = placeTourOrders(running.api, running.gateway, customer!, running.signal);
   const tourOrders = await abortable(placing, running.signal);
   out.line(
     `   the tour's orders: ${tourOrders.completed} to complete, ${tourOrders.declined} whose capture the gateway declines`,
   );
+  const rate = `${Math.round(DEMO_DECLINE_RATE * 100)} %`;
+  out.line(`   both ended; the gateway now declines ${rate} of the other captures at random`);
   return { sagasSince, tourOrders, received, afterReceipt };
 }
 

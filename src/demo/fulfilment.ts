@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Executor } from '../db/executor';
 import type { OrderView } from '../domain/orders/view';
 import type { StockView } from '../domain/inventory/view';
+import type { Fulfilment } from '../saga';
+import { isTerminal } from '../saga/types';
 import { PRODUCTS, type DemoCustomer } from './catalog';
-import { forceOutcomes, type DemoGateway } from './gateway';
+import { DEMO_DECLINE_RATE, setFaults, type DemoGateway } from './gateway';
 import { unexpected, type DemoApi } from './http';
 import { waitUntil } from './wait';
 
@@ -57,18 +59,37 @@ async function placeOrder(api: DemoApi, customer: DemoCustomer, skus: string[]):
 
 /**
  * Places the tour's two orders and confirms them, the gateway first told to decline the second one's
- * capture, so the tour always has one order completed and one compensated.
+ * capture, and waits until the saga ended both: the tour always has one order completed and one
+ * compensated. Only then does the gateway start declining a share of the other captures.
  */
 export async function placeTourOrders(
   api: DemoApi,
   gateway: DemoGateway,
   customer: DemoCustomer,
+  signal: AbortSignal,
 ): Promise<TourOrders> {
   const completed = await placeOrder(api, customer, ['TEA-EARL-GREY', 'MUG-STONE']);
   const declined = await placeOrder(api, customer, ['COF-ETHIOPIA', 'GRN-HAND']);
-  await forceOutcomes(gateway, { [declined]: 'decline' });
+  await setFaults(gateway, { byOrder: { [declined]: 'decline' } });
   for (const id of [completed, declined]) await post(api, `/orders/${id}/confirm`);
+  for (const id of [completed, declined]) await waitUntilEnded(api, id, signal);
+  await setFaults(gateway, { declineRate: DEMO_DECLINE_RATE });
   return { completed, declined };
+}
+
+/** Waits until the order's saga ended (its fulfilment is 404 until the saga consumed the confirmation). */
+async function waitUntilEnded(api: DemoApi, orderId: string, signal: AbortSignal): Promise<void> {
+  const path = `/orders/${orderId}/fulfilment`;
+  await waitUntil(
+    `the saga to end for order ${orderId} (GET ${path})`,
+    async () => {
+      const answer = await api.get<Fulfilment>(path);
+      if (answer.status === 404) return false;
+      if (answer.status !== 200) throw unexpected('GET', path, answer);
+      return isTerminal(answer.body.state);
+    },
+    { signal, timeoutMs: 120_000, everyMs: 100 },
+  );
 }
 
 /** The database's clock now: sagas this run starts begin after it. */

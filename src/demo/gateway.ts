@@ -5,8 +5,9 @@ import type { Component } from './processes';
 import { waitUntil } from './wait';
 
 /**
- * The demo's payment gateway: the fake one (`tributary gateway`) on PAYMENT_GATEWAY_URL, declining a small
- * share of captures. Its API key is the configured one (PAYMENT_GATEWAY_KEY or its file), else one made now
+ * The demo's payment gateway: the fake one (`tributary gateway`) on PAYMENT_GATEWAY_URL. It captures the
+ * tour's first order and declines the second (forced per order), then declines a small share of the
+ * workload's captures. Its API key is the configured one (PAYMENT_GATEWAY_KEY or its file), else one made now
  * and written to PAYMENT_GATEWAY_KEY_FILE; the gateway and the saga both get it as PAYMENT_GATEWAY_KEY.
  * The demo itself calls the gateway's knobs to force the outcome of the tour's orders.
  */
@@ -33,8 +34,8 @@ export function gatewayEnv(gateway: DemoGateway): Record<string, string> {
   return { PAYMENT_GATEWAY_URL: gateway.url, PAYMENT_GATEWAY_KEY: gateway.key };
 }
 
-/** The command line of the demo's gateway. */
-export const gatewayArgs = (): string[] => ['gateway', '--decline-rate', String(DEMO_DECLINE_RATE)];
+/** The command line of the demo's gateway: no random declines until the tour's orders are through. */
+export const gatewayArgs = (): string[] => ['gateway'];
 
 async function call(gateway: DemoGateway, method: 'GET' | 'PUT', path: string, body?: unknown) {
   return fetch(`${gateway.url}${path}`, {
@@ -67,9 +68,15 @@ export async function waitForGateway(
   );
 }
 
-/** Forces the outcome of the captures of these orders (the gateway's `byOrder` knob). */
-export async function forceOutcomes(gateway: DemoGateway, byOrder: Record<string, Outcome>): Promise<void> {
-  const answer = await call(gateway, 'PUT', '/faults', { byOrder });
+/**
+ * Sets the gateway's knobs: `byOrder` forces the outcome of these orders' captures, `declineRate` the share
+ * of the other captures it declines.
+ */
+export async function setFaults(
+  gateway: DemoGateway,
+  faults: { byOrder?: Record<string, Outcome>; declineRate?: number },
+): Promise<void> {
+  const answer = await call(gateway, 'PUT', '/faults', faults);
   if (answer.status !== 200) {
     throw new TributaryError('internal', `the payment gateway answered PUT /faults with ${answer.status}`);
   }

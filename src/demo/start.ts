@@ -10,9 +10,10 @@ import { kafkaUserEnv } from './kafka-users';
 import { demoRoles } from './roles';
 import type { Component, Components } from './processes';
 import { secondsSince } from './wait';
+import { sleep } from '../util';
 import { elasticsearchClient, kafkaClient } from '../clients';
 import { elasticsearchUserEnv } from './elasticsearch-users';
-import { DEMO_DECLINE_RATE, gatewayArgs, gatewayEnv, waitForGateway, type DemoGateway } from './gateway';
+import { gatewayArgs, gatewayEnv, waitForGateway, type DemoGateway } from './gateway';
 
 /** Starting the pipeline: what its components would race to create first, then each component, until ready. */
 
@@ -155,12 +156,21 @@ export async function startPipeline(
  * many order events it skips that way (0 when the group already has offsets, or the topic is empty).
  */
 export async function startSagaGroupAtEnd(admin: Admin, groupId: string, topic: string): Promise<number> {
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  if (committed?.partitions.some((p) => Number(p.offset) >= 0)) return 0;
   const ends = await admin.fetchTopicOffsets(topic);
-  const skipped = ends.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  if (skipped > 0) await admin.resetOffsets({ groupId, topic, earliest: false });
-  return skipped;
+  const onTopic = ends.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  if (onTopic === 0) return 0;
+  // A group coordinator that has just started answers NOT_COORDINATOR for a while: ask again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed?.partitions.some((p) => Number(p.offset) >= 0)) return 0;
+      await admin.resetOffsets({ groupId, topic, earliest: false });
+      return onTopic;
+    } catch (error) {
+      if (attempt >= 30 || !(error as { retriable?: boolean }).retriable) throw error;
+      await sleep(1_000);
+    }
+  }
 }
 
 /**
@@ -186,13 +196,10 @@ async function startFulfilment(
     args: ['saga'],
     env: { ...shared, ...kafkaUserEnv(config, 'saga') },
   });
-  const declines = `${Math.round(DEMO_DECLINE_RATE * 100)} % of captures declined`;
   return {
     groupId,
     ready: Promise.all([
-      waitForGateway(gateway, fake, signal).then(() =>
-        ready(fake, `fake payment gateway at ${gateway.url} (${declines})`),
-      ),
+      waitForGateway(gateway, fake, signal).then(() => ready(fake, `fake payment gateway at ${gateway.url}`)),
       waitForGroup(admin, groupId, saga, signal).then(() =>
         ready(saga, `fulfilment saga consuming ${orderTopic(config)} as ${groupId}`),
       ),
