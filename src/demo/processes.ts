@@ -6,8 +6,9 @@ import type { Environment } from '../config';
 import { sleep } from '../util';
 
 /**
- * The demo's components (API, relay, projectors, saga, fake gateway) as child processes running the real CLI, exactly as an
- * operator would start them: `node --import tsx src/cli/main.ts <command>` in this repository, or
+ * The demo's components (API, relay, projectors, saga, fake gateway) as child processes running the real
+ * CLI, exactly as an operator would start them: `node --import tsx src/cli/main.ts <command>` in this
+ * repository, or
  * `node …/dist/src/cli/main.js <command>` from the built package (then in the working directory, the app's).
  * Each writes its whole output to a log file; only warnings, errors and stderr reach the terminal, prefixed
  * with the component's name.
