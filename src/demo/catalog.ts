@@ -1,5 +1,4 @@
 import type { SalesChannel } from '../domain/orders/events';
-import type { PaymentMethod } from '../domain/payments/events';
 
 /**
  * The demo shop: a tea and coffee retailer with a small catalogue and a few hundred customers. Prices are in
@@ -71,11 +70,9 @@ export function demoCustomers(count: number): DemoCustomer[] {
 }
 
 export const CHANNELS: readonly SalesChannel[] = ['web', 'web', 'web', 'marketplace', 'phone', 'store'];
-export const METHODS: readonly PaymentMethod[] = ['card', 'card', 'card', 'wallet', 'bank_transfer'];
 export const CANCEL_REASONS = [
   'customer changed their mind',
   'ordered twice by mistake',
   'found it cheaper elsewhere',
   'delivery too slow',
 ];
-export const REFUND_REASONS = ['damaged in transit', 'item missing from parcel', 'goodwill gesture'];

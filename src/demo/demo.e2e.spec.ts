@@ -15,7 +15,8 @@ import { verifyPipeline } from '../verify';
 /**
  * `tributary demo --exit-after-tour` as a user runs it, against the running stack with this file's own
  * database, topic and index prefixes, slot and ports: it completes its tour in under five minutes, every
- * section shows real content, it exits 0, and no process it started is left behind.
+ * section shows real content, the fulfilment saga ends the tour's two orders as completed and compensated,
+ * the stock adds up, it exits 0, and no process it started is left behind.
  */
 
 const ROOT = resolve(__dirname, '../..');
@@ -44,7 +45,7 @@ beforeAll(async () => {
   env = await isolate(__filename);
   slot = relaySlotName(env.name, 'demo');
   logDir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
-  const [http, relayMetrics, searchMetrics, reportingMetrics] = await freePorts(4);
+  const [http, relayMetrics, searchMetrics, reportingMetrics, sagaMetrics, gateway] = await freePorts(6);
   httpPort = http!;
   const started = Date.now();
   const child = spawn(
@@ -65,6 +66,9 @@ beforeAll(async () => {
         RELAY_METRICS_PORT: String(relayMetrics),
         SEARCH_METRICS_PORT: String(searchMetrics),
         REPORTING_METRICS_PORT: String(reportingMetrics),
+        SAGA_METRICS_PORT: String(sagaMetrics),
+        PAYMENT_GATEWAY_URL: `http://127.0.0.1:${gateway}`,
+        PAYMENT_GATEWAY_KEY_FILE: join(logDir, 'payment-gateway.key'),
         // Authentication on (the default), with this run's own local issuer.
         AUTH_MODE: 'both',
         AUTH_LOCAL_DIR: join(logDir, 'auth'),
@@ -127,7 +131,7 @@ it('runs each component under its own PostgreSQL role, none of them falling back
   const logs = readdirSync(logDir)
     .filter((file) => /^demo-.*\.log$/.test(file))
     .map((file) => readFileSync(join(logDir, file), 'utf8'));
-  expect(logs.length).toBeGreaterThanOrEqual(4);
+  expect(logs.length).toBeGreaterThanOrEqual(6);
   for (const log of logs) expect(log).not.toContain('runs with one role');
 });
 
@@ -175,16 +179,16 @@ it('the tour shows a search hit, a report row, a history, an earlier state and t
   );
 });
 
-it('runs with authentication on: the workload is a service with an API key, the actor of every event', async () => {
+it('runs with authentication on: the workload is a service with an API key; it and the saga are the only actors', async () => {
   expect(run.stdout).toMatch(
     / {3}auth +the workload sends API key trb_[0-9a-f]{12} \(client tributary-demo, role admin\)/,
   );
   const pool = new Pool({ connectionString: env.config.databaseUrl, max: 1 });
   try {
     const { rows } = await pool.query<{ actor: string }>(
-      `select distinct metadata->>'actor' as actor from events`,
+      `select distinct metadata->>'actor' as actor from events order by actor`,
     );
-    expect(rows).toEqual([{ actor: 'apikey:tributary-demo' }]);
+    expect(rows).toEqual([{ actor: 'apikey:tributary-demo' }, { actor: 'saga' }]);
   } finally {
     await pool.end();
   }
@@ -213,11 +217,160 @@ it('publishes every event with a dataschema the API serves, its data matching th
   expect(served.some((uri) => uri.endsWith('/order/OrderConfirmed/v1.json'))).toBe(true);
 }, 120_000);
 
-it('leaves no process it started running', () => {
-  const pids = [...run.stdout.matchAll(/^ {3}(?:api|relay|search|reporting) +.*\(pid (\d+), /gm)].map((m) =>
-    Number(m[1]),
+/** The tour's two orders, as the demo announced them before the workload. */
+function tourOrders(): { completed: string; declined: string } {
+  const match = new RegExp(`the tour's orders: (${UUID}) to complete, (${UUID}) whose capture`).exec(
+    run.stdout,
   );
-  expect(pids).toHaveLength(4);
+  if (!match) throw new Error(`no tour orders in:\n${run.stdout}`);
+  return { completed: match[1]!, declined: match[2]! };
+}
+
+type StoredEvent = {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  actor: string;
+  cause: string | null;
+};
+
+async function storedHistory(pool: Pool, orderId: string): Promise<StoredEvent[]> {
+  const { rows } = await pool.query<StoredEvent>(
+    `select event_id::text as id, event_type as type, data, metadata->>'actor' as actor,
+            metadata->>'causationId' as cause
+       from events where stream_id = $1 order by stream_version`,
+    [`order-${orderId}`],
+  );
+  return rows;
+}
+
+const stepsOf = (lines: string[]) =>
+  lines
+    .map((line) => /^ {3}\d{4}-\d\d-\d\dT\S+Z +\+[\d.]+ s +(\S+) +(\S+)/.exec(line))
+    .filter((m) => m !== null)
+    .map((m) => `${m[1]} ${m[2]}`);
+
+it('the saga completes one tour order (ready to ship, by the saga, caused by its confirmation)', async () => {
+  const { completed } = tourOrders();
+  const tour = section(`Fulfilment of an order the saga completed: GET /orders/${completed}/fulfilment`);
+  expect(tour[1]).toMatch(/^ {3}completed · [A-Z]{3} [\d,]+\.\d\d · [\d.]+ s$/);
+  expect(stepsOf(tour)).toEqual([
+    'started done',
+    'reserve done',
+    'reserve done',
+    'capture done',
+    'record-payment done',
+    'commit-reservations done',
+    'ready-to-ship done',
+  ]);
+  const pool = new Pool({ connectionString: env.config.databaseUrl, max: 1 });
+  try {
+    const history = await storedHistory(pool, completed);
+    const confirmed = history.find((event) => event.type === 'OrderConfirmed')!;
+    const ready = history.find((event) => event.type === 'OrderReadyToShip');
+    expect(ready).toMatchObject({ actor: 'saga', cause: confirmed.id });
+    const { rows } = await pool.query('select state from sagas where order_id = $1', [completed]);
+    expect(rows).toEqual([{ state: 'completed' }]);
+  } finally {
+    await pool.end();
+  }
+  const shown = section(`Its history, with who did what and why: GET /orders/${completed}/history`).join(
+    '\n',
+  );
+  expect(shown).toMatch(new RegExp(`OrderReadyToShip +by saga · caused by v\\d+ OrderConfirmed ${UUID}`));
+});
+
+it('the saga compensates the tour order whose capture the gateway declined: released, cancelled with the reason', async () => {
+  const { declined } = tourOrders();
+  const reason = 'payment declined: The card issuer declined the payment.';
+  const tour = section(
+    `Fulfilment of an order whose payment was declined: GET /orders/${declined}/fulfilment`,
+  );
+  expect(tour[1]).toContain(`compensated · `);
+  expect(tour[1]).toContain(`reason "${reason}"`);
+  expect(stepsOf(tour)).toEqual([
+    'started done',
+    'reserve done',
+    'reserve done',
+    'capture failed',
+    'release compensation',
+    'release compensation',
+    'cancel-order compensation',
+  ]);
+  const pool = new Pool({ connectionString: env.config.databaseUrl, max: 1 });
+  try {
+    const history = await storedHistory(pool, declined);
+    const confirmed = history.find((event) => event.type === 'OrderConfirmed')!;
+    const cancelled = history.find((event) => event.type === 'OrderCancelled');
+    expect(cancelled).toMatchObject({ actor: 'saga', cause: confirmed.id, data: { reason } });
+    expect(history.map((event) => event.type)).not.toContain('OrderReadyToShip');
+    const { rows } = await pool.query(
+      `select state, data->>'reason' as reason from sagas where order_id = $1`,
+      [declined],
+    );
+    expect(rows).toEqual([{ state: 'compensated', reason }]);
+  } finally {
+    await pool.end();
+  }
+  const shown = section(`Its history, with who did what and why: GET /orders/${declined}/history`).join('\n');
+  expect(shown).toMatch(
+    new RegExp(
+      `OrderCancelled +by saga · caused by v\\d+ OrderConfirmed ${UUID} "${reason.replace('.', '\\.')}"`,
+    ),
+  );
+});
+
+it('every saga ended, and the stock the API shows is what was received less what was committed', async () => {
+  expect(run.stdout).toMatch(/every saga ended [\d.]+ s after the last answer: .*\d+ completed/);
+  const stock = section('Stock: GET /inventory/:sku')
+    .map((line) => /^ {3}([A-Z]+-\S+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$/.exec(line))
+    .filter((m) => m !== null)
+    .map(([, sku, committed, onHand, reserved, available, open]) => ({
+      sku: sku!,
+      committed: Number(committed),
+      onHand: Number(onHand),
+      reserved: Number(reserved),
+      available: Number(available),
+      open: Number(open),
+    }));
+  expect(stock).toHaveLength(17);
+  const pool = new Pool({ connectionString: env.config.databaseUrl, max: 1 });
+  try {
+    const { rows } = await pool.query<{ sku: string; received: number; committed: number }>(
+      `select data->>'sku' as sku,
+              sum((data->>'quantity')::int) filter (where event_type = 'StockReceived')::int as received,
+              coalesce(sum((data->>'quantity')::int) filter (where event_type = 'ReservationCommitted'), 0)::int
+                as committed
+         from events where stream_type = 'inventory' group by 1`,
+    );
+    const stored = new Map(rows.map((row) => [row.sku, row]));
+    for (const shown of stock) {
+      const { received, committed } = stored.get(shown.sku)!;
+      expect({ sku: shown.sku, committed: shown.committed, onHand: shown.onHand }).toEqual({
+        sku: shown.sku,
+        committed,
+        onHand: received - committed,
+      });
+      // Nothing is held for a saga that ended, and every saga ended.
+      expect({ reserved: shown.reserved, open: shown.open, available: shown.available }).toEqual({
+        reserved: 0,
+        open: 0,
+        available: shown.onHand,
+      });
+    }
+    expect(stock.reduce((sum, s) => sum + s.committed, 0)).toBeGreaterThan(0);
+    const running = await pool.query(`select 1 from sagas where state in ('reserving', 'capturing')`);
+    expect(running.rowCount).toBe(0);
+  } finally {
+    await pool.end();
+  }
+});
+
+it('leaves no process it started running', () => {
+  const pids = [
+    ...run.stdout.matchAll(/^ {3}(?:api|relay|search|reporting|gateway|saga) +.*\(pid (\d+), /gm),
+  ].map((m) => Number(m[1]));
+  expect(pids).toHaveLength(6);
   const running = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.trim())

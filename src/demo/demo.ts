@@ -8,6 +8,17 @@ import { TributaryError } from '../errors';
 import { orderTopic } from '../contracts';
 import * as stack from '../stack';
 import { demoCredential } from './credentials';
+import { demoCustomers } from './catalog';
+import {
+  databaseNow,
+  placeTourOrders,
+  receiveStock,
+  sagaStates,
+  stockPerSku,
+  waitUntilSagasEnded,
+  type TourOrders,
+} from './fulfilment';
+import { DEMO_DECLINE_RATE, demoGateway, gatewayStats, type DemoGateway } from './gateway';
 import { describeElasticsearchUsers, elasticsearchUserEnv, settingsLine } from './elasticsearch-users';
 import { DemoApi } from './http';
 import { pipelineLag, waitUntilCaughtUp, type CatchUpTarget } from './pipeline';
@@ -21,8 +32,9 @@ import { kafkaClient } from '../clients';
 
 /**
  * `tributary demo`: the whole pipeline on this machine in one command. Brings the stack up, migrates,
- * starts the API, the relay and both projectors as child processes, drives a workload through the HTTP API,
- * waits until the read models hold all of it, prints a tour of the results, and keeps everything running
+ * starts the API, the relay, both projectors, the fake payment gateway and the fulfilment saga as child
+ * processes, receives stock and places the tour's two orders, drives a workload through the HTTP API, waits
+ * until every saga has ended and the read models hold all of it, prints a tour of the results, and keeps everything running
  * until Ctrl-C (or stops right after the tour with `exitAfterTour`). Whatever happens, it stops every process
  * it started before it returns.
  */
@@ -64,6 +76,8 @@ interface Running {
   api: DemoApi;
   logDir: string;
   projectors: Projector[];
+  sagaGroupId: string;
+  gateway: DemoGateway;
   /** Where the pipeline's progress is read. */
   target: Omit<CatchUpTarget, 'groupIds'>;
 }
@@ -80,12 +94,16 @@ export async function runDemo(
   try {
     out.line('Tributary demo: the whole pipeline on this machine (Ctrl-C stops everything it started)');
     const running = await startDemo(config, environment, options, held, interruption.signal, out);
+    const fulfilment = await prepareFulfilment(running, options, out);
     const workload = await driveWorkload(running, options, held, out);
+    await waitForSagas(running, workload, fulfilment.sagasSince, out);
     const caughtUpMs = await waitForReadModels(running, workload, out);
     const tour = runTour({
       config,
       api: running.api,
       orders: workload.orders,
+      ...fulfilment,
+      gatewayStats: () => gatewayStats(running.gateway),
       since: new Date(workload.stats.startedAt),
       caughtUpMs,
       lag: () => pipelineLag(running.target, running.projectors),
@@ -175,10 +193,64 @@ async function startDemo(
   const signal = AbortSignal.any([interrupted, components.failure]);
   held.admin = adminOf(config);
   await held.admin.connect();
-  const deps = { components, admin: held.admin, signal, say: (line: string) => out.line(line) };
-  const { baseUrl, projectors } = await startPipeline(config, prepared.environment, deps);
+  const gateway = demoGateway(config);
+  const say = (line: string) => out.line(line);
+  const deps = { components, admin: held.admin, gateway, signal, say };
+  const { baseUrl, projectors, sagaGroupId } = await startPipeline(config, prepared.environment, deps);
   const target = { executor, admin: held.admin, slot: config.relaySlot, topic: orderTopic(config) };
-  return { signal, api: new DemoApi(baseUrl, credential.headers), logDir, projectors, target };
+  const api = new DemoApi(baseUrl, credential.headers);
+  return { signal, api, logDir, projectors, sagaGroupId, gateway, target };
+}
+
+/**
+ * Before the workload: stock of every SKU received (so confirmed orders can be reserved), and the tour's two
+ * orders placed and confirmed, the gateway told to decline the second one's capture.
+ */
+async function prepareFulfilment(
+  running: Running,
+  options: DemoOptions,
+  out: DemoOutput,
+): Promise<FulfilmentStart> {
+  const sagasSince = await databaseNow(running.target.executor);
+  const received = stockPerSku(options.commands);
+  const afterReceipt = await abortable(receiveStock(running.api, received), running.signal);
+  out.line(
+    `\nStock: received ${received} units of each of the ${afterReceipt.size} SKUs (POST /inventory/:sku/receipts)`,
+  );
+  const [customer] = demoCustomers(1);
+  const placing = placeTourOrders(running.api, running.gateway, customer!, running.signal);
+  const tourOrders = await abortable(placing, running.signal);
+  out.line(
+    `   the tour's orders: ${tourOrders.completed} to complete, ${tourOrders.declined} whose capture the gateway declines`,
+  );
+  const rate = `${Math.round(DEMO_DECLINE_RATE * 100)} %`;
+  out.line(`   both ended; the gateway now declines ${rate} of the other captures at random`);
+  return { sagasSince, tourOrders, received, afterReceipt };
+}
+
+/** What the tour needs of the fulfilment set up before the workload; sagas of this run start after `sagasSince`. */
+interface FulfilmentStart {
+  sagasSince: string;
+  tourOrders: TourOrders;
+  received: number;
+  afterReceipt: Map<string, number>;
+}
+
+/** Waits until the saga consumed every confirmation and each saga of this run ended; says how they ended. */
+async function waitForSagas(
+  running: Running,
+  workload: Workload,
+  since: string,
+  out: DemoOutput,
+): Promise<void> {
+  const { target, sagaGroupId, signal } = running;
+  await waitUntilCaughtUp({ ...target, groupIds: [sagaGroupId] }, signal);
+  await waitUntilSagasEnded(target.executor, since, signal);
+  const endedMs = Date.now() - workload.stats.lastAnswerAt;
+  const states = Object.entries(await sagaStates(target.executor, since))
+    .map(([state, count]) => `${count} ${state}`)
+    .join(', ');
+  out.line(`   every saga ended ${(endedMs / 1000).toFixed(1)} s after the last answer: ${states}`);
 }
 
 /** Sends the workload's commands through the API, with a progress line; returns it with its stats. */

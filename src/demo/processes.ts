@@ -6,8 +6,9 @@ import type { Environment } from '../config';
 import { sleep } from '../util';
 
 /**
- * The demo's components (API, relay, projectors) as child processes running the real CLI, exactly as an
- * operator would start them: `node --import tsx src/cli/main.ts <command>` in this repository, or
+ * The demo's components (API, relay, projectors, saga, fake gateway) as child processes running the real
+ * CLI, exactly as an operator would start them: `node --import tsx src/cli/main.ts <command>` in this
+ * repository, or
  * `node …/dist/src/cli/main.js <command>` from the built package (then in the working directory, the app's).
  * Each writes its whole output to a log file; only warnings, errors and stderr reach the terminal, prefixed
  * with the component's name.
@@ -33,7 +34,7 @@ export interface Exit {
 }
 
 export interface ComponentSpec {
-  /** Short name: api, relay, search, reporting. */
+  /** Short name: api, relay, search, reporting, gateway, saga. */
   name: string;
   /** The CLI command, e.g. ['project', 'search']. */
   args: string[];
@@ -75,6 +76,11 @@ export class Component {
   /** The first log record with this message, if any yet. */
   logged(msg: string): LogRecord | undefined {
     return this.records.find((record) => record.msg === msg);
+  }
+
+  /** The first log record whose message starts with `prefix`, if any yet. */
+  loggedStartingWith(prefix: string): LogRecord | undefined {
+    return this.records.find((record) => record.msg.startsWith(prefix));
   }
 
   /** Why it ended, in one line: its exit and its last error output. */

@@ -7,13 +7,15 @@ import { curlCredential } from './credentials';
 import { detailOf, type DemoApi } from './http';
 import type { PipelineLag } from './pipeline';
 import type { TrackedOrder } from './shop';
+import { heading, money } from './format';
+import { fulfilmentSections, type FulfilmentTourContext } from './tour-fulfilment';
 
 /**
  * The tour printed after the workload: every answer comes from the HTTP API (or, for the lag, from what
  * `relay status` and Kafka's consumer groups report), so what it shows is what a user can ask for too.
  */
 
-export interface TourContext {
+export interface TourContext extends FulfilmentTourContext {
   config: Config;
   api: DemoApi;
   orders: ReadonlyMap<string, TrackedOrder>;
@@ -45,20 +47,18 @@ type HistoryAnswer = {
   events: { version: number; type: string; data: Record<string, unknown>; occurredAt: string }[];
 };
 
-const money = (minor: number, currency: string) =>
-  `${currency} ${(minor / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const counts = (facet: Record<string, number>) =>
   Object.entries(facet)
     .map(([value, count]) => `${value} ${count}`)
     .join(' · ');
 const lines = (count: number) => `${count} ${count === 1 ? 'line' : 'lines'}`;
 const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
-const heading = (say: (line: string) => void, title: string) => say(`\n── ${title}`);
 
 export async function runTour(ctx: TourContext): Promise<void> {
   const search = await searchSection(ctx);
   const reports = await reportSection(ctx);
   await historySection(ctx);
+  await fulfilmentSections(ctx);
   await lagSection(ctx, search, reports);
   nextSteps(ctx);
 }
@@ -105,11 +105,10 @@ async function reportSection({ api, since, say }: TourContext): Promise<Freshnes
   return daily.body.freshness;
 }
 
-/** An order with a few changes worth showing: confirmed and paid if possible, at most a screenful of events. */
+/** An order with a few changes worth showing: confirmed if possible, at most a screenful of events. */
 function interestingOrder(orders: ReadonlyMap<string, TrackedOrder>): TrackedOrder | undefined {
   const all = [...orders.values()].filter((o) => o.version >= 2 && o.version <= 7);
-  const score = (o: TrackedOrder) =>
-    (o.status === 'confirmed' ? 10 : 0) + (o.payment ? 5 : 0) + Math.min(o.version, 5);
+  const score = (o: TrackedOrder) => (o.status === 'confirmed' ? 10 : 0) + Math.min(o.version, 5);
   return all.sort((a, b) => score(b) - score(a))[0] ?? orders.values().next().value;
 }
 
@@ -156,9 +155,7 @@ async function historySection({ api, orders, say }: TourContext): Promise<void> 
   const then = await api.getOk<OrderView>(asOfPath);
   const now = await api.getOk<OrderView>(`/orders/${picked.id}`);
   say(`   then: ${stateOf(then)}`);
-  say(
-    `   now:  ${stateOf(now)}${picked.payment ? ` · paid ${money(picked.payment.amount, picked.currency)}` : ''}`,
-  );
+  say(`   now:  ${stateOf(now)}`);
 }
 
 function describeFreshness(freshness: Freshness | undefined): string {
@@ -195,6 +192,7 @@ function nextSteps({ config, api, logDir, verifySettings, say }: TourContext): v
     ['relay', config.relayMetricsPort],
     ['search', config.searchMetricsPort],
     ['reporting', config.reportingMetricsPort],
+    ['saga', config.sagaMetricsPort],
   ].filter(([, port]) => port !== 0);
   heading(say, 'Try next');
   say(`   API        ${api.baseUrl} — OpenAPI (Swagger UI) at ${api.baseUrl}/docs`);
@@ -210,6 +208,7 @@ function nextSteps({ config, api, logDir, verifySettings, say }: TourContext): v
     ['dead-letters list', 'what the projectors could not apply, and why'],
     ['rebuild search', 'rebuild the search index from the event store, without downtime'],
     ['relay status', "the relay slot's position and lag"],
+    ['saga show ORDER_ID', "an order's saga: state, steps with times, compensations"],
     ['stack status', 'the services and their health'],
   ];
   for (const [command, what] of commands) say(`   ${`npm run tributary -- ${command}`.padEnd(40)} ${what}`);
@@ -217,5 +216,5 @@ function nextSteps({ config, api, logDir, verifySettings, say }: TourContext): v
     say(`   (verify as its read-only Elasticsearch user: ${verifySettings} npm run tributary -- verify)`);
   const shown = relative(process.cwd(), logDir);
   const folder = shown === '' ? '.' : shown.startsWith('..') ? logDir : shown;
-  say(`   logs       ${folder}/demo-{api,relay,search,reporting}.log`);
+  say(`   logs       ${folder}/demo-{api,relay,search,reporting,gateway,saga}.log`);
 }

@@ -21,7 +21,7 @@ export interface WorkloadStats {
   readonly planned: number;
   sent: number;
   accepted: number;
-  /** Answered 409 or 422: the domain refused, as it should (a change to a closed order). */
+  /** Answered 409 or 422: the domain refused, as it should (a change to a closed order, a cancellation of one ready to ship). */
   rejected: number;
   /** Any other answer (400, 5xx): not expected; the first is kept to show. */
   failed: number;
@@ -54,8 +54,6 @@ export class Workload {
         removeLine: 0,
         confirm: 0,
         cancel: 0,
-        pay: 0,
-        refund: 0,
         lateChange: 0,
       },
       startedAt: Date.now(),
@@ -128,7 +126,7 @@ export function describeTotals(stats: WorkloadStats): string {
   return [
     `   ${answered} commands in ${seconds.toFixed(1)} s (${Math.round(answered / seconds)}/s): ${stats.accepted} accepted`,
     `(${a.create} orders placed, ${a.addLine} lines added, ${a.removeLine} removed, ${a.confirm} confirmed,`,
-    `${a.cancel} cancelled, ${a.pay} payments, ${a.refund} refunds), ${stats.rejected} refused by the domain`,
-    `(late changes to closed orders: 422), ${stats.failed} failed`,
+    `${a.cancel} cancelled), ${stats.rejected} refused by the domain`,
+    `(late changes to closed orders or to orders ready to ship: 422), ${stats.failed} failed`,
   ].join(' ');
 }
