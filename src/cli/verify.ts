@@ -5,10 +5,20 @@ import { CHECKS, formatReport, verifyPipeline, type CheckName } from '../verify'
 import { withSessionOptions } from '../db/pool';
 import { databaseUrlFor } from './database';
 import { elasticsearchClient, kafkaClient } from '../clients';
+import { gatewayFor } from '../gateway';
+import { captureKeyOf } from '../saga';
+import type { CaptureLookup } from '../verify';
+
+/** The saga check's question to the gateway: the capture made with the order's key, if any. */
+export function gatewayLookup(config: Config): CaptureLookup {
+  const gateway = gatewayFor(config);
+  return (orderId) => gateway.findCapture(captureKeyOf(orderId));
+}
 
 /**
- * `verify [--since <ISO time>] [--checks kafka,search,reporting]`: compares Kafka and both read models with
- * the event store; exit 0 when everything matches, 5 when something is off.
+ * `verify [--since <ISO time>] [--checks kafka,search,reporting,saga] [--gateway]`: compares Kafka and both
+ * read models with the event store, and checks the fulfilment saga's outcome (with `--gateway`, against the
+ * payment gateway's captures too); exit 0 when everything matches, 5 when something is off.
  */
 export async function verifyCommand(
   config: Config,
@@ -17,6 +27,7 @@ export async function verifyCommand(
 ): Promise<number> {
   let since: Date | undefined;
   let checks: CheckName[] = [...CHECKS];
+  let askGateway = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = args[i + 1];
@@ -40,10 +51,12 @@ export async function verifyCommand(
       }
       checks = names as CheckName[];
       i++;
+    } else if (arg === '--gateway') {
+      askGateway = true;
     } else {
       throw new TributaryError(
         'input.invalid',
-        `unknown verify option '${arg}': expected --since or --checks`,
+        `unknown verify option '${arg}': expected --since, --checks or --gateway`,
       );
     }
   }
@@ -53,7 +66,14 @@ export async function verifyCommand(
   const kafka = kafkaClient(config, { clientId: 'tributary-verify' });
   try {
     const report = await verifyPipeline(
-      { pool, es, kafka, topicPrefix: config.topicPrefix, indexPrefix: config.indexPrefix },
+      {
+        pool,
+        es,
+        kafka,
+        topicPrefix: config.topicPrefix,
+        indexPrefix: config.indexPrefix,
+        captures: askGateway ? gatewayLookup(config) : undefined,
+      },
       since ? { since } : {},
       checks,
     );
