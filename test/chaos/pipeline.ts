@@ -17,10 +17,16 @@ import { PORTS, type ChaosStack } from './stack';
 import { withSessionOptions } from '../../src/db/pool';
 import { sleep } from '../../src/util';
 import { elasticsearchClient, kafkaClient } from '../../src/clients';
+import { createEventStoreFor, createInventoryService, handlerSettingsOf } from '../../src/commands';
+import { createGatewayClient, type Faults, type GatewayStats } from '../../src/gateway';
+import { captureKeyOf } from '../../src/saga';
+import { sagasInProgress } from '../../src/verify';
+import { SKUS } from './load';
 
 /**
  * One scenario's pipeline on the chaos stack: its own database, relay slot, topic prefix and index prefix
- * (so scenarios are independent), the four real processes talking to the services through the fault
+ * (so scenarios are independent), the real processes (the four of the pipeline, the saga and the fake payment
+ * gateway) talking to the services through the fault
  * proxies, and the harness's own direct connections to watch it: when is it quiet, and does `verify` agree.
  */
 
@@ -54,11 +60,32 @@ export interface Pipeline {
   storedAmong(ids: string[]): Promise<number>;
   /** Event ids among `ids` that are on Kafka (the CloudEvent id of every message on the order topic). */
   publishedAmong(ids: string[]): Promise<number>;
+  /** Verify with every check, the saga's against the gateway's captures (the gateway must be running). */
   verify(): Promise<VerifyReport>;
-  stopAll(): Promise<void>;
+  /** Waits until every saga is terminal; resolves with how many ended (throws after `timeoutMs`). */
+  waitSagasEnded(timeoutMs: number): Promise<number>;
+  /** Sets the fake gateway's fault knobs (the rest stay as they are). */
+  gatewayFaults(faults: Partial<Faults>): Promise<void>;
+  gatewayStats(): Promise<GatewayStats>;
+  /** Stops the processes, all but those in `keep`. */
+  stopAll(keep?: readonly ProcessName[]): Promise<void>;
   /** Drops the slot, database, topics, groups and indices. */
   cleanup(): Promise<void>;
 }
+
+/**
+ * The saga runs as in production but on a shorter clock: a capture not made within 15 s times out (so the
+ * payment timer fires within a scenario), the gateway counts as lost after 1 s, retries wait at most 2 s.
+ */
+const SAGA_SETTINGS = {
+  SAGA_PAYMENT_TIMEOUT_MS: '15000',
+  SAGA_RETRY_MAX_MS: '2000',
+  SAGA_METRICS_PORT: '0',
+  PAYMENT_GATEWAY_TIMEOUT_MS: '1000',
+};
+
+/** Units received per SKU before the load: plenty, but for one SKU that runs out (out-of-stock sagas). */
+const STOCK = (sku: string) => (sku === 'box-1' ? 25 : 100_000);
 
 /** Every chaos scenario's roles: one set for the chaos stack's cluster, granted per scenario database. */
 const ROLE_PREFIX = 'chaos_';
@@ -141,6 +168,9 @@ export async function openPipeline(
     AUTH_MODE: 'jwt',
     ...issuer.environment(join(logDir, 'auth')),
   };
+  // The fake gateway's key, known to the gateway and the saga (and to verify, which asks it for captures).
+  env.PAYMENT_GATEWAY_KEY = randomBytes(18).toString('base64url');
+  Object.assign(env, SAGA_SETTINGS, { PAYMENT_GATEWAY_URL: `http://127.0.0.1:${PORTS.gateway}` });
   const credential = {
     authorization: `Bearer ${issuer.token({ claims: { sub: 'chaos-load', exp: Math.floor(Date.now() / 1000) + 6 * 3600 } })}`,
   };
@@ -194,8 +224,10 @@ export async function openPipeline(
     relay: (p, since) => p.waitForLine(/^replication session started$/, since, 90_000),
     search: (p, since) => p.waitForLine(/^projector search: consuming/, since, 90_000),
     reporting: (p, since) => p.waitForLine(/^projector reporting: consuming/, since, 90_000),
+    saga: (p, since) => p.waitForLine(/^saga: consuming/, since, 90_000),
+    gateway: (p, since) => p.waitForLine(/^fake payment gateway on/, since, 90_000),
   };
-  for (const name of ['api', 'relay', 'search', 'reporting'] as const) {
+  for (const name of ['api', 'relay', 'search', 'reporting', 'saga', 'gateway'] as const) {
     // The API would log every request at info; the others log only their lifecycle there.
     // Each process that talks to Kafka does so as its own user, with only the ACLs setup gave it.
     const own =
@@ -204,6 +236,32 @@ export async function openPipeline(
         : { ...env, KAFKA_USERNAME: `${config.kafkaUserPrefix}${name}` };
     processes[name] = supervise({ name, env: own, logDir, ready: readiness[name], say });
   }
+
+  // Stock for every SKU the load orders, received before any order is confirmed.
+  const inventory = createInventoryService(handlerSettingsOf(config, createEventStoreFor(config, pool)));
+  for (const sku of SKUS) {
+    await inventory.executeInventory({
+      type: 'RestockInventory',
+      sku,
+      quantity: STOCK(sku),
+      at: new Date().toISOString(),
+    });
+  }
+  const gateway = createGatewayClient({
+    url: config.paymentGatewayUrl,
+    apiKey: env.PAYMENT_GATEWAY_KEY,
+    timeoutMs: 5_000,
+  });
+  const gatewayCall = async <T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${config.paymentGatewayUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${env.PAYMENT_GATEWAY_KEY}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`gateway ${method} ${path}: ${response.status}`);
+    return (await response.json()) as T;
+  };
 
   const lsnAtLeast = async (lsn: string) => {
     const { rows } = await pool.query<{ done: boolean }>(
@@ -322,9 +380,36 @@ export async function openPipeline(
       return found;
     },
     verify: () =>
-      verifyPipeline({ pool, kafka, es, topicPrefix: config.topicPrefix, indexPrefix: config.indexPrefix }),
-    async stopAll() {
-      await Promise.all(Object.values(processes).map((p) => p.stop()));
+      verifyPipeline({
+        pool,
+        kafka,
+        es,
+        topicPrefix: config.topicPrefix,
+        indexPrefix: config.indexPrefix,
+        captures: (orderId) => gateway.findCapture(captureKeyOf(orderId)),
+      }),
+    async waitSagasEnded(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const left = await sagasInProgress(pgExecutor(pool)).catch(() => -1);
+        if (left === 0) {
+          const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from sagas`);
+          return rows[0]!.n;
+        }
+        if (Date.now() > deadline) throw new Error(`${left} sagas still in progress after ${timeoutMs} ms`);
+        await sleep(500);
+      }
+    },
+    gatewayFaults: async (faults) => {
+      await gatewayCall('PUT', '/faults', faults);
+    },
+    gatewayStats: () => gatewayCall<GatewayStats>('GET', '/stats'),
+    async stopAll(keep = []) {
+      await Promise.all(
+        Object.values(processes)
+          .filter((p) => !keep.includes(p.name))
+          .map((p) => p.stop()),
+      );
     },
     async cleanup() {
       await kafkaAdmin?.disconnect().catch(() => undefined);
@@ -343,7 +428,7 @@ export async function openPipeline(
         const topics = (await admin.listTopics()).filter((t) => t.startsWith(config.topicPrefix));
         if (topics.length > 0) await admin.deleteTopics({ topics });
         await admin
-          .deleteGroups(PROJECTORS.map((p) => `${config.projectorGroupPrefix}${p}`))
+          .deleteGroups([...PROJECTORS, 'saga'].map((p) => `${config.projectorGroupPrefix}${p}`))
           .catch(() => undefined);
       } finally {
         await admin.disconnect();

@@ -86,6 +86,43 @@ function networkFaults(proxyOf: (stack: ChaosStack) => FaultProxy, service: stri
   };
 }
 
+/** The saga process SIGKILLed `times` times, `upMs` apart, each time restarted after 1 s. */
+function sagaKills(times: number, upMs: number): Scenario {
+  return {
+    name: 'saga-kill',
+    fault: `SIGKILL the saga ${times} times, ${upMs / 1000} s apart, each time restarted 1 s later`,
+    async inject({ pipeline, say, sleep }) {
+      const saga = pipeline.processes.saga;
+      for (let i = 1; i <= times; i++) {
+        await saga.kill();
+        await sleep(1_000);
+        await saga.start();
+        if (i < times) await sleep(upMs);
+      }
+      say(`  saga killed ${times} times (pid now ${saga.pid()})`);
+    },
+  };
+}
+
+/**
+ * The gateway slower than the saga's 1 s deadline (captures made while the caller gave up), then 503s and
+ * lost answers after capture, then healthy again.
+ */
+const GATEWAY_FLAP: Scenario = {
+  name: 'gateway-flap',
+  fault:
+    'fake gateway: 1.5 s answers (over the 1 s deadline) for 5 s, then 40% 503s and 30% lost answers after capture for 6 s, then healthy',
+  async inject({ pipeline, say, sleep }) {
+    await pipeline.gatewayFaults({ slowMs: 1_500 });
+    await sleep(5_000);
+    await pipeline.gatewayFaults({ slowMs: 0, failRate: 0.4, lostAnswerRate: 0.3 });
+    await sleep(6_000);
+    await pipeline.gatewayFaults({ failRate: 0, lostAnswerRate: 0 });
+    const stats = await pipeline.gatewayStats();
+    say(`  gateway: ${stats.captured} captured, ${stats.replayed} answered again by key`);
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   killAndRestart('relay', 'relay'),
   killAndRestart('search', 'search projector'),
@@ -123,4 +160,12 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   OVERSIZED_RECORD,
+  sagaKills(5, 3_000),
+  GATEWAY_FLAP,
+  serviceOutage(
+    'kafka',
+    'saga-kafka-restart',
+    'Kafka stopped while sagas run (their order events unread, captures in flight), started again 8 s later',
+    8_000,
+  ),
 ];
