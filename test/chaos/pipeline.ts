@@ -84,6 +84,10 @@ const SAGA_SETTINGS = {
   PAYMENT_GATEWAY_TIMEOUT_MS: '1000',
 };
 
+const SAGAS_SQL = `
+  select (select count(distinct stream_id)::int from events where event_type = 'OrderConfirmed') as confirmed,
+         (select count(*)::int from sagas) as sagas`;
+
 /** Units received per SKU before the load: plenty, but for one SKU that runs out (out-of-stock sagas). */
 const STOCK = (sku: string) => (sku === 'box-1' ? 25 : 100_000);
 
@@ -390,13 +394,19 @@ export async function openPipeline(
       }),
     async waitSagasEnded(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
+      let left = '';
       for (;;) {
-        const left = await sagasInProgress(pgExecutor(pool)).catch(() => -1);
-        if (left === 0) {
-          const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from sagas`);
-          return rows[0]!.n;
-        }
-        if (Date.now() > deadline) throw new Error(`${left} sagas still in progress after ${timeoutMs} ms`);
+        // Every confirmed order has its saga (the saga consumer caught up), and none is still working.
+        const { rows } = await pool
+          .query<{ confirmed: number; sagas: number }>(SAGAS_SQL)
+          .catch(() => ({ rows: [] as { confirmed: number; sagas: number }[] }));
+        const working = await sagasInProgress(pgExecutor(pool)).catch(() => -1);
+        const counts = rows[0];
+        if (counts && working === 0 && counts.sagas >= counts.confirmed) return counts.sagas;
+        left = counts
+          ? `${counts.confirmed - counts.sagas} confirmed orders without a saga, ${working} sagas in progress`
+          : '';
+        if (Date.now() > deadline) throw new Error(`sagas not all ended after ${timeoutMs} ms: ${left}`);
         await sleep(500);
       }
     },
