@@ -187,6 +187,8 @@ async function runScenario(
       await pipeline.waitDelivered(await pipeline.walPosition(), QUIET_TIMEOUT_MS);
     }
     await pipeline.waitSagasEnded(SAGAS_TIMEOUT_MS);
+    // What the sagas appended meanwhile (OrderReadyToShip, OrderCancelled) reaches the read models too.
+    await pipeline.waitDelivered(await pipeline.walPosition(), QUIET_TIMEOUT_MS);
     // The gateway stays up: verify asks it for every order's capture.
     await pipeline.stopAll(['gateway']);
 
