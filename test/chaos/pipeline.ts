@@ -126,6 +126,31 @@ async function setUpDatabase(
   };
 }
 
+/** Stock for every SKU the load orders, received before any order is confirmed. */
+async function receiveStock(config: Config, pool: Pool): Promise<void> {
+  const inventory = createInventoryService(handlerSettingsOf(config, createEventStoreFor(config, pool)));
+  for (const sku of SKUS) {
+    const at = new Date().toISOString();
+    await inventory.executeInventory({ type: 'RestockInventory', sku, quantity: STOCK(sku), at });
+  }
+}
+
+/** The fake gateway as the harness reaches it: its client (captures by key), and its fault and stats API. */
+function gatewayControl(url: string, apiKey: string) {
+  const client = createGatewayClient({ url, apiKey, timeoutMs: 5_000 });
+  const call = async <T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`gateway ${method} ${path}: ${response.status}`);
+    return (await response.json()) as T;
+  };
+  return { client, call };
+}
+
 export async function openPipeline(
   stack: ChaosStack,
   scenario: string,
@@ -241,32 +266,8 @@ export async function openPipeline(
     processes[name] = supervise({ name, env: own, logDir, ready: readiness[name], say });
   }
 
-  // Stock for every SKU the load orders, received before any order is confirmed.
-  const inventory = createInventoryService(handlerSettingsOf(config, createEventStoreFor(config, pool)));
-  for (const sku of SKUS) {
-    await inventory.executeInventory({
-      type: 'RestockInventory',
-      sku,
-      quantity: STOCK(sku),
-      at: new Date().toISOString(),
-    });
-  }
-  const gateway = createGatewayClient({
-    url: config.paymentGatewayUrl,
-    apiKey: env.PAYMENT_GATEWAY_KEY,
-    timeoutMs: 5_000,
-  });
-  const gatewayCall = async <T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${config.paymentGatewayUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${env.PAYMENT_GATEWAY_KEY}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!response.ok) throw new Error(`gateway ${method} ${path}: ${response.status}`);
-    return (await response.json()) as T;
-  };
-
+  await receiveStock(config, pool);
+  const gateway = gatewayControl(config.paymentGatewayUrl, env.PAYMENT_GATEWAY_KEY);
   const lsnAtLeast = async (lsn: string) => {
     const { rows } = await pool.query<{ done: boolean }>(
       `select confirmed_flush_lsn >= $1::pg_lsn as done from pg_replication_slots where slot_name = $2`,
@@ -397,7 +398,7 @@ export async function openPipeline(
         es,
         topicPrefix: config.topicPrefix,
         indexPrefix: config.indexPrefix,
-        captures: (orderId) => gateway.findCapture(captureKeyOf(orderId)),
+        captures: (orderId) => gateway.client.findCapture(captureKeyOf(orderId)),
       }),
     async waitSagasEnded(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -418,9 +419,9 @@ export async function openPipeline(
       }
     },
     gatewayFaults: async (faults) => {
-      await gatewayCall('PUT', '/faults', faults);
+      await gateway.call('PUT', '/faults', faults);
     },
-    gatewayStats: () => gatewayCall<GatewayStats>('GET', '/stats'),
+    gatewayStats: () => gateway.call<GatewayStats>('GET', '/stats'),
     async stopAll(keep = []) {
       await Promise.all(
         Object.values(processes)
