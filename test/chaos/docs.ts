@@ -41,7 +41,7 @@ npm run test:chaos -- --runs=3 --write-docs          # what produced this page
 Options: \`--rate=N\` commands per second (default 40), \`--seed=N\` to replay a run's choices, \`--keep-stack\`
 to leave the chaos stack running for the next invocation, \`--fail-on-crash\` to fail a scenario in which a process
 exited by itself, \`--stack-dir=DIR\`. It needs what \`npm run stack:up\` needs, and its ports free (below;
-\`CHAOS_PORT_OFFSET=N\` adds N to every one of them, for a second checkout on the same machine). It exits 1
+\`CHAOS_PORT_OFFSET=N\` adds N to every one of them and \`CHAOS_STACK_DIR\` moves the stack's folder, for a second checkout on the same machine). It exits 1
 when a scenario fails; a failed scenario keeps its database, topics and indices for inspection, and every
 process's output is in \`/tmp/tributary-chaos/logs/<time>/<scenario>/\`.
 

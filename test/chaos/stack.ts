@@ -28,7 +28,11 @@ export const PORTS = {
   gateway: 18081 + OFFSET,
 } as const;
 
-export const DEFAULT_STACK_DIR = '/tmp/tributary-chaos/stack';
+/**
+ * CHAOS_STACK_DIR moves it (prefer it to `--stack-dir`: `stack down` stops every process whose command line
+ * names the folder, which would include the runner started with that option).
+ */
+export const DEFAULT_STACK_DIR = process.env.CHAOS_STACK_DIR ?? '/tmp/tributary-chaos/stack';
 
 /** The environment of the chaos stack (what `stack up|down` and the pipeline's processes get). */
 export function stackEnvironment(stackDir: string): Record<string, string> {
