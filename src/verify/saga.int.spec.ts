@@ -75,7 +75,9 @@ beforeAll(async () => {
   const lost = `o-${randomUUID()}`;
   saga.fake.faults.byOrder[declined] = 'decline';
   saga.fake.faults.byOrder[lost] = 'lost-answer';
+  // One after the other: the completed order and the out-of-stock one compete for the only cup.
   orders.completed = await confirmedOrder([line(tea, 2), line(cup, 1)]);
+  await ended(orders.completed);
   orders.declined = await confirmedOrder([line(tea, 1)], declined);
   orders.outOfStock = await confirmedOrder([line(cup, 1)]);
   orders.lost = await confirmedOrder([line(tea, 1)], lost);
