@@ -58,8 +58,9 @@ commands:
                                  what the projectors dead-lettered, oldest first
   dead-letters replay P [--aggregate ID]
                                  apply P's parked dead letters again (after a fix), in order; unpark what passes
-  verify [--since T] [--checks kafka,search,reporting]
-                                 compare Kafka and the read models with the event store; exit 5 when anything is off
+  verify [--since T] [--checks kafka,search,reporting,saga] [--gateway]
+                                 compare Kafka and the read models with the event store, check the sagas
+                                 (--gateway: against its captures too); exit 5 when anything is off
   outbox prune                   delete outbox rows proven published (slot RELAY_SLOT) and older than OUTBOX_RETENTION_MIN_AGE_MS
   config [--write]               the configuration table (Markdown); --write updates docs/configuration.md
 ${CRUD_USAGE}

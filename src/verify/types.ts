@@ -4,6 +4,8 @@ export interface VerifyReport {
   readonly problems: Problem[];
   /** True when nothing is missing, mismatched, unexpected, out of order, or duplicated in a read model. */
   readonly ok: boolean;
+  /** What is worth knowing and is no failure (e.g. sagas still in progress, a check skipped). */
+  readonly notes?: string[];
 }
 
 export interface CheckResult {

@@ -5,10 +5,11 @@ import { pgExecutor } from '../db/executor';
 import { toTributaryError } from '../errors';
 import { checkKafka } from './kafka';
 import { checkReporting } from './reporting';
+import { checkSagas, type CaptureLookup } from './saga';
 import { checkSearch } from './search';
 import type { CheckResult, Problem, VerifyReport, VerifyWindow } from './types';
 
-export const CHECKS = ['kafka', 'search', 'reporting'] as const;
+export const CHECKS = ['kafka', 'search', 'reporting', 'saga'] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 export interface VerifyDeps {
@@ -17,6 +18,8 @@ export interface VerifyDeps {
   es: ElasticClient;
   topicPrefix: string;
   indexPrefix: string;
+  /** The payment gateway's capture of an order, when verify may ask it (the saga check then compares). */
+  captures?: CaptureLookup | undefined;
 }
 
 /**
@@ -54,11 +57,18 @@ export async function verifyPipeline(
     results.push(...reporting.results);
     problems.push(...reporting.problems);
   }
+  const notes: string[] = [];
+  if (checks.includes('saga')) {
+    const saga = await checkSagas(executor, window, deps.captures);
+    results.push(...saga.results);
+    problems.push(...saga.problems);
+    notes.push(...saga.notes);
+  }
   const ok = results.every(
     (r) =>
       r.missing === 0 && r.duplicated === 0 && r.mismatched === 0 && r.unexpected === 0 && r.outOfOrder === 0,
   );
-  return { checks: results, problems, ok };
+  return { checks: results, problems, ok, ...(notes.length > 0 ? { notes } : {}) };
 }
 
 /** The report as text: the table of checks, then the problems found (the first of each kind). */
@@ -91,6 +101,7 @@ export function formatReport(report: VerifyReport): string {
     out.push('', 'problems:');
     for (const p of report.problems) out.push(`  ${p.check}: ${p.kind} ${p.id} — ${p.detail}`);
   }
+  if (report.notes?.length) out.push('', ...report.notes);
   out.push('', report.ok ? 'verify: OK — the read models and Kafka match the event store' : 'verify: FAILED');
   return out.join('\n');
 }

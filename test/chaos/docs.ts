@@ -24,9 +24,11 @@ export const INTRO = `# Reliability: the failure-injection suite
 \`npm run test:chaos\` runs the real pipeline — the API (\`tributary serve\`), the relay and both projectors as
 separate processes — under a steady HTTP load and injects faults into it: processes SIGKILLed and restarted,
 Kafka, Elasticsearch and PostgreSQL stopped and started, latency and connection resets on the network between
-the processes and the services, and commands that fail after their events were inserted. After each scenario
-it waits until the pipeline is quiet and runs \`verify\` (\`src/verify\`): Kafka, the search index and the report
-tables compared with the event store. Code: \`test/chaos/\`.
+the processes and the services, the order-fulfilment saga killed or cut from Kafka, a flapping payment
+gateway, and commands that fail after their events were inserted. After each scenario it waits until the
+pipeline is quiet and every saga ended, and runs \`verify\` (\`src/verify\`): Kafka, the search index and the
+report tables compared with the event store, and the saga check (states, payments, steps, stock, and the
+gateway's captures). Code: \`test/chaos/\`.
 
 ## Running it
 
@@ -38,7 +40,8 @@ npm run test:chaos -- --runs=3 --write-docs          # what produced this page
 
 Options: \`--rate=N\` commands per second (default 40), \`--seed=N\` to replay a run's choices, \`--keep-stack\`
 to leave the chaos stack running for the next invocation, \`--fail-on-crash\` to fail a scenario in which a process
-exited by itself, \`--stack-dir=DIR\`. It needs what \`npm run stack:up\` needs, and its ports free (below). It exits 1
+exited by itself, \`--stack-dir=DIR\`. It needs what \`npm run stack:up\` needs, and its ports free (below;
+\`CHAOS_PORT_OFFSET=N\` adds N to every one of them and \`CHAOS_STACK_DIR\` moves the stack's folder, for a second checkout on the same machine). It exits 1
 when a scenario fails; a failed scenario keeps its database, topics and indices for inspection, and every
 process's output is in \`/tmp/tributary-chaos/logs/<time>/<scenario>/\`.
 
@@ -54,11 +57,15 @@ process's output is in \`/tmp/tributary-chaos/logs/<time>/<scenario>/\`.
 2. **Its own pipeline.** A fresh database prepared as a deployment is (\`db roles\`, then \`setup\`: migrations,
    grants, the relay's slot before the first write, the topics), a relay slot, a topic prefix and an index
    prefix per scenario; the API listens on 127.0.0.1:18080, with authentication on (a bearer token of the
-   scenario's own issuer with every request). The four processes run as
-   \`node --import tsx src/cli/main.ts serve|relay|project search|project reporting\`, each under its own
+   scenario's own issuer with every request). The six processes run as
+   \`node --import tsx src/cli/main.ts serve|relay|project search|project reporting|saga|gateway\`, each under its own
    PostgreSQL role (the \`chaos_*\` roles: API_DATABASE_URL, RELAY_DATABASE_URL, …) — one process per pid,
    so SIGKILL really kills it — under a small supervisor that restarts a process that exits by itself (as
-   systemd or Kubernetes would) and reports it in the **crashes** column.
+   systemd or Kubernetes would) and reports it in the **crashes** column. The saga runs on a short clock
+   (\`SAGA_PAYMENT_TIMEOUT_MS\` 15 s, \`PAYMENT_GATEWAY_TIMEOUT_MS\` 1 s, \`SAGA_RETRY_MAX_MS\` 2 s) against the
+   fake gateway on 127.0.0.1:18081, whose faults the scenarios set over HTTP (\`PUT /faults\`). Before the
+   load, stock is received for the SKUs the load orders (plenty, but only 25 of \`box-1\`, so some sagas
+   compensate for lack of stock).
 3. **Load.** An open-loop HTTP load at a fixed rate: new orders, lines added and removed, confirmations and
    cancellations; some commands conditional on \`If-Match\`, some as concurrent pairs on one version (at most
    one may be accepted), some with an \`Idempotency-Key\` retried after a failure. Commands are counted as
@@ -69,13 +76,20 @@ process's output is in \`/tmp/tributary-chaos/logs/<time>/<scenario>/\`.
 5. **Quiet**: the relay's slot has confirmed the WAL position taken after the load stopped (so everything
    committed is on Kafka), and both projectors' committed offsets reached the order topic's end.
    A scenario with an operator's step (oversized-record: raise the topic's limit, then
-   \`relay dead-letters replay\`) takes it now, and the pipeline is let go quiet again.
+   \`relay dead-letters replay\`) takes it now, and the pipeline is let go quiet again. Then the run waits
+   (90 s at most) until every confirmed order has its saga and every saga is terminal (completed,
+   compensated, timed out).
 6. **Verify** (\`verifyPipeline\`): every stored event on Kafka, nothing on Kafka the store does not have,
    per-aggregate order of first deliveries on Kafka, every order's search document and report contribution
    equal to the fold of its events, and the report rows equal to the sums of the contributions (a
    contribution counted twice shows as *duplicated*). A scenario passes when verify is clean, no event was
    dead-lettered, no two commands were accepted on one \`If-Match\` version, and no rolled-back event is in the
-   store or on Kafka.
+   store or on Kafka. The saga check (\`verify --checks saga --gateway\`) wants every saga terminal, every
+   capture (payment event, capture step, and the gateway's capture by the order's key) belonging to an
+   order ready to ship or refunded, no step taken twice, and the stock replayed from the inventory events
+   never below 0 and equal to receipts minus the completed sagas' reservations, none left held. The run
+   also wants at least one saga completed, and the gateway's captures kept (captured − refunded) equal to
+   the completed sagas: no double charge.
 
 ## The columns
 

@@ -64,7 +64,8 @@ interface Request {
   idempotencyKey?: string;
 }
 
-const SKUS = ['tea-1', 'tea-2', 'mug-1', 'pot-1', 'cup-1', 'leaf-1', 'leaf-2', 'box-1'];
+/** The SKUs the load orders: the harness receives stock for them, so confirmed orders are fulfilled. */
+export const SKUS = ['tea-1', 'tea-2', 'mug-1', 'pot-1', 'cup-1', 'leaf-1', 'leaf-2', 'box-1'];
 
 export function startLoad(options: LoadOptions): LoadGenerator {
   const { baseUrl, random } = options;

@@ -17,10 +17,16 @@ import { PORTS, type ChaosStack } from './stack';
 import { withSessionOptions } from '../../src/db/pool';
 import { sleep } from '../../src/util';
 import { elasticsearchClient, kafkaClient } from '../../src/clients';
+import { createEventStoreFor, createInventoryService, handlerSettingsOf } from '../../src/commands';
+import { createGatewayClient, type Faults, type GatewayStats } from '../../src/gateway';
+import { captureKeyOf } from '../../src/saga';
+import { sagasInProgress } from '../../src/verify';
+import { SKUS } from './load';
 
 /**
  * One scenario's pipeline on the chaos stack: its own database, relay slot, topic prefix and index prefix
- * (so scenarios are independent), the four real processes talking to the services through the fault
+ * (so scenarios are independent), the real processes (the four of the pipeline, the saga and the fake payment
+ * gateway) talking to the services through the fault
  * proxies, and the harness's own direct connections to watch it: when is it quiet, and does `verify` agree.
  */
 
@@ -37,7 +43,7 @@ export interface Pipeline {
   readonly logDir: string;
   /** Direct pool on the scenario's database. */
   readonly pool: Pool;
-  /** Starts the four processes and waits until each is ready. */
+  /** Starts the processes and waits until each is ready. */
   startAll(): Promise<void>;
   /** The WAL position now: everything committed so far is below it. */
   walPosition(): Promise<string>;
@@ -54,11 +60,36 @@ export interface Pipeline {
   storedAmong(ids: string[]): Promise<number>;
   /** Event ids among `ids` that are on Kafka (the CloudEvent id of every message on the order topic). */
   publishedAmong(ids: string[]): Promise<number>;
+  /** Verify with every check, the saga's against the gateway's captures (the gateway must be running). */
   verify(): Promise<VerifyReport>;
-  stopAll(): Promise<void>;
+  /** Waits until every saga is terminal; resolves with how many ended (throws after `timeoutMs`). */
+  waitSagasEnded(timeoutMs: number): Promise<number>;
+  /** Sets the fake gateway's fault knobs (the rest stay as they are). */
+  gatewayFaults(faults: Partial<Faults>): Promise<void>;
+  gatewayStats(): Promise<GatewayStats>;
+  /** Stops the processes, all but those in `keep`. */
+  stopAll(keep?: readonly ProcessName[]): Promise<void>;
   /** Drops the slot, database, topics, groups and indices. */
   cleanup(): Promise<void>;
 }
+
+/**
+ * The saga runs as in production but on a shorter clock: a capture not made within 15 s times out (so the
+ * payment timer fires within a scenario), the gateway counts as lost after 1 s, retries wait at most 2 s.
+ */
+const SAGA_SETTINGS = {
+  SAGA_PAYMENT_TIMEOUT_MS: '15000',
+  SAGA_RETRY_MAX_MS: '2000',
+  SAGA_METRICS_PORT: '0',
+  PAYMENT_GATEWAY_TIMEOUT_MS: '1000',
+};
+
+const SAGAS_SQL = `
+  select (select count(distinct stream_id)::int from events where event_type = 'OrderConfirmed') as confirmed,
+         (select count(*)::int from sagas) as sagas`;
+
+/** Units received per SKU before the load: plenty, but for one SKU that runs out (out-of-stock sagas). */
+const STOCK = (sku: string) => (sku === 'box-1' ? 25 : 100_000);
 
 /** Every chaos scenario's roles: one set for the chaos stack's cluster, granted per scenario database. */
 const ROLE_PREFIX = 'chaos_';
@@ -93,6 +124,31 @@ async function setUpDatabase(
     ...componentSettings(stack.proxiedDatabaseUrl(database), roles, passwords),
     DB_ROLE_PREFIX: ROLE_PREFIX,
   };
+}
+
+/** Stock for every SKU the load orders, received before any order is confirmed. */
+async function receiveStock(config: Config, pool: Pool): Promise<void> {
+  const inventory = createInventoryService(handlerSettingsOf(config, createEventStoreFor(config, pool)));
+  for (const sku of SKUS) {
+    const at = new Date().toISOString();
+    await inventory.executeInventory({ type: 'RestockInventory', sku, quantity: STOCK(sku), at });
+  }
+}
+
+/** The fake gateway as the harness reaches it: its client (captures by key), and its fault and stats API. */
+function gatewayControl(url: string, apiKey: string) {
+  const client = createGatewayClient({ url, apiKey, timeoutMs: 5_000 });
+  const call = async <T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`gateway ${method} ${path}: ${response.status}`);
+    return (await response.json()) as T;
+  };
+  return { client, call };
 }
 
 export async function openPipeline(
@@ -141,6 +197,9 @@ export async function openPipeline(
     AUTH_MODE: 'jwt',
     ...issuer.environment(join(logDir, 'auth')),
   };
+  // The fake gateway's key, known to the gateway and the saga (and to verify, which asks it for captures).
+  env.PAYMENT_GATEWAY_KEY = randomBytes(18).toString('base64url');
+  Object.assign(env, SAGA_SETTINGS, { PAYMENT_GATEWAY_URL: `http://127.0.0.1:${PORTS.gateway}` });
   const credential = {
     authorization: `Bearer ${issuer.token({ claims: { sub: 'chaos-load', exp: Math.floor(Date.now() / 1000) + 6 * 3600 } })}`,
   };
@@ -194,8 +253,10 @@ export async function openPipeline(
     relay: (p, since) => p.waitForLine(/^replication session started$/, since, 90_000),
     search: (p, since) => p.waitForLine(/^projector search: consuming/, since, 90_000),
     reporting: (p, since) => p.waitForLine(/^projector reporting: consuming/, since, 90_000),
+    saga: (p, since) => p.waitForLine(/^saga: consuming/, since, 90_000),
+    gateway: (p, since) => p.waitForLine(/^fake payment gateway on/, since, 90_000),
   };
-  for (const name of ['api', 'relay', 'search', 'reporting'] as const) {
+  for (const name of ['api', 'relay', 'search', 'reporting', 'saga', 'gateway'] as const) {
     // The API would log every request at info; the others log only their lifecycle there.
     // Each process that talks to Kafka does so as its own user, with only the ACLs setup gave it.
     const own =
@@ -205,6 +266,8 @@ export async function openPipeline(
     processes[name] = supervise({ name, env: own, logDir, ready: readiness[name], say });
   }
 
+  await receiveStock(config, pool);
+  const gateway = gatewayControl(config.paymentGatewayUrl, env.PAYMENT_GATEWAY_KEY);
   const lsnAtLeast = async (lsn: string) => {
     const { rows } = await pool.query<{ done: boolean }>(
       `select confirmed_flush_lsn >= $1::pg_lsn as done from pg_replication_slots where slot_name = $2`,
@@ -222,7 +285,14 @@ export async function openPipeline(
     logDir,
     pool,
     async startAll() {
-      await Promise.all(Object.values(processes).map((p) => p.start()));
+      // The pipeline first, then the saga and the gateway: six Node processes starting at once on two
+      // shared cores took over the 90 s readiness limit.
+      const later: ProcessName[] = ['saga', 'gateway'];
+      const [first, second] = [false, true].map((late) =>
+        Object.values(processes).filter((p) => later.includes(p.name) === late),
+      );
+      await Promise.all(first!.map((p) => p.start()));
+      await Promise.all(second!.map((p) => p.start()));
     },
     async walPosition() {
       const { rows } = await pool.query<{ lsn: string }>(`select pg_current_wal_lsn()::text as lsn`);
@@ -322,9 +392,42 @@ export async function openPipeline(
       return found;
     },
     verify: () =>
-      verifyPipeline({ pool, kafka, es, topicPrefix: config.topicPrefix, indexPrefix: config.indexPrefix }),
-    async stopAll() {
-      await Promise.all(Object.values(processes).map((p) => p.stop()));
+      verifyPipeline({
+        pool,
+        kafka,
+        es,
+        topicPrefix: config.topicPrefix,
+        indexPrefix: config.indexPrefix,
+        captures: (orderId) => gateway.client.findCapture(captureKeyOf(orderId)),
+      }),
+    async waitSagasEnded(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let left = '';
+      for (;;) {
+        // Every confirmed order has its saga (the saga consumer caught up), and none is still working.
+        const { rows } = await pool
+          .query<{ confirmed: number; sagas: number }>(SAGAS_SQL)
+          .catch(() => ({ rows: [] as { confirmed: number; sagas: number }[] }));
+        const working = await sagasInProgress(pgExecutor(pool)).catch(() => -1);
+        const counts = rows[0];
+        if (counts && working === 0 && counts.sagas >= counts.confirmed) return counts.sagas;
+        left = counts
+          ? `${counts.confirmed - counts.sagas} confirmed orders without a saga, ${working} sagas in progress`
+          : '';
+        if (Date.now() > deadline) throw new Error(`sagas not all ended after ${timeoutMs} ms: ${left}`);
+        await sleep(500);
+      }
+    },
+    gatewayFaults: async (faults) => {
+      await gateway.call('PUT', '/faults', faults);
+    },
+    gatewayStats: () => gateway.call<GatewayStats>('GET', '/stats'),
+    async stopAll(keep = []) {
+      await Promise.all(
+        Object.values(processes)
+          .filter((p) => !keep.includes(p.name))
+          .map((p) => p.stop()),
+      );
     },
     async cleanup() {
       await kafkaAdmin?.disconnect().catch(() => undefined);
@@ -343,7 +446,7 @@ export async function openPipeline(
         const topics = (await admin.listTopics()).filter((t) => t.startsWith(config.topicPrefix));
         if (topics.length > 0) await admin.deleteTopics({ topics });
         await admin
-          .deleteGroups(PROJECTORS.map((p) => `${config.projectorGroupPrefix}${p}`))
+          .deleteGroups([...PROJECTORS, 'saga'].map((p) => `${config.projectorGroupPrefix}${p}`))
           .catch(() => undefined);
       } finally {
         await admin.disconnect();

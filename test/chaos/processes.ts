@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { sleep } from '../../src/util';
 
 /**
- * The pipeline's real processes — `tributary serve`, `relay`, `project search`, `project reporting` — started
+ * The pipeline's real processes — `tributary serve`, `relay`, `project search`, `project reporting`, `saga`
+ * and the fake payment gateway `gateway` — started
  * as `node --import tsx src/cli/main.ts …` (one process per pid, so SIGKILL really kills it), with their
  * output in log files. Each runs under a small supervisor: an exit nobody asked for is recorded and the
  * process is started again after a short back-off, the way systemd (`Restart=always`) or Kubernetes would;
@@ -14,13 +15,16 @@ import { sleep } from '../../src/util';
 
 const ROOT = resolve(__dirname, '../..');
 
-export type ProcessName = 'api' | 'relay' | 'search' | 'reporting';
+export type ProcessName = 'api' | 'relay' | 'search' | 'reporting' | 'saga' | 'gateway';
 
 const ARGS: Record<ProcessName, string[]> = {
   api: ['serve'],
   relay: ['relay'],
   search: ['project', 'search'],
   reporting: ['project', 'reporting'],
+  saga: ['saga'],
+  // Its faults are set over HTTP (PUT /faults) by the scenarios that want them.
+  gateway: ['gateway'],
 };
 
 export interface UnplannedExit {

@@ -1,3 +1,4 @@
+import type { GatewayStats } from '../../src/gateway';
 import type { VerifyReport } from '../../src/verify';
 import type { LoadResult } from './load';
 import { exitReason, type UnplannedExit } from './processes';
@@ -29,6 +30,9 @@ export interface ScenarioResult {
   unplannedExits: UnplannedExit[];
   deadLetters?: number;
   verify?: VerifyReport;
+  /** Sagas by final state, and the fake gateway's counts, once every saga ended. */
+  sagas?: Record<string, number>;
+  gateway?: GatewayStats;
   durationMs: number;
 }
 

@@ -37,6 +37,8 @@ interface Options {
 }
 
 const QUIET_TIMEOUT_MS = 180_000;
+/** Every saga ends within its payment timeout (15 s in the chaos pipeline) plus a retry or two. */
+const SAGAS_TIMEOUT_MS = 90_000;
 
 function parseArgs(argv: string[]): Options {
   const options: Options = {
@@ -184,9 +186,15 @@ async function runScenario(
       await scenario.resolve({ stack, pipeline, say, sleep });
       await pipeline.waitDelivered(await pipeline.walPosition(), QUIET_TIMEOUT_MS);
     }
-    await pipeline.stopAll();
+    await pipeline.waitSagasEnded(SAGAS_TIMEOUT_MS);
+    // What the sagas appended meanwhile (OrderReadyToShip, OrderCancelled) reaches the read models too.
+    await pipeline.waitDelivered(await pipeline.walPosition(), QUIET_TIMEOUT_MS);
+    // The gateway stays up: verify asks it for every order's capture.
+    await pipeline.stopAll(['gateway']);
 
     const report = await pipeline.verify();
+    result.sagas = await sagaStates(pipeline);
+    result.gateway = await pipeline.gatewayStats();
     result.verify = report;
     const kafka = report.checks.find((c) => c.name === 'events → Kafka');
     result.eventsWritten = kafka?.checked ?? 0;
@@ -211,6 +219,13 @@ async function runScenario(
         problems.push(`  ${p.check}: ${p.kind} ${p.id} — ${p.detail}`);
     }
     if (result.eventsWritten === 0) problems.push('no events were written: the load did not reach the store');
+    if (!result.sagas.completed) problems.push('no saga completed: the load did not reach the saga');
+    const kept = result.gateway.captured - result.gateway.refunds;
+    if (kept !== (result.sagas.completed ?? 0)) {
+      problems.push(
+        `the gateway kept ${kept} captures (${result.gateway.captured} captured, ${result.gateway.refunds} refunded) for ${result.sagas.completed ?? 0} completed sagas`,
+      );
+    }
     if (result.deadLetters > 0)
       problems.push(`${result.deadLetters} dead letters (see projection_dead_letters)`);
     if (result.load.pairsBothAccepted > 0) {
@@ -259,8 +274,25 @@ async function runScenario(
   say(
     `  ${result.ok ? 'pass' : 'FAIL'} in ${(result.durationMs / 1000).toFixed(0)} s: ${result.eventsWritten} events, ${result.published} published, ${result.duplicatesAbsorbed} duplicates absorbed, ${result.lost} lost, recovered in ${result.recoverMs ?? '-'} ms (on Kafka after ${result.recoverKafkaMs ?? '-'} ms), quiet ${result.quietMs ?? '-'} ms after the load; commands ${load ? `${load.accepted} ok / ${load.rejected} rejected / ${load.failed} failed / ${load.shed} shed (${statuses(load.statuses)})` : '-'}; crashes ${result.unplannedExits.length}`,
   );
+  if (result.sagas) {
+    const g = result.gateway;
+    say(
+      `  sagas ${Object.entries(result.sagas)
+        .map(([state, n]) => `${state} ${n}`)
+        .join(
+          ', ',
+        )}; gateway ${g ? `${g.captured} captured, ${g.declined} declined, ${g.refunds} refunded, ${g.replayed} replayed` : '-'}`,
+    );
+  }
   for (const problem of result.problems) say(`  ✗ ${problem}`);
   return result;
+}
+
+async function sagaStates(pipeline: Pipeline): Promise<Record<string, number>> {
+  const { rows } = await pipeline.pool.query<{ state: string; n: number }>(
+    `select state, count(*)::int as n from sagas group by state order by state`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.state, row.n]));
 }
 
 async function main(): Promise<number> {

@@ -86,6 +86,64 @@ function networkFaults(proxyOf: (stack: ChaosStack) => FaultProxy, service: stri
   };
 }
 
+/**
+ * The saga process SIGKILLed `times` times: each time restarted 1 s later, and killed again `upMs` after it is
+ * up (its start-up takes seconds more). A killed consumer stays in its group until its session times out, so
+ * the order events wait meanwhile; the capture and timer workers go on at each restart.
+ */
+function sagaKills(times: number, upMs: number): Scenario {
+  return {
+    name: 'saga-kill',
+    fault: `SIGKILL the saga ${times} times, restarted 1 s later and killed again ${upMs / 1000} s after it is up`,
+    async inject({ pipeline, say, sleep }) {
+      const saga = pipeline.processes.saga;
+      for (let i = 1; i <= times; i++) {
+        await saga.kill();
+        await sleep(1_000);
+        await saga.start();
+        if (i < times) await sleep(upMs);
+      }
+      say(`  saga killed ${times} times (pid now ${saga.pid()})`);
+    },
+  };
+}
+
+/**
+ * The gateway slower than the saga's 1 s deadline (captures made while the caller gave up), then 503s and
+ * lost answers after capture, then healthy again.
+ */
+const GATEWAY_FLAP: Scenario = {
+  name: 'gateway-flap',
+  fault:
+    'fake gateway: 1.5 s answers (over the 1 s deadline) for 5 s, then 40% 503s and 30% lost answers after capture for 6 s, then healthy',
+  async inject({ pipeline, say, sleep }) {
+    await pipeline.gatewayFaults({ slowMs: 1_500 });
+    await sleep(5_000);
+    await pipeline.gatewayFaults({ slowMs: 0, failRate: 0.4, lostAnswerRate: 0.3 });
+    await sleep(6_000);
+    await pipeline.gatewayFaults({ failRate: 0, lostAnswerRate: 0 });
+    const stats = await pipeline.gatewayStats();
+    say(`  gateway: ${stats.captured} captured, ${stats.replayed} answered again by key`);
+  },
+};
+
+/** Kafka stopped while captures are in flight (a slow gateway keeps them so) and order events wait unread. */
+const SAGA_KAFKA_RESTART: Scenario = {
+  name: 'saga-kafka-restart',
+  fault:
+    'Kafka stopped mid-saga (captures in flight on a 0.5 s gateway, confirmations unread), started again 8 s later',
+  async inject({ stack, pipeline, say, sleep }) {
+    await pipeline.gatewayFaults({ slowMs: 500 });
+    await sleep(1_000);
+    const stopped = Date.now();
+    await stack.down(['kafka']);
+    await sleep(Math.max(0, 8_000 - (Date.now() - stopped)));
+    await stack.up(['kafka']);
+    await pipeline.gatewayFaults({ slowMs: 0 });
+    say(`  kafka back after ${((Date.now() - stopped) / 1000).toFixed(1)} s`);
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   killAndRestart('relay', 'relay'),
   killAndRestart('search', 'search projector'),
@@ -123,4 +181,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   OVERSIZED_RECORD,
+  sagaKills(4, 2_000),
+  GATEWAY_FLAP,
+  SAGA_KAFKA_RESTART,
 ];

@@ -12,19 +12,27 @@ import { startFaultProxy, type FaultProxy } from './proxy';
  * the proxy also fetch and produce through it (the KRaft controller listener stays direct).
  */
 
+/** CHAOS_PORT_OFFSET moves every port below, so two checkouts on one machine can each run the suite. */
+const OFFSET = Number(process.env.CHAOS_PORT_OFFSET ?? '0') || 0;
+
 export const PORTS = {
-  postgres: 15433,
-  postgresProxy: 15434,
-  kafka: 19092,
-  kafkaController: 19093,
-  kafkaProxy: 19094,
-  elasticsearch: 19200,
-  elasticsearchTransport: 19300,
-  elasticsearchProxy: 19201,
-  api: 18080,
+  postgres: 15433 + OFFSET,
+  postgresProxy: 15434 + OFFSET,
+  kafka: 19092 + OFFSET,
+  kafkaController: 19093 + OFFSET,
+  kafkaProxy: 19094 + OFFSET,
+  elasticsearch: 19200 + OFFSET,
+  elasticsearchTransport: 19300 + OFFSET,
+  elasticsearchProxy: 19201 + OFFSET,
+  api: 18080 + OFFSET,
+  gateway: 18081 + OFFSET,
 } as const;
 
-export const DEFAULT_STACK_DIR = '/tmp/tributary-chaos/stack';
+/**
+ * CHAOS_STACK_DIR moves it (prefer it to `--stack-dir`: `stack down` stops every process whose command line
+ * names the folder, which would include the runner started with that option).
+ */
+export const DEFAULT_STACK_DIR = process.env.CHAOS_STACK_DIR ?? '/tmp/tributary-chaos/stack';
 
 /** The environment of the chaos stack (what `stack up|down` and the pipeline's processes get). */
 export function stackEnvironment(stackDir: string): Record<string, string> {
