@@ -45,7 +45,7 @@ import { summarize } from './lib/stats';
 
 const RATES = numberListOption('rates', 'BENCH_RATES', [25, 50, 100, 200]);
 const DURATION_S = numberOption('duration', 'BENCH_DURATION_S', 20);
-const BASELINE_S = numberOption('baseline', 'BENCH_BASELINE_S', 10);
+const BASELINE_S = numberOption('baseline', 'BENCH_BASELINE_S', 5);
 const GATEWAY_MS = numberOption('gateway-ms', 'BENCH_GATEWAY_MS', 20);
 const DRAIN_S = numberOption('drain', 'BENCH_DRAIN_S', 60);
 const SKUS = numberOption('skus', 'BENCH_SKUS', 200);
@@ -106,6 +106,8 @@ interface Phase {
   latencies: { due: number; ms: number }[];
   backlogAtEnd: number;
   maxBacklog: number;
+  /** At the largest backlog: confirmed orders the consumer had not started a saga for, sagas not ended. */
+  split: { unstarted: number; running: number };
   drainedS: number;
   sagaCpuS: number;
   sagas: number;
@@ -240,7 +242,7 @@ async function main(): Promise<void> {
     const drainCpu0 = cpuOfSaga();
     let firstEnded = 0;
     let firstEndedAt = 0;
-    while ((await ended()) < confirmed && performance.now() - drainStart < 120_000) {
+    while ((await ended()) < confirmed && performance.now() - drainStart < 3 * DRAIN_S * 1000) {
       const n = await ended();
       if (n > 0 && firstEnded === 0) {
         firstEnded = n;
@@ -264,10 +266,15 @@ async function main(): Promise<void> {
       const snap0 = cpuSnapshot();
       const t0 = performance.now();
       let maxBacklog = 0;
+      let split = { unstarted: 0, running: 0 };
       const watching = { on: true };
       const watcher = (async () => {
         while (watching.on) {
-          maxBacklog = Math.max(maxBacklog, confirmed - (await ended()));
+          const now = await backlogSplit(db, confirmed);
+          if (now.unstarted + now.running >= maxBacklog) {
+            maxBacklog = now.unstarted + now.running;
+            split = now;
+          }
           await sleep(500);
         }
       })();
@@ -287,6 +294,7 @@ async function main(): Promise<void> {
         latencies,
         backlogAtEnd,
         maxBacklog,
+        split,
         drainedS,
         sagaCpuS: cpuOfSaga() - cpu0,
         sagas,
@@ -317,6 +325,17 @@ async function main(): Promise<void> {
       .catch(() => undefined);
     await pool.end();
   }
+}
+
+/** Where the backlog waits: not yet started by the consumer, or started (reserving, capturing) and not ended. */
+async function backlogSplit(
+  db: Executor,
+  confirmed: number,
+): Promise<{ unstarted: number; running: number }> {
+  const [row] = await db.query<{ all: string; running: string }>(
+    `select count(*) as all, count(*) filter (where state not in ${TERMINAL}) as running from sagas`,
+  );
+  return { unstarted: confirmed - Number(row!.all), running: Number(row!.running) };
 }
 
 /** Median of the latencies of the orders due in [from, to) of the phase (fractions of its duration). */
@@ -352,7 +371,7 @@ function report(
     return [
       int(p.rate),
       int(p.load.achievedPerSecond),
-      `${int(p.backlogAtEnd)} (max ${int(p.maxBacklog)})`,
+      `${int(p.backlogAtEnd)} (max ${int(p.maxBacklog)}: ${int(p.split.unstarted)} + ${int(p.split.running)})`,
       p.drainedS.toFixed(1),
       ms(s.p50),
       ms(s.p99),
@@ -391,6 +410,8 @@ function report(
       ],
       rows,
     ),
+    '',
+    `Backlog: confirmed orders without an ended saga; the largest is split into not yet started by the consumer + started and not ended (mostly waiting for a capture worker).`,
     '',
     `Cores by process during each phase: ${phases.map((p) => `${p.rate}/s: ${cores(p.cores)}`).join('; ')}.`,
     '',

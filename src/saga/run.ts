@@ -1,5 +1,6 @@
 import { toTributaryError } from '../errors';
 import { sleep } from '../util';
+import { createWaker, type Waker } from './waker';
 import { captureNext } from './capture';
 import type { SagaContext } from './context';
 import { runSagaConsumer, type SagaConsumerOptions } from './consumer';
@@ -16,26 +17,33 @@ export interface SagaRunOptions extends SagaConsumerOptions {
 }
 
 export async function runSaga(ctx: SagaContext, options: SagaRunOptions, stop: AbortSignal): Promise<void> {
+  // A saga the consumer moved to `capturing` wakes an idle capture worker at once, instead of after its poll.
+  const captures = createWaker(options.captureConcurrency);
+  const woken: SagaContext = { ...ctx, captureDue: () => captures.wake() };
   const workers = [
     ...Array.from({ length: options.captureConcurrency }, () =>
-      workLoop(ctx, 'capture', () => captureNext(ctx), options.pollMs, stop),
+      workLoop(woken, 'capture', () => captureNext(woken), options.pollMs, stop, captures),
     ),
-    workLoop(ctx, 'timer', () => fireNextTimer(ctx), options.pollMs, stop),
+    workLoop(woken, 'timer', () => fireNextTimer(woken), options.pollMs, stop),
   ];
   try {
-    await runSagaConsumer(ctx, options, stop);
+    await runSagaConsumer(woken, options, stop);
   } finally {
     await Promise.all(workers);
   }
 }
 
-/** Runs `step` while it finds work, polls when it found none, backs off when it failed. */
+/**
+ * Runs `step` while it finds work, polls when it found none (or sooner, when `waker` says work is due),
+ * backs off when it failed.
+ */
 export async function workLoop(
   ctx: SagaContext,
   name: string,
   step: () => Promise<boolean>,
   pollMs: number,
   stop: AbortSignal,
+  waker?: Waker,
 ): Promise<void> {
   let failures = 0;
   while (!stop.aborted) {
@@ -46,7 +54,7 @@ export async function workLoop(
       if (found) {
         ctx.metrics.stepSeconds.observe({ step: name }, Number(process.hrtime.bigint() - started) / 1e9);
       } else {
-        await sleep(pollMs, stop);
+        await (waker ? waker.wait(pollMs, stop) : sleep(pollMs, stop));
       }
     } catch (error) {
       failures++;

@@ -3,11 +3,9 @@ import { orderStatusOf, reserve } from './actions';
 import { compensate } from './compensate';
 import type { SagaContext, SagaTx } from './context';
 import { reasons } from './rules';
-import { markApplied } from './sql/applied';
 import { lockStock } from './sql/lock-stock';
-import { insertSaga, updateSaga } from './sql/sagas';
+import { awaitCapture, beginSaga } from './sql/sagas';
 import { addStep } from './sql/steps';
-import { setTimer } from './sql/timers';
 import type { Saga, SagaData } from './types';
 
 /** An order event as the saga consumes it (decoded from its CloudEvent, upcast). */
@@ -27,8 +25,13 @@ export type Handled = 'duplicate' | 'ignored' | 'handled';
  * out of stock — what was reserved released, the order cancelled, `compensated`.
  */
 export async function startSaga(ctx: SagaContext, event: ConsumedEvent): Promise<Handled> {
+  const handled = await startInTransaction(ctx, event);
+  if (handled === 'handled') ctx.captureDue?.(); // committed: a capture worker may claim it now
+  return handled;
+}
+
+async function startInTransaction(ctx: SagaContext, event: ConsumedEvent): Promise<Handled> {
   return ctx.store.transaction(async (executor) => {
-    if (!(await markApplied(executor, event.id))) return 'duplicate';
     const orderId = event.aggregateId;
     const data: SagaData = {
       lines: event.state.lines.map((line) => ({ sku: line.sku, quantity: line.quantity })),
@@ -37,11 +40,15 @@ export async function startSaga(ctx: SagaContext, event: ConsumedEvent): Promise
       confirmedEventId: event.id,
       reserved: [],
     };
-    const saga = await insertSaga(executor, orderId, 'reserving', data);
-    if (!saga) return 'ignored'; // confirmed twice cannot happen; a saga runs once per order regardless
+    // The event marked applied, the saga created, its `started` step: one statement.
+    const saga = await beginSaga(executor, event.id, orderId, data, {
+      amount: data.amount,
+      currency: data.currency,
+    });
+    if (saga === 'duplicate') return 'duplicate';
+    if (saga === 'exists') return 'ignored'; // confirmed twice cannot happen; a saga runs once per order regardless
     ctx.metrics.started.inc();
     const tx: SagaTx = { ctx, executor, orderId, causationId: event.id };
-    await addStep(executor, orderId, 'started', 'done', { amount: data.amount, currency: data.currency });
     if ((await orderStatusOf(tx)) === 'cancelled') {
       // Cancelled before the saga saw its confirmation: nothing to reserve, nothing to charge.
       await addStep(executor, orderId, 'customer-cancelled', 'failed');
@@ -73,6 +80,5 @@ async function reserveLines(tx: SagaTx, saga: Saga): Promise<void> {
     reserved.push(line.sku);
   }
   const data = { ...saga.data, reserved };
-  await updateSaga(tx.executor, { orderId: saga.orderId, state: 'capturing', data, attempts: 0 });
-  await setTimer(tx.executor, saga.orderId, 'payment', tx.ctx.paymentTimeoutMs);
+  await awaitCapture(tx.executor, saga.orderId, data, { kind: 'payment', inMs: tx.ctx.paymentTimeoutMs });
 }

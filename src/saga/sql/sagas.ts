@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/executor';
-import type { Saga, SagaData, SagaState } from '../types';
+import type { Saga, SagaData, SagaState, TimerKind } from '../types';
 
 /**
  * The `sagas` rows. Every change of a saga happens with its row locked (FOR UPDATE): the consumer, the capture
@@ -44,6 +44,45 @@ export async function insertSaga(
   return row && toSaga(row);
 }
 
+export const BEGIN_SAGA_SQL = `
+with applied as (
+  insert into saga_applied_events (event_id) values ($1)
+  on conflict (event_id) do nothing
+  returning event_id
+), saga as (
+  insert into sagas (order_id, state, data)
+  select $2, $3, $4 from applied
+  on conflict (order_id) do nothing
+  returning ${COLUMNS}
+), started as (
+  insert into saga_steps (order_id, seq, step, outcome, detail)
+  select order_id, 1, 'started', 'done', $5 from saga
+)
+select (select count(*) from applied)::int as applied, saga.* from (select 1) one left join saga on true`;
+
+/**
+ * In one statement: the event marked applied (MARK_APPLIED_SQL), the saga inserted (INSERT_SAGA_SQL) and its
+ * first step, `started`, recorded. 'duplicate' when the event was applied before (nothing written), 'exists'
+ * when the order already has a saga (only the event marked applied), else the new saga.
+ */
+export async function beginSaga(
+  executor: Executor,
+  eventId: string,
+  orderId: string,
+  data: SagaData,
+  started: Record<string, unknown>,
+): Promise<Saga | 'duplicate' | 'exists'> {
+  const [row] = await executor.query<SagaRow & { applied: number }>(BEGIN_SAGA_SQL, [
+    eventId,
+    orderId,
+    'reserving',
+    JSON.stringify(data),
+    JSON.stringify(started),
+  ]);
+  if (!row || row.applied === 0) return 'duplicate';
+  return row.order_id ? toSaga(row) : 'exists';
+}
+
 export const LOCK_SAGA_SQL = `select ${COLUMNS} from sagas where order_id = $1 for update`;
 
 /** The order's saga, locked until the transaction ends; undefined when it has none. */
@@ -78,6 +117,27 @@ export async function updateSaga(
     saga.attempts,
     retryInMs,
   ]);
+}
+
+export const AWAIT_CAPTURE_SQL = `
+with saga as (
+  update sagas
+     set state = 'capturing', data = $2, attempts = 0, next_attempt_at = now(), updated_at = now()
+   where order_id = $1
+  returning order_id
+)
+insert into saga_timers (order_id, kind, fire_at)
+select order_id, $3, now() + make_interval(secs => $4::double precision / 1000) from saga
+on conflict (order_id, kind) do update set fire_at = excluded.fire_at`;
+
+/** In one statement: the saga `capturing` (UPDATE_SAGA_SQL) and its timer set (SET_TIMER_SQL). */
+export async function awaitCapture(
+  executor: Executor,
+  orderId: string,
+  data: SagaData,
+  timer: { kind: TimerKind; inMs: number },
+): Promise<void> {
+  await executor.query(AWAIT_CAPTURE_SQL, [orderId, JSON.stringify(data), timer.kind, timer.inMs]);
 }
 
 export const CLAIM_CAPTURING_SQL = `
