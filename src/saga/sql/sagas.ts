@@ -140,6 +140,22 @@ export async function awaitCapture(
   await executor.query(AWAIT_CAPTURE_SQL, [orderId, JSON.stringify(data), timer.kind, timer.inMs]);
 }
 
+export const END_SAGA_SQL = `
+with saga as (
+  update sagas
+     set state = $2, data = $3, attempts = $4, next_attempt_at = now(), updated_at = now()
+   where order_id = $1
+)
+delete from saga_timers where order_id = $1`;
+
+/** In one statement: the saga's final state (UPDATE_SAGA_SQL) and its timers cleared (CLEAR_TIMERS_SQL). */
+export async function endSaga(
+  executor: Executor,
+  saga: Pick<Saga, 'orderId' | 'state' | 'data' | 'attempts'>,
+): Promise<void> {
+  await executor.query(END_SAGA_SQL, [saga.orderId, saga.state, JSON.stringify(saga.data), saga.attempts]);
+}
+
 export const CLAIM_CAPTURING_SQL = `
 select ${COLUMNS} from sagas
  where state = 'capturing' and next_attempt_at <= now()
