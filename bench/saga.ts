@@ -315,7 +315,10 @@ async function main(): Promise<void> {
   } finally {
     await poller.stop().catch(() => undefined);
     for (const child of children) child.kill('SIGTERM');
-    await sleep(3_000);
+    // Up to 15 s to finish the work in flight (and write a --cpu-prof profile), then killed.
+    for (let waited = 0; waited < 15_000 && children.some((c) => c.exitCode === null); waited += 200) {
+      await sleep(200);
+    }
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await db
       .query(
