@@ -141,7 +141,8 @@ async function main(): Promise<void> {
     [
       'saga settings',
       `SAGA_CAPTURE_CONCURRENCY ${config.sagaCaptureConcurrency}, SAGA_POLL_MS ${config.sagaPollMs}, ` +
-        `PROJECTOR_PARTITIONS_CONCURRENCY ${config.projectorPartitionsConcurrency}, KAFKA_TOPIC_PARTITIONS ${config.kafkaTopicPartitions}`,
+        `SAGA_PARTITIONS_CONCURRENCY ${(config as Partial<Config>).sagaPartitionsConcurrency ?? 'none (the projectors’ 3)'}, ` +
+        `KAFKA_TOPIC_PARTITIONS ${config.kafkaTopicPartitions}`,
     ],
   ]);
   const pool = new Pool({ connectionString: config.databaseUrl, max: 30 });

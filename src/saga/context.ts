@@ -18,8 +18,6 @@ export interface SagaContext {
   paymentTimeoutMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
-  /** Called after a transaction left a saga due for capture (runSaga wakes an idle capture worker). */
-  captureDue?: () => void;
 }
 
 /** One transaction on one saga: its row is locked (or new) for as long as `executor` lives. */

@@ -1,6 +1,6 @@
 import { toTributaryError } from '../errors';
 import { sleep } from '../util';
-import { createWaker, type Waker } from './waker';
+import { createWaker, wakeOnCaptureDue, type Waker } from './waker';
 import { captureNext } from './capture';
 import type { SagaContext } from './context';
 import { runSagaConsumer, type SagaConsumerOptions } from './consumer';
@@ -19,17 +19,18 @@ export interface SagaRunOptions extends SagaConsumerOptions {
 export async function runSaga(ctx: SagaContext, options: SagaRunOptions, stop: AbortSignal): Promise<void> {
   // A saga the consumer moved to `capturing` wakes an idle capture worker at once, instead of after its poll.
   const captures = createWaker(options.captureConcurrency);
-  const woken: SagaContext = { ...ctx, captureDue: () => captures.wake() };
+  const release = wakeOnCaptureDue(ctx, captures);
   const workers = [
     ...Array.from({ length: options.captureConcurrency }, () =>
-      workLoop(woken, 'capture', () => captureNext(woken), options.pollMs, stop, captures),
+      workLoop(ctx, 'capture', () => captureNext(ctx), options.pollMs, stop, captures),
     ),
-    workLoop(woken, 'timer', () => fireNextTimer(woken), options.pollMs, stop),
+    workLoop(ctx, 'timer', () => fireNextTimer(ctx), options.pollMs, stop),
   ];
   try {
-    await runSagaConsumer(woken, options, stop);
+    await runSagaConsumer(ctx, options, stop);
   } finally {
     await Promise.all(workers);
+    release();
   }
 }
 

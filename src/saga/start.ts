@@ -3,6 +3,7 @@ import { orderStatusOf, reserve } from './actions';
 import { compensate } from './compensate';
 import type { SagaContext, SagaTx } from './context';
 import { reasons } from './rules';
+import { captureDue } from './waker';
 import { lockStock } from './sql/lock-stock';
 import { awaitCapture, beginSaga } from './sql/sagas';
 import { addStep } from './sql/steps';
@@ -26,7 +27,7 @@ export type Handled = 'duplicate' | 'ignored' | 'handled';
  */
 export async function startSaga(ctx: SagaContext, event: ConsumedEvent): Promise<Handled> {
   const handled = await startInTransaction(ctx, event);
-  if (handled === 'handled') ctx.captureDue?.(); // committed: a capture worker may claim it now
+  if (handled === 'handled') captureDue(ctx); // committed: a capture worker may claim it now
   return handled;
 }
 

@@ -38,3 +38,19 @@ export function createWaker(most: number): Waker {
     },
   };
 }
+
+/** The capture waker of each running saga (its context): set by runSaga, used by startSaga. */
+const capturesOf = new WeakMap<object, Waker>();
+
+/** Wakes a capture worker of the saga running with `ctx`, if any (a saga just became due for capture). */
+export function captureDue(ctx: object): void {
+  capturesOf.get(ctx)?.wake();
+}
+
+/** Registers `waker` as the capture waker of `ctx`; returns the function that unregisters it. */
+export function wakeOnCaptureDue(ctx: object, waker: Waker): () => void {
+  capturesOf.set(ctx, waker);
+  return () => {
+    if (capturesOf.get(ctx) === waker) capturesOf.delete(ctx);
+  };
+}
