@@ -21,8 +21,8 @@ export async function runSaga(ctx: SagaContext, options: SagaRunOptions, stop: A
   const captures = createWaker(options.captureConcurrency);
   const release = wakeOnCaptureDue(ctx, captures);
   const workers = [
-    ...Array.from({ length: options.captureConcurrency }, () =>
-      workLoop(ctx, 'capture', () => captureNext(ctx), options.pollMs, stop, captures),
+    ...Array.from({ length: options.captureConcurrency }, (_, i) =>
+      workLoop(ctx, 'capture', () => captureNext(ctx), capturePollMs(options, i), stop, captures),
     ),
     workLoop(ctx, 'timer', () => fireNextTimer(ctx), options.pollMs, stop),
   ];
@@ -33,6 +33,14 @@ export async function runSaga(ctx: SagaContext, options: SagaRunOptions, stop: A
     release();
   }
 }
+
+/**
+ * How often an idle capture worker looks for work it was not woken for (a retry come due, a saga another
+ * process started): the first every `pollMs`, the others `captureConcurrency` times less often, so that idle
+ * workers cost about two polls' worth of queries, not one per worker. Any of them is woken by a new saga.
+ */
+export const capturePollMs = (options: SagaRunOptions, worker: number): number =>
+  worker === 0 ? options.pollMs : options.pollMs * options.captureConcurrency;
 
 /**
  * Runs `step` while it finds work, polls when it found none (or sooner, when `waker` says work is due),
