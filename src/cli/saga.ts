@@ -30,7 +30,7 @@ const now = () => new Date().toISOString();
 
 function openPool(config: Config, logger: Logger) {
   const url = databaseUrlFor(config, 'saga', logger);
-  return createPool(url, config.sagaCaptureConcurrency + 6, (error) =>
+  return createPool(url, config.sagaCaptureConcurrency + config.sagaPartitionsConcurrency + 3, (error) =>
     logger.warn({ err: error.message }, 'a PostgreSQL connection failed; it will be replaced'),
   );
 }
@@ -82,7 +82,7 @@ export async function sagaCommand(
         groupId,
         topic: orderTopic(config),
         contracts: orderContracts(config.cloudEventTypePrefix),
-        partitionsConsumedConcurrently: config.projectorPartitionsConcurrency,
+        partitionsConsumedConcurrently: config.sagaPartitionsConcurrency,
         captureConcurrency: config.sagaCaptureConcurrency,
         pollMs: config.sagaPollMs,
       },

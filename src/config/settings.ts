@@ -480,9 +480,15 @@ export const settings = {
     p.integer(10, 60_000),
     'How often the saga looks for captures to try and timers due when the last look found none.',
   ),
+  sagaPartitionsConcurrency: setting(
+    'SAGA_PARTITIONS_CONCURRENCY',
+    '6',
+    p.integer(1, 64),
+    "Partitions of the order topic the saga's consumer handles at the same time (each event is a transaction of about ten statements, so this bounds how many sagas start per second).",
+  ),
   sagaCaptureConcurrency: setting(
     'SAGA_CAPTURE_CONCURRENCY',
-    '8',
+    '16',
     p.integer(1, 256),
     'Captures the saga process has in flight at once (each holds a PostgreSQL connection meanwhile).',
   ),

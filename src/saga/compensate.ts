@@ -2,14 +2,13 @@ import type { Capture } from '../gateway';
 import { cancelOrder, commitAll, markReadyToShip, recordPayment, refundCapture, releaseAll } from './actions';
 import type { SagaTx } from './context';
 import { lockStock } from './sql/lock-stock';
-import { clearTimers } from './sql/timers';
-import { updateSaga } from './sql/sagas';
+import { endSaga } from './sql/sagas';
 import type { Saga, SagaData, SagaState } from './types';
 
 /**
  * The two ways a saga ends once it holds stock: completed (paid, stock committed, order ready to ship), or
  * compensated in reverse order (a capture refunded, the stock released, the order cancelled with a reason).
- * Both run in the transaction that holds the saga's row lock, and end by clearing its timers.
+ * Both run in the transaction that holds the saga's row lock, and end by clearing its timers (one statement).
  */
 
 export interface Compensation {
@@ -46,8 +45,7 @@ export async function complete(tx: SagaTx, saga: Saga, capture: Capture): Promis
 }
 
 async function end(tx: SagaTx, saga: Saga, state: SagaState, data: SagaData): Promise<void> {
-  await updateSaga(tx.executor, { orderId: saga.orderId, state, data, attempts: saga.attempts });
-  await clearTimers(tx.executor, saga.orderId);
+  await endSaga(tx.executor, { orderId: saga.orderId, state, data, attempts: saga.attempts });
   const { metrics } = tx.ctx;
   (state === 'completed'
     ? metrics.completed

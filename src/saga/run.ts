@@ -1,5 +1,6 @@
 import { toTributaryError } from '../errors';
 import { sleep } from '../util';
+import { createWaker, wakeOnCaptureDue, type Waker } from './waker';
 import { captureNext } from './capture';
 import type { SagaContext } from './context';
 import { runSagaConsumer, type SagaConsumerOptions } from './consumer';
@@ -17,9 +18,12 @@ export interface SagaRunOptions extends SagaConsumerOptions {
 }
 
 export async function runSaga(ctx: SagaContext, options: SagaRunOptions, stop: AbortSignal): Promise<void> {
+  // A saga the consumer moved to `capturing` wakes an idle capture worker at once, instead of after its poll.
+  const captures = createWaker(options.captureConcurrency);
+  const release = wakeOnCaptureDue(ctx, captures);
   const workers = [
-    ...Array.from({ length: options.captureConcurrency }, () =>
-      workLoop(ctx, 'capture', () => captureNext(ctx), options.pollMs, stop),
+    ...Array.from({ length: options.captureConcurrency }, (_, i) =>
+      workLoop(ctx, 'capture', () => captureNext(ctx), capturePollMs(options, i), stop, captures),
     ),
     workLoop(ctx, 'timer', () => fireNextTimer(ctx), options.pollMs, stop),
     workLoop(ctx, 'prune', () => pruneStep(ctx), PRUNE_EVERY_MS, stop),
@@ -28,6 +32,7 @@ export async function runSaga(ctx: SagaContext, options: SagaRunOptions, stop: A
     await runSagaConsumer(ctx, options, stop);
   } finally {
     await Promise.all(workers);
+    release();
   }
 }
 
@@ -40,13 +45,25 @@ async function pruneStep(ctx: SagaContext): Promise<boolean> {
   return deleted === PRUNE_BATCH;
 }
 
-/** Runs `step` while it finds work, polls when it found none, backs off when it failed. */
+/**
+ * How often an idle capture worker looks for work it was not woken for (a retry come due, a saga another
+ * process started): the first every `pollMs`, the others `captureConcurrency` times less often, so that idle
+ * workers cost about two polls' worth of queries, not one per worker. Any of them is woken by a new saga.
+ */
+export const capturePollMs = (options: SagaRunOptions, worker: number): number =>
+  worker === 0 ? options.pollMs : options.pollMs * options.captureConcurrency;
+
+/**
+ * Runs `step` while it finds work, polls when it found none (or sooner, when `waker` says work is due),
+ * backs off when it failed.
+ */
 export async function workLoop(
   ctx: SagaContext,
   name: string,
   step: () => Promise<boolean>,
   pollMs: number,
   stop: AbortSignal,
+  waker?: Waker,
 ): Promise<void> {
   let failures = 0;
   while (!stop.aborted) {
@@ -57,7 +74,7 @@ export async function workLoop(
       if (found) {
         ctx.metrics.stepSeconds.observe({ step: name }, Number(process.hrtime.bigint() - started) / 1e9);
       } else {
-        await sleep(pollMs, stop);
+        await (waker ? waker.wait(pollMs, stop) : sleep(pollMs, stop));
       }
     } catch (error) {
       failures++;

@@ -3,11 +3,10 @@ import { orderStatusOf, reserve } from './actions';
 import { compensate } from './compensate';
 import type { SagaContext, SagaTx } from './context';
 import { reasons } from './rules';
-import { markApplied } from './sql/applied';
+import { captureDue } from './waker';
 import { lockStock } from './sql/lock-stock';
-import { insertSaga, updateSaga } from './sql/sagas';
+import { awaitCapture, beginSaga } from './sql/sagas';
 import { addStep } from './sql/steps';
-import { setTimer } from './sql/timers';
 import type { Saga, SagaData } from './types';
 
 /** An order event as the saga consumes it (decoded from its CloudEvent, upcast). */
@@ -24,12 +23,16 @@ export type Handled = 'duplicate' | 'ignored' | 'handled';
 /**
  * OrderConfirmed, in one transaction: the event marked applied, the saga created, every line's stock reserved
  * (inventory appends on the same transaction), then either `capturing` with its payment and reservation
- * timers, or — a line
- * out of stock — what was reserved released, the order cancelled, `compensated`.
+ * timers, or — a line out of stock — what was reserved released, the order cancelled, `compensated`.
  */
 export async function startSaga(ctx: SagaContext, event: ConsumedEvent): Promise<Handled> {
+  const handled = await startInTransaction(ctx, event);
+  if (handled === 'handled') captureDue(ctx); // committed: a capture worker may claim it now
+  return handled;
+}
+
+async function startInTransaction(ctx: SagaContext, event: ConsumedEvent): Promise<Handled> {
   return ctx.store.transaction(async (executor) => {
-    if (!(await markApplied(executor, event.id))) return 'duplicate';
     const orderId = event.aggregateId;
     const data: SagaData = {
       lines: event.state.lines.map((line) => ({ sku: line.sku, quantity: line.quantity })),
@@ -38,11 +41,15 @@ export async function startSaga(ctx: SagaContext, event: ConsumedEvent): Promise
       confirmedEventId: event.id,
       reserved: [],
     };
-    const saga = await insertSaga(executor, orderId, 'reserving', data);
-    if (!saga) return 'ignored'; // confirmed twice cannot happen; a saga runs once per order regardless
+    // The event marked applied, the saga created, its `started` step: one statement.
+    const saga = await beginSaga(executor, event.id, orderId, data, {
+      amount: data.amount,
+      currency: data.currency,
+    });
+    if (saga === 'duplicate') return 'duplicate';
+    if (saga === 'exists') return 'ignored'; // confirmed twice cannot happen; a saga runs once per order regardless
     ctx.metrics.started.inc();
     const tx: SagaTx = { ctx, executor, orderId, causationId: event.id };
-    await addStep(executor, orderId, 'started', 'done', { amount: data.amount, currency: data.currency });
     if ((await orderStatusOf(tx)) === 'cancelled') {
       // Cancelled before the saga saw its confirmation: nothing to reserve, nothing to charge.
       await addStep(executor, orderId, 'customer-cancelled', 'failed');
@@ -74,7 +81,8 @@ async function reserveLines(tx: SagaTx, saga: Saga): Promise<void> {
     reserved.push(line.sku);
   }
   const data = { ...saga.data, reserved };
-  await updateSaga(tx.executor, { orderId: saga.orderId, state: 'capturing', data, attempts: 0 });
-  await setTimer(tx.executor, saga.orderId, 'payment', tx.ctx.paymentTimeoutMs);
-  await setTimer(tx.executor, saga.orderId, 'reservation', tx.ctx.reservationTimeoutMs);
+  await awaitCapture(tx.executor, saga.orderId, data, [
+    { kind: 'payment', inMs: tx.ctx.paymentTimeoutMs },
+    { kind: 'reservation', inMs: tx.ctx.reservationTimeoutMs },
+  ]);
 }

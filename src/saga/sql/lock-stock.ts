@@ -5,8 +5,13 @@ import type { Executor } from '../../db/executor';
  * wait on each other in a cycle. Sagas competing for one SKU then take turns instead of failing each other's
  * conditional appends; a writer that does not lock (an API restock) still meets optimistic concurrency.
  */
-export const LOCK_STOCK_SQL = `select pg_advisory_xact_lock(hashtextextended('stock of ' || $1, 0))`;
+export const LOCK_STOCK_SQL = `
+select pg_advisory_xact_lock(hashtextextended('stock of ' || sku, 0))
+  from unnest($1::text[]) with ordinality as locked(sku, n)
+ order by n`;
 
+/** One statement for all of them (one round trip); the locks are taken one by one in the array's order. */
 export async function lockStock(executor: Executor, skus: readonly string[]): Promise<void> {
-  for (const sku of [...new Set(skus)].sort()) await executor.query(LOCK_STOCK_SQL, [sku]);
+  const sorted = [...new Set(skus)].sort();
+  if (sorted.length > 0) await executor.query(LOCK_STOCK_SQL, [sorted]);
 }

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/executor';
-import type { Saga, SagaData, SagaState } from '../types';
+import type { Saga, SagaData, SagaState, TimerKind } from '../types';
 
 /**
  * The `sagas` rows. Every change of a saga happens with its row locked (FOR UPDATE): the consumer, the capture
@@ -28,20 +28,43 @@ function toSaga(row: SagaRow): Saga {
   };
 }
 
-export const INSERT_SAGA_SQL = `
-insert into sagas (order_id, state, data) values ($1, $2, $3)
-on conflict (order_id) do nothing
-returning ${COLUMNS}`;
+export const BEGIN_SAGA_SQL = `
+with applied as (
+  insert into saga_applied_events (event_id) values ($1)
+  on conflict (event_id) do nothing
+  returning event_id
+), saga as (
+  insert into sagas (order_id, state, data)
+  select $2, $3, $4 from applied
+  on conflict (order_id) do nothing
+  returning ${COLUMNS}
+), started as (
+  insert into saga_steps (order_id, seq, step, outcome, detail)
+  select order_id, 1, 'started', 'done', $5 from saga
+)
+select (select count(*) from applied)::int as applied, saga.* from (select 1) one left join saga on true`;
 
-/** A new saga; undefined when the order already has one. */
-export async function insertSaga(
+/**
+ * In one statement: the event marked applied (as MARK_APPLIED_SQL does), the saga inserted and its
+ * first step, `started`, recorded. 'duplicate' when the event was applied before (nothing written), 'exists'
+ * when the order already has a saga (only the event marked applied), else the new saga.
+ */
+export async function beginSaga(
   executor: Executor,
+  eventId: string,
   orderId: string,
-  state: SagaState,
   data: SagaData,
-): Promise<Saga | undefined> {
-  const [row] = await executor.query<SagaRow>(INSERT_SAGA_SQL, [orderId, state, JSON.stringify(data)]);
-  return row && toSaga(row);
+  started: Record<string, unknown>,
+): Promise<Saga | 'duplicate' | 'exists'> {
+  const [row] = await executor.query<SagaRow & { applied: number }>(BEGIN_SAGA_SQL, [
+    eventId,
+    orderId,
+    'reserving',
+    JSON.stringify(data),
+    JSON.stringify(started),
+  ]);
+  if (!row || row.applied === 0) return 'duplicate';
+  return row.order_id ? toSaga(row) : 'exists';
 }
 
 export const LOCK_SAGA_SQL = `select ${COLUMNS} from sagas where order_id = $1 for update`;
@@ -78,6 +101,49 @@ export async function updateSaga(
     saga.attempts,
     retryInMs,
   ]);
+}
+
+export const AWAIT_CAPTURE_SQL = `
+with saga as (
+  update sagas
+     set state = 'capturing', data = $2, attempts = 0, next_attempt_at = now(), updated_at = now()
+   where order_id = $1
+  returning order_id
+)
+insert into saga_timers (order_id, kind, fire_at)
+select saga.order_id, t.kind, now() + make_interval(secs => t.ms / 1000)
+  from saga cross join unnest($3::text[], $4::double precision[]) as t (kind, ms)
+on conflict (order_id, kind) do update set fire_at = excluded.fire_at`;
+
+/** In one statement: the saga `capturing` (as UPDATE_SAGA_SQL) and its timers set, each to fire in `inMs`. */
+export async function awaitCapture(
+  executor: Executor,
+  orderId: string,
+  data: SagaData,
+  timers: readonly { kind: TimerKind; inMs: number }[],
+): Promise<void> {
+  await executor.query(AWAIT_CAPTURE_SQL, [
+    orderId,
+    JSON.stringify(data),
+    timers.map((timer) => timer.kind),
+    timers.map((timer) => timer.inMs),
+  ]);
+}
+
+export const END_SAGA_SQL = `
+with saga as (
+  update sagas
+     set state = $2, data = $3, attempts = $4, next_attempt_at = now(), updated_at = now()
+   where order_id = $1
+)
+delete from saga_timers where order_id = $1`;
+
+/** In one statement: the saga's final state (UPDATE_SAGA_SQL) and its timers cleared (CLEAR_TIMERS_SQL). */
+export async function endSaga(
+  executor: Executor,
+  saga: Pick<Saga, 'orderId' | 'state' | 'data' | 'attempts'>,
+): Promise<void> {
+  await executor.query(END_SAGA_SQL, [saga.orderId, saga.state, JSON.stringify(saga.data), saga.attempts]);
 }
 
 export const CLAIM_CAPTURING_SQL = `

@@ -6,20 +6,6 @@ import type { TimerKind } from '../types';
  * fires on time (give or take the poll interval) even when every process restarted meanwhile.
  */
 
-export const SET_TIMER_SQL = `
-insert into saga_timers (order_id, kind, fire_at)
-values ($1, $2, now() + make_interval(secs => $3::double precision / 1000))
-on conflict (order_id, kind) do update set fire_at = excluded.fire_at`;
-
-export async function setTimer(
-  executor: Executor,
-  orderId: string,
-  kind: TimerKind,
-  inMs: number,
-): Promise<void> {
-  await executor.query(SET_TIMER_SQL, [orderId, kind, inMs]);
-}
-
 export const CLEAR_TIMERS_SQL = `delete from saga_timers where order_id = $1`;
 
 /** Removes every timer of a saga that ended. */
