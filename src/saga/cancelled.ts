@@ -1,6 +1,6 @@
 import { compensate } from './compensate';
 import type { SagaContext, SagaTx } from './context';
-import { captureKeyOf } from './rules';
+import { captureKeyOf, reasons } from './rules';
 import { markApplied } from './sql/applied';
 import { lockSaga } from './sql/sagas';
 import { addStep } from './sql/steps';
@@ -28,7 +28,7 @@ export async function onOrderCancelled(ctx: SagaContext, event: ConsumedEvent): 
     });
     await compensate(tx, saga, {
       state: 'compensated',
-      reason: 'cancelled by the customer',
+      reason: reasons.cancelledByCustomer,
       cancel: false,
       capture,
     });

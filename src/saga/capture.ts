@@ -1,6 +1,6 @@
 import { TributaryError, toTributaryError } from '../errors';
 import type { Capture } from '../gateway';
-import { orderStatusOf } from './actions';
+import { isRefusal, orderStatusOf } from './actions';
 import { compensate, complete } from './compensate';
 import type { SagaContext, SagaTx } from './context';
 import { captureKeyOf, reasons, retryDelayMs } from './rules';
@@ -11,8 +11,8 @@ import type { Saga } from './types';
 /**
  * The capture worker's step: one saga in `capturing`, claimed with its row locked (FOR UPDATE SKIP LOCKED),
  * the gateway asked to capture with the order's idempotency key, and the answer applied in the same
- * transaction. The row lock is held across the gateway call (bounded by PAYMENT_GATEWAY_TIMEOUT_MS): a
- * customer's cancellation or the payment timer waits for the answer instead of racing it.
+ * transaction. The row lock is held across the gateway call (bounded by PAYMENT_GATEWAY_TIMEOUT_MS): the
+ * saga's handling of a cancellation and the payment timer wait for the answer instead of racing it.
  *
  * captured → completed; declined → compensated; unavailable (a timeout, a lost answer) → the capture looked
  * up by its key, and when the gateway has none, tried again later with backoff, until the payment timer fires.
@@ -49,19 +49,30 @@ async function captureInTransaction(ctx: SagaContext, onClaim: (saga: Saga) => v
         cancel: true,
       } as const;
       await compensate(tx, saga, how);
-    } else if ((await orderStatusOf(tx)) === 'cancelled') {
-      // Cancelled by the customer while the capture was on its way: give the money back.
-      await compensate(tx, saga, {
-        state: 'compensated',
-        reason: 'cancelled by the customer',
-        cancel: false,
-        capture: answer,
-      });
     } else {
-      await complete(tx, saga, answer);
+      await completeOrRefund(tx, saga, answer);
     }
     return true;
   });
+}
+
+/**
+ * Paid: completed — unless the customer cancelled the order while the capture was on its way (the API does
+ * not wait for the saga's row lock), which the payment's own check against the order refuses: then the
+ * capture is refunded and the stock released, in the same transaction.
+ */
+async function completeOrRefund(tx: SagaTx, saga: Saga, capture: Capture): Promise<void> {
+  try {
+    await complete(tx, saga, capture);
+  } catch (error) {
+    if (!isRefusal(error) || (await orderStatusOf(tx)) !== 'cancelled') throw error;
+    await compensate(tx, saga, {
+      state: 'compensated',
+      reason: reasons.cancelledByCustomer,
+      cancel: false,
+      capture,
+    });
+  }
 }
 
 /** The capture, or the gateway's unavailability when neither the capture nor a lookup by its key answered. */

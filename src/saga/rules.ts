@@ -21,6 +21,7 @@ export const reasons = {
   declined: (why: string | undefined) => `payment declined: ${why ?? 'the payment was declined'}`,
   notCapturedInTime: 'payment not captured in time',
   heldTooLong: 'stock held too long waiting for the payment',
+  cancelledByCustomer: 'cancelled by the customer',
 } as const;
 
 /**

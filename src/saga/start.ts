@@ -55,7 +55,7 @@ async function startInTransaction(ctx: SagaContext, event: ConsumedEvent): Promi
       await addStep(executor, orderId, 'customer-cancelled', 'failed');
       await compensate(tx, saga, {
         state: 'compensated',
-        reason: 'cancelled by the customer',
+        reason: reasons.cancelledByCustomer,
         cancel: false,
       });
     } else {
