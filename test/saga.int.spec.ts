@@ -10,7 +10,7 @@ import { captureKeyOf, pruneApplied, readFulfilment, reasons, startSaga, type Fu
 import { expectProblem } from './api/client';
 import { eventually, TopicReader } from './fixtures/relay';
 import { startSecuredApi, type SecuredApi } from './security/api';
-import { startSagaHarness, type SagaHarness } from './fixtures/saga';
+import { confirmedOrder as confirmOrder, startSagaHarness, type SagaHarness } from './fixtures/saga';
 import { openStoreFixture, type StoreFixture } from './fixtures/store';
 
 /**
@@ -52,19 +52,7 @@ async function restock(name: string, quantity: number): Promise<void> {
 }
 
 /** Places and confirms an order; returns its id. */
-async function confirmedOrder(lines: OrderLine[], orderId = `o-${randomUUID()}`): Promise<string> {
-  const customer = { id: 'c-1', name: 'Ada Lovelace', email: 'ada@example.com' };
-  await saga.orders.executeOrder({
-    type: 'CreateOrder',
-    orderId,
-    customer,
-    lines,
-    currency: 'EUR',
-    at: now(),
-  });
-  await saga.orders.executeOrder({ type: 'ConfirmOrder', orderId, at: now() });
-  return orderId;
-}
+const confirmedOrder = (lines: OrderLine[], orderId?: string) => confirmOrder(saga, lines, orderId);
 
 async function ended(orderId: string, timeoutMs = 30_000): Promise<Fulfilment> {
   return eventually(

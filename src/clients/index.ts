@@ -6,8 +6,10 @@ export {
 } from './elasticsearch';
 export {
   describeKafkaSecurityFailure,
+  connectAll,
   kafkaClient,
   kafkaOptions,
+  orderedProducer,
   type KafkaExtra,
   type KafkaSettings,
 } from './kafka';

@@ -1,4 +1,12 @@
-import { Kafka, KafkaJSError, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  KafkaJSError,
+  logLevel,
+  Partitioners,
+  type KafkaConfig,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Config } from '../config';
 import { TributaryError } from '../errors';
@@ -62,6 +70,35 @@ export function kafkaOptions(config: KafkaSettings, extra: KafkaExtra = {}): Kaf
 
 export function kafkaClient(config: KafkaSettings, extra: KafkaExtra = {}): Kafka {
   return new Kafka(kafkaOptions(config, extra));
+}
+
+/**
+ * The producer every component writes with: idempotent, with one request in flight, which keeps the order per
+ * partition across retries whatever the client version does, and no topic creation (setup creates them).
+ */
+export function orderedProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+}
+
+/** A Kafka client that connects and disconnects: a producer, a consumer, an admin. */
+interface Connectable {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** Connects every client in turn, or none: a failed attempt (a refused credential) leaves nothing open. */
+export async function connectAll(clients: readonly Connectable[]): Promise<void> {
+  try {
+    for (const client of clients) await client.connect();
+  } catch (error) {
+    await Promise.all(clients.map((client) => client.disconnect().catch(() => undefined)));
+    throw error;
+  }
 }
 
 /** Kafka's authorization error codes (protocol error types), by what the principal lacks. */

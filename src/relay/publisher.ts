@@ -1,13 +1,6 @@
-import {
-  CompressionTypes,
-  ConfigResourceTypes,
-  Kafka,
-  Partitioners,
-  type Message,
-  type Producer,
-} from 'kafkajs';
+import { CompressionTypes, ConfigResourceTypes, Kafka, type Message, type Producer } from 'kafkajs';
 import { TributaryError } from '../errors';
-import { describeKafkaSecurityFailure, kafkaClient, type KafkaSettings } from '../clients';
+import { describeKafkaSecurityFailure, kafkaClient, orderedProducer, type KafkaSettings } from '../clients';
 import { installRecordEncoder } from './kafka-record-encoding';
 
 /**
@@ -100,13 +93,7 @@ export function kafkaPublisher(options: KafkaPublisherOptions): Publisher {
 
   return {
     async connect() {
-      producer = kafka.producer({
-        idempotent: true,
-        // One request in flight keeps per-partition order across retries, whatever the client version does.
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        allowAutoTopicCreation: false,
-      });
+      producer = orderedProducer(kafka);
       try {
         await producer.connect();
       } catch (error) {

@@ -1,11 +1,5 @@
-import {
-  Partitioners,
-  type Consumer,
-  type EachBatchPayload,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
-import { kafkaClient, type KafkaSettings } from '../clients';
+import { type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import { connectAll, kafkaClient, orderedProducer, type KafkaSettings } from '../clients';
 import { dlqTopic, type ConsumerContracts } from '../contracts';
 import { isRetriable, toTributaryError } from '../errors';
 import { decodeMessage, publishDeadLetters, requireTopics, stringHeaders } from '../projections/runtime';
@@ -82,20 +76,8 @@ async function connectClients(ctx: SagaContext, options: SagaConsumerOptions): P
     heartbeatInterval: 3_000,
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: ctx.retryMaxMs },
   });
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-  });
-  try {
-    await producer.connect();
-    await consumer.connect();
-  } catch (error) {
-    await producer.disconnect().catch(() => undefined);
-    await consumer.disconnect().catch(() => undefined);
-    throw error;
-  }
+  const producer = orderedProducer(kafka);
+  await connectAll([producer, consumer]);
   return { consumer, producer };
 }
 

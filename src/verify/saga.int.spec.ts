@@ -4,7 +4,7 @@ import { pgExecutor } from '../db/executor';
 import type { OrderLine } from '../domain/orders/events';
 import { captureKeyOf, readFulfilment } from '../saga';
 import { openStoreFixture, type StoreFixture } from '../../test/fixtures/store';
-import { startSagaHarness, type SagaHarness } from '../../test/fixtures/saga';
+import { confirmedOrder as confirmOrder, startSagaHarness, type SagaHarness } from '../../test/fixtures/saga';
 import { eventually } from '../../test/fixtures/relay';
 import { checkSagas, type CaptureLookup } from './saga';
 
@@ -27,19 +27,7 @@ const line = (sku: string, quantity: number): OrderLine => ({
 });
 const lookup: CaptureLookup = (orderId) => saga.ctx.gateway.findCapture(captureKeyOf(orderId));
 
-async function confirmedOrder(lines: OrderLine[], orderId = `o-${randomUUID()}`): Promise<string> {
-  const customer = { id: 'c-1', name: 'Ada Lovelace', email: 'ada@example.com' };
-  await saga.orders.executeOrder({
-    type: 'CreateOrder',
-    orderId,
-    customer,
-    lines,
-    currency: 'EUR',
-    at: now(),
-  });
-  await saga.orders.executeOrder({ type: 'ConfirmOrder', orderId, at: now() });
-  return orderId;
-}
+const confirmedOrder = (lines: OrderLine[], orderId?: string) => confirmOrder(saga, lines, orderId);
 
 async function ended(orderId: string): Promise<string> {
   return eventually(`the saga of ${orderId} to end`, async () => {

@@ -1,8 +1,14 @@
-import { Kafka, Partitioners, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
+import { Kafka, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { TributaryError, toTributaryError } from '../../errors';
 import type { Logger } from '../../observability';
-import { describeKafkaSecurityFailure, kafkaClient, type KafkaSettings } from '../../clients';
+import {
+  connectAll,
+  describeKafkaSecurityFailure,
+  kafkaClient,
+  orderedProducer,
+  type KafkaSettings,
+} from '../../clients';
 import { dlqTopic, type ConsumerContracts } from '../../contracts';
 import type { Projection } from '../types';
 import { publishDeadLetters } from './dead-letter';
@@ -104,12 +110,7 @@ async function connectClients(
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
   await requireTopics(kafka, [...options.topics, ...options.topics.map(dlqTopic)]);
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-  });
+  const producer = orderedProducer(kafka);
   const consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
@@ -118,15 +119,8 @@ async function connectClients(
     maxBytesPerPartition: options.maxBytesPerPartition,
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: options.retryMaxMs },
   });
-  try {
-    await producer.connect();
-    await consumer.connect();
-  } catch (error) {
-    // Connecting again after a refused credential must not leave this attempt's connections open.
-    await producer.disconnect().catch(() => undefined);
-    await consumer.disconnect().catch(() => undefined);
-    throw error;
-  }
+  // Connecting again after a refused credential must not leave this attempt's connections open.
+  await connectAll([producer, consumer]);
   return { producer, consumer };
 }
 
