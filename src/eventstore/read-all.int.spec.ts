@@ -17,6 +17,15 @@ describe('readAll, the global order', () => {
   });
   afterAll(() => fx.close());
 
+  /** Why a reader is behind: the horizon, and how many events and the last transaction the database holds. */
+  async function lag(checkpoint: Checkpoint, seen: number): Promise<string> {
+    const { rows } = await fx.pool.query(
+      `select pg_current_snapshot()::text as snapshot, count(*)::int as events, max(transaction_id)::text as last_tx
+         from events`,
+    );
+    return JSON.stringify({ checkpoint, seen, ...rows[0] });
+  }
+
   /** A reader that remembers its checkpoint and everything it was given, in order. */
   function reader(batchSize: number) {
     let checkpoint: Checkpoint = START;
@@ -35,10 +44,13 @@ describe('readAll, the global order', () => {
        * the oldest transaction open in the whole PostgreSQL cluster, and the other int specs share it (one of
        * them holding a transaction for seconds holds this reader back as long).
        */
-      async until(done: () => boolean, deadlineMs = 90_000): Promise<void> {
+      async until(done: () => boolean, deadlineMs = 240_000): Promise<void> {
         const deadline = Date.now() + deadlineMs;
         while (!done()) {
-          if (Date.now() > deadline) throw new Error(`reader did not catch up within ${deadlineMs} ms`);
+          if (Date.now() > deadline)
+            throw new Error(
+              `reader did not catch up within ${deadlineMs} ms: ${await lag(checkpoint, seen.length)}`,
+            );
           if ((await this.poll()) === 0) await sleep(5);
         }
       },
@@ -146,5 +158,5 @@ describe('readAll, the global order', () => {
     }
     expect(lateCommits).toBeGreaterThan(0);
     expect(committed.length).toBeGreaterThan(100);
-  }, 150_000);
+  }, 300_000);
 });
