@@ -33,7 +33,7 @@ gateway's captures). Code: \`test/chaos/\`.
 ## Running it
 
 \`\`\`sh
-npm run test:chaos                                   # every scenario once (about 7 min on 2 cores), then stops its stack
+npm run test:chaos                                   # every scenario once (about 11 min on 2 cores), then stops its stack
 npm run test:chaos -- --scenarios=relay-sigkill,rollbacks --runs=3
 npm run test:chaos -- --runs=3 --write-docs          # what produced this page
 \`\`\`
