@@ -28,6 +28,7 @@ import { ensureOrdersIndex, ordersAlias, ordersIndexOptions } from '../src/proje
 
 import { ensurePublication, ensureSlot } from '../src/relay';
 import { deploymentTopics, ensureTopics } from '../src/setup';
+import { dropInactiveSlot, stopChildren } from './lib/children';
 import { benchConfig, freshDatabase } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, ms, table } from './lib/markdown';
@@ -296,15 +297,8 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await sleep(3_000);
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    await executor
-      .query(
-        `select pg_drop_replication_slot($1) from pg_replication_slots where slot_name = $1 and not active`,
-        [SLOT],
-      )
-      .catch(() => undefined);
+    await stopChildren(children, 3_000);
+    await dropInactiveSlot(executor, SLOT);
     await pool.end();
     await es.indices.delete({ index: `${config.indexPrefix}orders*` }).catch(() => undefined);
     await es.close();

@@ -35,6 +35,7 @@ import { ensurePublication, ensureSlot } from '../src/relay';
 import { deploymentTopics, ensureTopics } from '../src/setup';
 import { sleep } from '../src/util';
 import { processCpuSeconds } from './lib/cpu';
+import { dropInactiveSlot, stopChildren } from './lib/children';
 import { benchConfig, freshDatabase } from './lib/db';
 import { collectFacts, factsMarkdown } from './lib/facts';
 import { int, ms, table } from './lib/markdown';
@@ -315,18 +316,8 @@ async function main(): Promise<void> {
     process.stdout.write(report(facts, baseline, baseCores, { drained, drainRate, drainCpuPerSaga }, phases));
   } finally {
     await poller.stop().catch(() => undefined);
-    for (const child of children) child.kill('SIGTERM');
-    // Up to 15 s to finish the work in flight (and write a --cpu-prof profile), then killed.
-    for (let waited = 0; waited < 15_000 && children.some((c) => c.exitCode === null); waited += 200) {
-      await sleep(200);
-    }
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    await db
-      .query(
-        `select pg_drop_replication_slot($1) from pg_replication_slots where slot_name = $1 and not active`,
-        [SLOT],
-      )
-      .catch(() => undefined);
+    await stopChildren(children, 15_000);
+    await dropInactiveSlot(db, SLOT);
     await pool.end();
   }
 }
