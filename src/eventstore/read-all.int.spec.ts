@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { appendInput, sleep } from '../../test/fixtures/events';
 import { between, seededRandom } from '../../test/fixtures/random';
 import { openStoreFixture, StoreFixture } from '../../test/fixtures/store';
@@ -167,4 +168,29 @@ describe('readAll, the global order', () => {
     expect(lateCommits).toBeGreaterThan(0);
     expect(committed.length).toBeGreaterThan(100);
   }, 150_000);
+
+  it('orders transactions by number, not as text: 9, 10, 100 (a reader once skipped 9 after 100)', async () => {
+    // Transaction ids are the database's to assign; these rows name old ones (all long finished) so the order
+    // no longer depends on whether this run's ids happen to cross a power of ten.
+    const { rows } = await fx.pool.query<{ xmin: string }>(
+      `select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`,
+    );
+    expect(BigInt(rows[0]!.xmin)).toBeGreaterThan(100n);
+    const ids = ['9', '100', '10'].map((tx, i) => ({ tx, id: randomUUID(), version: i + 1 }));
+    for (const { tx, id, version } of ids)
+      await fx.pool.query(
+        `insert into events (transaction_id, stream_id, stream_type, stream_version, event_id, event_type,
+                             schema_version, data, occurred_at)
+         values ($1::xid8, 'ra-numeric', 'thing', $2, $3, 'ThingHappened', 1, '{}', now())`,
+        [tx, version, id],
+      );
+
+    const read = reader(1); // one event per call, so the checkpoint stands on each of them in turn
+    const committed = await allEventIds();
+    await read.until(() => read.seen.length >= committed.length);
+    const numeric = read.seen.filter((event) => event.streamId === 'ra-numeric');
+    expect(numeric.map((event) => event.transactionId)).toEqual(['9', '10', '100']);
+    expect(read.seen).toHaveLength(committed.length);
+    expect(strictlyIncreasing(read.seen)).toBe(true);
+  });
 });

@@ -1,6 +1,9 @@
 import type { StoredEvent } from './types';
 
-/** The columns every event read selects, in the shape `toStoredEvent` maps. */
+/**
+ * The columns every event read selects, in the shape `toStoredEvent` maps. Positions and transaction ids come
+ * out as text: a statement that orders by them names the table's columns (`e.transaction_id`), not these.
+ */
 export const EVENT_COLUMNS = `global_position::text as position, transaction_id::text as transaction_id, stream_id,
   stream_type, stream_version, event_id, event_type, schema_version, data, metadata,
   occurred_at, recorded_at`;
