@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { principalOf } from '../auth';
@@ -115,8 +115,8 @@ const ID_NAMESPACE = '5f0c1a52-e2a4-4c1f-9a3b-e2b3f6c0d7a1';
 
 /** A name-based (version 5, RFC 9562) UUID of `name` in `namespace` (default: the API's own). */
 export function nameBasedUuid(name: string, namespace = ID_NAMESPACE): string {
-  const namespaceBytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const bytes = createHash('sha1').update(namespaceBytes).update(name, 'utf8').digest().subarray(0, 16);
+  const input = Buffer.concat([Buffer.from(namespace.replace(/-/g, ''), 'hex'), Buffer.from(name, 'utf8')]);
+  const bytes = hash('sha1', input, 'buffer').subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Executor } from '../db/executor';
 import { TributaryError } from '../errors';
 import { unauthenticated, type Principal, type Role } from './principal';
@@ -29,7 +29,7 @@ export function apiKeyPrefix(key: string): string | undefined {
 }
 
 export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
+  return hash('sha256', key, 'buffer');
 }
 
 /** The principal an API key stands for. */

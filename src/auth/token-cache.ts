@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * A bounded memory of verified credentials, so a client that sends the same bearer token (or API key) at
@@ -23,9 +23,13 @@ export interface ExpiringCacheOptions {
   maxAgeMs: number;
 }
 
-/** The cache key of a credential: its SHA-256, base64url. */
+/**
+ * The cache key of a credential: its SHA-256, base64url. One-shot `hash`, not `createHash`: a Hash object per
+ * request is a native handle the garbage collector must finalise, and at 1,000 requests/s those made the API's
+ * young-generation collections about three times as long (bench/commands.ts, docs/benchmarks.md).
+ */
 export function credentialKey(credential: string): string {
-  return createHash('sha256').update(credential).digest('base64url');
+  return hash('sha256', credential, 'base64url');
 }
 
 export function createExpiringCache<V>({ maxEntries, maxAgeMs }: ExpiringCacheOptions): ExpiringCache<V> {

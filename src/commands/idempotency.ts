@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Executor } from '../db/executor';
 import { TributaryError } from '../errors';
 import type { CommandResult, IdempotencyScope } from './types';
@@ -22,8 +22,7 @@ export interface IdempotentRequest {
 /** The default scope: a command that comes through the library, without an HTTP caller. */
 export const NO_SCOPE: IdempotencyScope = { principal: '', route: '' };
 
-export const hashOfRequest = (value: unknown): string =>
-  createHash('sha256').update(JSON.stringify(value)).digest('hex');
+export const hashOfRequest = (value: unknown): string => hash('sha256', JSON.stringify(value), 'hex');
 
 /**
  * Requests with the same key run one at a time: without it, a retry racing its original could miss the key
