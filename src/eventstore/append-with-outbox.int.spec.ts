@@ -141,7 +141,7 @@ describe('appending with the outbox in one statement', () => {
     },
   );
 
-  it("keeps the transaction for 'table-transient' and for an append joining the caller's transaction", async () => {
+  it("keeps the transaction for 'table-transient'; joining the caller's transaction, an exact version is one statement in it", async () => {
     const { pool, sent } = recordingPool();
     try {
       const transient = createEventStoreFor(fx.configWith({ OUTBOX_MODE: 'table-transient' }), pool);
@@ -154,9 +154,19 @@ describe('appending with the outbox in one statement', () => {
       await store.transaction((executor) =>
         store.append(appendInput('path-joined', 'no_stream', 1), { executor }),
       );
+      expect(sent).toHaveLength(3);
       expect(sent[0]).toBe('begin');
-      expect(sent.at(-1)).toBe('commit');
-      expect(sent.length).toBeGreaterThan(3); // the append and the outbox insert inside it
+      expect(sent[1]!.startsWith('with moved as')).toBe(true); // events and outbox entries together
+      expect(sent[2]).toBe('commit');
+
+      // 'any' reads (and locks) the version first, then appends and writes the outbox: more statements.
+      sent.length = 0;
+      await store.transaction((executor) => store.append(appendInput('path-joined', 'any', 1), { executor }));
+      expect(sent.length).toBeGreaterThan(3);
+      expect(await fx.pool.query(`select 1 from outbox where aggregate_id = 'path-joined'`)).toHaveProperty(
+        'rowCount',
+        2,
+      );
     } finally {
       await pool.end();
     }

@@ -95,7 +95,11 @@ export function createEventStore(options: EventStoreOptions): EventStore {
   const inTransaction = <T>(executor: Executor | undefined, work: (executor: Executor) => Promise<T>) =>
     executor ? work(executor) : withTransaction(pool, work);
 
+  // In a transaction too, one statement when the expected version is exact: one round trip less per append
+  // for payments, idempotent commands, the saga and CRUD apps.
   const appendOne = async (executor: Executor, input: AppendInput, entries: OutboxEntries) => {
+    if (fitsOneStatement(input.expected, outboxMode))
+      return appendWithOutbox(executor, outboxMode, input, entries);
     const result = await appendToStream(executor, input);
     await writeOutbox(executor, outboxMode, entries(result.events));
     return result;
