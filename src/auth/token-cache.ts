@@ -25,8 +25,8 @@ export interface ExpiringCacheOptions {
 
 /**
  * The cache key of a credential: its SHA-256, base64url. One-shot `hash`, not `createHash`: a Hash object per
- * request is a native handle the garbage collector must finalise, and at 1,000 requests/s those made the API's
- * young-generation collections about three times as long (bench/commands.ts, docs/benchmarks.md).
+ * request is a native handle the garbage collector must finalise: per hash, several times the collection work
+ * of the one-shot call (docs/benchmarks.md, "Authentication").
  */
 export function credentialKey(credential: string): string {
   return hash('sha256', credential, 'base64url');
