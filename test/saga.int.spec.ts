@@ -268,6 +268,91 @@ describe('the fulfilment saga', () => {
     expect(await stockOf(tea)).toMatchObject({ available: 2, reserved: 0 });
   });
 
+  it('a customer cancelling after the payment was recorded, before ready to ship: nothing of the completion stays', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 3);
+    const orderId = `o-${randomUUID()}`;
+    const before = { ...saga.fake.stats };
+    const real = saga.ctx.orders;
+    // The customer's cancellation commits (on its own connection) just after the saga's transaction recorded
+    // the payment: the saga's MarkReadyToShip meets a cancelled order.
+    saga.ctx.orders = {
+      ...real,
+      async executePayment(command, options) {
+        const result = await real.executePayment(command, options);
+        if (command.type === 'RecordPayment' && command.orderId === orderId)
+          await real.executeOrder({ type: 'CancelOrder', orderId, reason: 'too late', at: now() });
+        return result;
+      },
+    };
+    try {
+      await confirmedOrder([line(tea, 2)], orderId);
+      const fulfilment = await ended(orderId);
+      expect(fulfilment.state).toBe('compensated');
+      expect(fulfilment.reason).toBe('cancelled by the customer');
+      expect(stepsOf(fulfilment)).toEqual([
+        'started:done',
+        'reserve:done',
+        'capture:done',
+        'refund:compensation',
+        'release:compensation',
+      ]);
+    } finally {
+      saga.ctx.orders = real;
+    }
+    expect(saga.fake.stats.refundedAmount - before.refundedAmount).toBe(1000);
+    expect(await saga.ctx.gateway.findCapture(captureKeyOf(orderId))).toMatchObject({ refundedAmount: 1000 });
+    expect(await stockOf(tea)).toMatchObject({ onHand: 3, available: 3, reserved: 0 });
+    const payments = await fx.pool.query(
+      `select 1 from events where event_type = 'PaymentRecorded' and data->>'orderId' = $1`,
+      [orderId],
+    );
+    expect(payments.rowCount).toBe(0);
+    const types = (await fx.store.readStream(`inventory-${tea}`)).map((e) => e.type);
+    expect(types).toEqual(['StockReceived', 'StockReserved', 'StockReleased']);
+    expect(await saga.orders.getOrder(orderId)).toMatchObject({ cancellationReason: 'too late' });
+  });
+
+  it('a compensation that rolled back after the gateway refunded: refunded once, and the refund recorded', async () => {
+    const tea = sku('TEA');
+    await restock(tea, 2);
+    const orderId = `o-${randomUUID()}`;
+    const before = { ...saga.fake.stats };
+    const real = saga.ctx.inventory;
+    let failures = 0;
+    // The first release fails (as a lost connection would), after the refund: its transaction rolls back.
+    saga.ctx.inventory = {
+      ...real,
+      async executeInventory(command, options) {
+        if (command.type === 'ReleaseStock' && command.orderId === orderId && failures++ === 0)
+          throw new Error('connection lost (injected)');
+        return real.executeInventory(command, options);
+      },
+    };
+    const release = saga.hold(orderId);
+    try {
+      await confirmedOrder([line(tea, 1)], orderId);
+      await eventually(
+        'the saga to capture',
+        async () => (await readFulfilment(db(), orderId))?.state === 'capturing',
+      );
+      await saga.orders.executeOrder({ type: 'CancelOrder', orderId, reason: 'oops', at: now() });
+      release();
+      const fulfilment = await ended(orderId);
+      expect(fulfilment.state).toBe('compensated');
+      const refunds = fulfilment.compensations.filter((s) => s.step === 'refund');
+      expect(refunds).toHaveLength(1);
+      expect(refunds[0]!.detail).toMatchObject({ amount: 500, refundedBefore: true });
+    } finally {
+      release();
+      saga.ctx.inventory = real;
+    }
+    expect(failures).toBeGreaterThanOrEqual(2);
+    expect(saga.fake.stats.refunds - before.refunds).toBe(1);
+    expect(saga.fake.stats.refundedAmount - before.refundedAmount).toBe(500);
+    expect(await stockOf(tea)).toMatchObject({ onHand: 2, available: 2, reserved: 0 });
+  });
+
   it('a redelivered OrderConfirmed changes nothing', async () => {
     const tea = sku('TEA');
     await restock(tea, 4);

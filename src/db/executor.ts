@@ -67,3 +67,19 @@ export async function withTransaction<T>(pool: Pool, work: (executor: Executor) 
     client.release(broken);
   }
 }
+
+/**
+ * Runs `work` inside the caller's transaction under a savepoint: when it throws, what it wrote is rolled back
+ * and the transaction stays usable (also after a failed statement); the error is rethrown.
+ */
+export async function withSavepoint<T>(executor: Executor, work: () => Promise<T>): Promise<T> {
+  await executor.query('savepoint tributary_work');
+  try {
+    const result = await work();
+    await executor.query('release savepoint tributary_work');
+    return result;
+  } catch (error) {
+    await executor.query('rollback to savepoint tributary_work');
+    throw error;
+  }
+}

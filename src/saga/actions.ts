@@ -104,8 +104,20 @@ export async function markReadyToShip(tx: SagaTx): Promise<void> {
   await addStep(tx.executor, tx.orderId, 'ready-to-ship', 'done');
 }
 
-/** Refunds a capture at the gateway, once per order whoever retries (its idempotency key). */
-export async function refundCapture(tx: SagaTx, capture: Capture): Promise<string> {
+/**
+ * Refunds a capture at the gateway, once per order whoever retries (its idempotency key). A capture the
+ * gateway shows refunded in full already (an earlier attempt's refund, whose transaction then rolled back or
+ * whose process died) is recorded as refunded, without asking again. Returns the refund's id when it made one.
+ */
+export async function refundCapture(tx: SagaTx, capture: Capture): Promise<string | undefined> {
+  if (capture.refundedAmount >= capture.amount) {
+    await addStep(tx.executor, tx.orderId, 'refund', 'compensation', {
+      captureId: capture.id,
+      amount: capture.refundedAmount,
+      refundedBefore: true,
+    });
+    return undefined;
+  }
   const refund = await tx.ctx.gateway.refund({
     idempotencyKey: refundKeyOf(tx.orderId),
     captureId: capture.id,

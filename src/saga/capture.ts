@@ -1,3 +1,4 @@
+import { withSavepoint } from '../db/executor';
 import { TributaryError, toTributaryError } from '../errors';
 import type { Capture } from '../gateway';
 import { isRefusal, orderStatusOf } from './actions';
@@ -57,13 +58,14 @@ async function captureInTransaction(ctx: SagaContext, onClaim: (saga: Saga) => v
 }
 
 /**
- * Paid: completed — unless the customer cancelled the order while the capture was on its way (the API does
- * not wait for the saga's row lock), which the payment's own check against the order refuses: then the
- * capture is refunded and the stock released, in the same transaction.
+ * Paid: completed — unless the customer cancelled the order while the capture was on its way or while the
+ * completion was being written (the API does not wait for the saga's row lock), which the payment's check or
+ * MarkReadyToShip refuses: then what the completion wrote is rolled back (a savepoint), the capture refunded
+ * and the stock released, in the same transaction.
  */
 async function completeOrRefund(tx: SagaTx, saga: Saga, capture: Capture): Promise<void> {
   try {
-    await complete(tx, saga, capture);
+    await withSavepoint(tx.executor, () => complete(tx, saga, capture));
   } catch (error) {
     if (!isRefusal(error) || (await orderStatusOf(tx)) !== 'cancelled') throw error;
     await compensate(tx, saga, {

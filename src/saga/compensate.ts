@@ -26,8 +26,9 @@ export async function compensate(tx: SagaTx, saga: Saga, how: Compensation): Pro
   await lockStock(tx.executor, saga.data.reserved);
   let data: SagaData = { ...saga.data, reason: how.reason };
   const { capture } = how;
-  if (capture?.status === 'captured' && capture.refundedAmount < capture.amount) {
-    data = { ...data, captureId: capture.id, refundId: await refundCapture(tx, capture) };
+  if (capture?.status === 'captured') {
+    const refundId = await refundCapture(tx, capture);
+    data = { ...data, captureId: capture.id, ...(refundId ? { refundId } : {}) };
   }
   await releaseAll(tx, saga.data.reserved);
   data = { ...data, reserved: [] };
