@@ -54,10 +54,26 @@ export async function serverFacts(config: Config): Promise<Record<string, string
     const { rows } = await admin.query<{ name: string; setting: string; unit: string | null }>(
       `select name, setting, unit from pg_settings
        where name in ('server_version', 'fsync', 'synchronous_commit', 'wal_level', 'shared_buffers',
-                      'max_wal_size', 'commit_delay', 'full_page_writes', 'wal_compression')
+                      'max_wal_size', 'commit_delay', 'full_page_writes', 'wal_compression',
+                      'wal_init_zero', 'wal_recycle')
        order by name`,
     );
     return Object.fromEntries(rows.map((r) => [r.name, r.unit ? `${r.setting} (${r.unit})` : r.setting]));
+  });
+}
+
+/**
+ * The replication slots no one reads, with the WAL each pins: while one exists, PostgreSQL cannot recycle WAL
+ * segments and creates each one new (zero-filled unless wal_init_zero=off), which shows in commit latency.
+ */
+export async function inactiveSlots(config: Config): Promise<string> {
+  return withAdmin(config, async (admin) => {
+    const { rows } = await admin.query<{ slot: string }>(
+      `select format('%s (%s of WAL)', slot_name,
+                     pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn))) as slot
+         from pg_replication_slots where not active order by slot_name`,
+    );
+    return rows.length === 0 ? 'none' : rows.map((r) => r.slot).join(', ');
   });
 }
 

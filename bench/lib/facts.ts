@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config';
-import { serverFacts } from './db';
+import { inactiveSlots, serverFacts } from './db';
 import { table } from './markdown';
 
 /** Facts about where and with what a bench ran, printed with every result. */
@@ -51,6 +51,7 @@ export interface Facts {
 
 export async function collectFacts(config: Config, extra: [string, string][] = []): Promise<Facts> {
   const server = await serverFacts(config).catch(() => ({}) as Record<string, string>);
+  const slots = await inactiveSlots(config).catch(() => 'unknown');
   const dirty = run('git', ['status', '--porcelain']) === '' ? '' : ' (with uncommitted changes)';
   const packages = ['pg', 'typeorm', 'fastify', 'tsx', 'typescript']
     .map((name) => `${name} ${packageVersion(name)}`)
@@ -76,6 +77,7 @@ export async function collectFacts(config: Config, extra: [string, string][] = [
         .map(([name, value]) => `${name}=${value}`)
         .join(', '),
     ],
+    ['replication slots no one reads (WAL pinned)', slots],
     ['packages', packages],
     ['commit', `${run('git', ['rev-parse', '--short', 'HEAD'])}${dirty}`],
     ...extra,
