@@ -188,7 +188,7 @@ function settingArgs(context: StackContext): string[] {
     // A development stack: cap what an abandoned slot can pin so it can't fill the disk.
     max_slot_wal_keep_size: '4GB',
     // While a slot pins WAL (the relay stopped), no segment can be recycled: each 16 MB one is created new,
-    // and zero-filling it holds every commit for 50-80 ms here (p99 at 1,000 commands/s: 14-43 ms with it,
+    // and zero-filling it holds every commit for tens of ms here (p99 at 1,000 commands/s: 14-43 ms with it,
     // mostly 9-17 ms without; docs/benchmarks.md). ext4 and xfs allocate the blocks on write instead.
     wal_init_zero: 'off',
     logging_collector: 'off',
