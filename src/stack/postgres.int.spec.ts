@@ -21,6 +21,15 @@ describe('the stack PostgreSQL', () => {
     expect(Number(settings.max_wal_senders)).toBeGreaterThanOrEqual(10);
   });
 
+  it('caps the WAL a slot may pin, and does not zero-fill new WAL segments while commits wait', async () => {
+    const pg = await env.pg();
+    const { rows } = await pg.query<{ name: string; setting: string; unit: string | null }>(
+      `select name, setting, unit from pg_settings where name in ('max_slot_wal_keep_size', 'wal_init_zero')`,
+    );
+    const settings = Object.fromEntries(rows.map((row) => [row.name, `${row.setting}${row.unit ?? ''}`]));
+    expect(settings).toEqual({ max_slot_wal_keep_size: '4096MB', wal_init_zero: 'off' });
+  });
+
   it('lets a logical replication slot be created and decodes a committed insert through it', async () => {
     const pg = await env.pg();
     const slot = `${env.name}_slot`;
