@@ -65,6 +65,16 @@ async function ended(orderId: string, timeoutMs = 30_000): Promise<Fulfilment> {
   );
 }
 
+/** Confirms the order, waits until its saga is capturing (its capture held), and cancels it as the customer. */
+async function cancelWhileCapturing(orderId: string, lines: OrderLine[], reason: string): Promise<void> {
+  await confirmedOrder(lines, orderId);
+  await eventually(
+    'the saga to capture',
+    async () => (await readFulfilment(db(), orderId))?.state === 'capturing',
+  );
+  await saga.orders.executeOrder({ type: 'CancelOrder', orderId, reason, at: now() });
+}
+
 async function stockOf(name: string) {
   return (await saga.inventory.getStock(name))!;
 }
@@ -232,12 +242,7 @@ describe('the fulfilment saga', () => {
     const release = saga.hold(orderId);
     const before = { ...saga.fake.stats };
     try {
-      await confirmedOrder([line(tea, 2)], orderId);
-      await eventually(
-        'the saga to capture',
-        async () => (await readFulfilment(db(), orderId))?.state === 'capturing',
-      );
-      await saga.orders.executeOrder({ type: 'CancelOrder', orderId, reason: 'changed my mind', at: now() });
+      await cancelWhileCapturing(orderId, [line(tea, 2)], 'changed my mind');
     } finally {
       release();
     }
@@ -331,12 +336,7 @@ describe('the fulfilment saga', () => {
     };
     const release = saga.hold(orderId);
     try {
-      await confirmedOrder([line(tea, 1)], orderId);
-      await eventually(
-        'the saga to capture',
-        async () => (await readFulfilment(db(), orderId))?.state === 'capturing',
-      );
-      await saga.orders.executeOrder({ type: 'CancelOrder', orderId, reason: 'oops', at: now() });
+      await cancelWhileCapturing(orderId, [line(tea, 1)], 'oops');
       release();
       const fulfilment = await ended(orderId);
       expect(fulfilment.state).toBe('compensated');
