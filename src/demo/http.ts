@@ -4,6 +4,8 @@ import { TributaryError } from '../errors';
 export interface ApiAnswer<T = unknown> {
   status: number;
   body: T;
+  /** Seconds the API asked to wait before trying again (its Retry-After header, with a 429 or 503). */
+  retryAfterS?: number;
 }
 
 /**
@@ -49,7 +51,8 @@ export class DemoApi {
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.status, body: parsed as T };
+    const retryAfterS = Number(response.headers.get('retry-after') ?? Number.NaN);
+    return { status: response.status, body: parsed as T, ...(retryAfterS >= 0 ? { retryAfterS } : {}) };
   }
 
   get<T = unknown>(path: string): Promise<ApiAnswer<T>> {

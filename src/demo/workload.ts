@@ -25,6 +25,8 @@ export interface WorkloadStats {
   rejected: number;
   /** Any other answer (400, 5xx): not expected; the first is kept to show. */
   failed: number;
+  /** Answered 429 (over the API's rate limit): sent again after its Retry-After, as a client should. */
+  throttled: number;
   firstFailure?: string;
   readonly accepts: Record<StepKind, number>;
   startedAt: number;
@@ -48,6 +50,7 @@ export class Workload {
       accepted: 0,
       rejected: 0,
       failed: 0,
+      throttled: 0,
       accepts: {
         create: 0,
         addLine: 0,
@@ -67,12 +70,13 @@ export class Workload {
   }
 
   /**
-   * Sends the planned commands, `concurrency` at a time, paced to `ratePerSecond`. Stops early when `signal`
-   * aborts; a network failure (the API is gone) rejects.
+   * Sends the planned commands, `concurrency` at a time, paced to `ratePerSecond`. Behind its schedule (the
+   * API was slow) it catches up by at most half a second's worth of commands, not in one burst. Stops early when
+   * `signal` aborts; a network failure (the API is gone) rejects.
    */
   async run(signal: AbortSignal): Promise<void> {
     const { commands, ratePerSecond, concurrency = 8 } = this.options;
-    const start = performance.now();
+    let start = performance.now();
     this.stats.startedAt = Date.now();
     let next = 0;
     const worker = async () => {
@@ -80,20 +84,26 @@ export class Workload {
         const i = next++;
         if (i >= commands) return;
         const wait = start + (i * 1000) / ratePerSecond - performance.now();
+        if (wait < -500) start -= wait + 500; // over half a second behind: the schedule moves instead
         if (wait > 0) await sleep(wait, signal);
         if (signal.aborted) return;
-        await this.send(this.shop.next());
+        await this.send(this.shop.next(), signal);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
   }
 
-  private async send(step: Step): Promise<void> {
+  private async send(step: Step, signal: AbortSignal): Promise<void> {
     const { stats } = this;
     stats.sent++;
     try {
       // Who sent it is the demo's credential, which the API stores as each event's actor.
-      const answer = await this.api.request(step.method, step.path, step.body, step.headers);
+      let answer = await this.api.request(step.method, step.path, step.body, step.headers);
+      while (answer.status === 429 && !signal.aborted) {
+        stats.throttled++;
+        await sleep((answer.retryAfterS ?? 1) * 1000, signal);
+        answer = await this.api.request(step.method, step.path, step.body, step.headers);
+      }
       if (answer.status >= 200 && answer.status < 300) {
         stats.accepted++;
         stats.accepts[step.kind]++;
@@ -128,5 +138,8 @@ export function describeTotals(stats: WorkloadStats): string {
     `(${a.create} orders placed, ${a.addLine} lines added, ${a.removeLine} removed, ${a.confirm} confirmed,`,
     `${a.cancel} cancelled), ${stats.rejected} refused by the domain`,
     `(late changes to closed orders or to orders ready to ship: 422), ${stats.failed} failed`,
+    ...(stats.throttled > 0
+      ? [`(${stats.throttled} answers were 429: sent again after their Retry-After)`]
+      : []),
   ].join(' ');
 }
