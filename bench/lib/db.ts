@@ -70,7 +70,7 @@ export async function inactiveSlots(config: Config): Promise<string> {
   return withAdmin(config, async (admin) => {
     const { rows } = await admin.query<{ slot: string }>(
       `select format('%s (%s of WAL)', slot_name,
-                     pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn))) as slot
+                     coalesce(pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)), 'no')) as slot
          from pg_replication_slots where not active order by slot_name`,
     );
     return rows.length === 0 ? 'none' : rows.map((r) => r.slot).join(', ');
